@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test binary of a build, then prints one summary. Exit status 0 only if all passed.
+# Usage: scripts/run-tests.sh BUILD_DIR
+set -uo pipefail
+
+build_dir=${1:-build}
+results_dir="$build_dir/test-results"
+rm -rf "$results_dir"
+mkdir -p "$results_dir"
+
+# Order: fast unit suites first, then the store suite (starts PostgreSQL), CLI and HTTP.
+suites=()
+for name in base crypto domain storage service http app; do
+  [ -x "$build_dir/tests/tessera_${name}_tests" ] && suites+=("tessera_${name}_tests")
+done
+for name in store cli http; do
+  [ -x "$build_dir/tests/tessera_${name}_tests" ] && suites+=("tessera_${name}_tests")
+done
+# de-duplicate (http appears in both lists)
+mapfile -t suites < <(printf '%s\n' "${suites[@]}" | awk '!seen[$0]++')
+
+total_passed=0
+total_failed=0
+failed_suites=()
+summary_lines=()
+start_all=$(date +%s)
+
+for suite in "${suites[@]}"; do
+  xml="$results_dir/$suite.xml"
+  log="$results_dir/$suite.log"
+  start=$(date +%s)
+  echo "=== $suite"
+  timeout 900 "$build_dir/tests/$suite" --gtest_output="xml:$xml" --gtest_color=no >"$log" 2>&1
+  status=$?
+  seconds=$(( $(date +%s) - start ))
+  tests=0; failures=0; errors=0; disabled=0
+  if [ -f "$xml" ]; then
+    read -r tests failures errors disabled < <(sed -n 's/.*<testsuites tests="\([0-9]*\)" failures="\([0-9]*\)" disabled="\([0-9]*\)" errors="\([0-9]*\)".*/\1 \2 \4 \3/p' "$xml" | head -n 1)
+  fi
+  tests=${tests:-0}; failures=${failures:-0}; errors=${errors:-0}; disabled=${disabled:-0}
+  passed=$(( tests - failures - errors - disabled ))
+  failed=$(( failures + errors ))
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1  # crashed, timed out or failed outside a test
+  fi
+  total_passed=$(( total_passed + passed ))
+  total_failed=$(( total_failed + failed ))
+  summary_lines+=("$(printf '%-24s %5d passed %3d failed %4ss' "$suite" "$passed" "$failed" "$seconds")")
+  if [ "$failed" -ne 0 ]; then
+    failed_suites+=("$suite")
+    grep -E '^\[  FAILED  \]|Failure|error:' "$log" | head -n 40
+    echo "(full log: $log)"
+  else
+    tail -n 1 "$log"
+  fi
+done
+
+echo
+echo "=== Summary ($(( $(date +%s) - start_all ))s)"
+printf '%s\n' "${summary_lines[@]}"
+if [ ${#failed_suites[@]} -gt 0 ]; then
+  echo "failed suites: ${failed_suites[*]}"
+fi
+echo "Summary: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]

@@ -1,0 +1,45 @@
+// `tessera mfa set UPN disabled|enabled|enforced`, `tessera mfa show UPN`.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/cli/command_context.h"
+
+namespace tessera {
+
+void register_mfa_commands(CLI::App& app, CommandContext& context) {
+  auto* mfa = app.add_subcommand("mfa", "Per-user multi-factor authentication state");
+  mfa->require_subcommand(1);
+
+  auto* set = mfa->add_subcommand("set", "Set a user's MFA state");
+  auto set_upn = std::make_shared<std::string>();
+  auto set_state = std::make_shared<std::string>();
+  set->add_option("UPN", *set_upn, "The user's sign-in name")->required();
+  set->add_option("STATE", *set_state, "disabled, enabled or enforced")
+      ->required()
+      ->check(CLI::IsMember({"disabled", "enabled", "enforced"}));
+  set->callback([&context, set_upn, set_state] {
+    auto runtime = context.runtime();
+    if (!runtime.ok()) return context.fail(runtime.status());
+    const MfaState state = *parse_mfa_state(*set_state);
+    const Status status = (*runtime)->users().set_mfa_state(*set_upn, state, Actor::cli());
+    if (!status.ok()) return context.fail(status);
+    std::printf("MFA for %s is now %s.\n", set_upn->c_str(), set_state->c_str());
+  });
+
+  auto* show = mfa->add_subcommand("show", "Show a user's MFA state and methods");
+  auto show_upn = std::make_shared<std::string>();
+  show->add_option("UPN", *show_upn, "The user's sign-in name")->required();
+  show->callback([&context, show_upn] {
+    auto runtime = context.runtime();
+    if (!runtime.ok()) return context.fail(runtime.status());
+    auto details = (*runtime)->users().show_user(*show_upn);
+    if (!details.ok()) return context.fail(details.status());
+    std::printf("%s: stored state %s, in force %s, %zu method%s registered\n",
+                details->user.upn.c_str(), std::string(to_string(details->user.mfa_state)).c_str(),
+                std::string(to_string(details->effective_mfa_state)).c_str(),
+                details->methods.size(), details->methods.size() == 1 ? "" : "s");
+  });
+}
+
+}  // namespace tessera

@@ -1,0 +1,223 @@
+#include "app/config.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace tessera {
+namespace {
+
+constexpr std::uintmax_t kMaxConfigBytes = 1024 * 1024;
+
+using KeySet = std::set<std::string, std::less<>>;
+
+const std::map<std::string, KeySet, std::less<>>& known_keys() {
+  static const std::map<std::string, KeySet, std::less<>> keys = {
+      {"server",
+       {"address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
+        "header_timeout_seconds", "body_timeout_seconds", "idle_timeout_seconds",
+        "max_connections"}},
+      {"storage", {"kind", "sqlite_path", "postgres_url", "pool_size", "busy_timeout_ms"}},
+      {"security", {"master_key_file"}},
+      {"password_hashing", {"memory_kib", "iterations", "workers", "queue_limit"}},
+      {"tenant", {"name"}},
+      {"log", {"level"}},
+  };
+  return keys;
+}
+
+// Reads table.key into `out` when present; a value of the wrong type or range is an error.
+class Reader {
+ public:
+  Reader(const toml::table& root, std::string_view file) : root_(root), file_(file) {}
+
+  Status unknown_keys() const {
+    for (const auto& [section, node] : root_) {
+      const auto sections = known_keys().find(section.str());
+      if (sections == known_keys().end() || !node.is_table()) {
+        return error(std::string(section.str()), "is not a configuration section");
+      }
+      for (const auto& [key, value] : *node.as_table()) {
+        if (!sections->second.contains(key.str())) {
+          return error(std::string(section.str()) + "." + std::string(key.str()),
+                       "is not a configuration key");
+        }
+      }
+    }
+    return Status();
+  }
+
+  Status string(std::string_view section, std::string_view key, std::string& out) const {
+    const auto node = root_[section][key];
+    if (!node) return Status();
+    if (!node.is_string()) return error(name(section, key), "must be a string");
+    out = *node.value<std::string>();
+    return Status();
+  }
+
+  template <typename Int>
+  Status integer(std::string_view section, std::string_view key, std::int64_t min,
+                 std::int64_t max, Int& out) const {
+    const auto node = root_[section][key];
+    if (!node) return Status();
+    if (!node.is_integer()) return error(name(section, key), "must be a whole number");
+    const std::int64_t value = *node.value<std::int64_t>();
+    if (value < min || value > max) {
+      return error(name(section, key),
+                   "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    out = static_cast<Int>(value);
+    return Status();
+  }
+
+  Status seconds(std::string_view section, std::string_view key, std::int64_t min,
+                 std::int64_t max, std::chrono::seconds& out) const {
+    std::int64_t value = out.count();
+    TESSERA_RETURN_IF_ERROR(integer(section, key, min, max, value));
+    out = std::chrono::seconds(value);
+    return Status();
+  }
+
+ private:
+  static std::string name(std::string_view section, std::string_view key) {
+    return std::string(section) + "." + std::string(key);
+  }
+  Status error(const std::string& key, const std::string& problem) const {
+    return invalid_argument(std::string(file_) + ": " + key + " " + problem);
+  }
+
+  const toml::table& root_;
+  std::string_view file_;
+};
+
+Status read_config(const toml::table& root, std::string_view file, Config& config) {
+  const Reader reader(root, file);
+  TESSERA_RETURN_IF_ERROR(reader.unknown_keys());
+
+  ServerConfig& server = config.server;
+  TESSERA_RETURN_IF_ERROR(reader.string("server", "address", server.address));
+  TESSERA_RETURN_IF_ERROR(reader.integer("server", "port", 0, 65535, server.port));
+  TESSERA_RETURN_IF_ERROR(reader.integer("server", "io_threads", 0, 256, server.io_threads));
+  TESSERA_RETURN_IF_ERROR(reader.integer("server", "header_limit_bytes", 1024, 1024 * 1024,
+                                         server.header_limit_bytes));
+  TESSERA_RETURN_IF_ERROR(reader.integer("server", "body_limit_bytes", 1024, 16 * 1024 * 1024,
+                                         server.body_limit_bytes));
+  TESSERA_RETURN_IF_ERROR(
+      reader.seconds("server", "header_timeout_seconds", 1, 600, server.header_timeout));
+  TESSERA_RETURN_IF_ERROR(
+      reader.seconds("server", "body_timeout_seconds", 1, 3600, server.body_timeout));
+  TESSERA_RETURN_IF_ERROR(
+      reader.seconds("server", "idle_timeout_seconds", 1, 3600, server.idle_timeout));
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("server", "max_connections", 1, 1000000, server.max_connections));
+
+  StoreConfig& storage = config.storage;
+  std::string kind = storage.kind == StoreConfig::Kind::postgres ? "postgres" : "sqlite";
+  TESSERA_RETURN_IF_ERROR(reader.string("storage", "kind", kind));
+  if (kind == "sqlite") {
+    storage.kind = StoreConfig::Kind::sqlite;
+  } else if (kind == "postgres") {
+    storage.kind = StoreConfig::Kind::postgres;
+  } else {
+    return invalid_argument(std::string(file) + ": storage.kind must be \"sqlite\" or \"postgres\"");
+  }
+  std::string sqlite_path = storage.sqlite_path.string();
+  TESSERA_RETURN_IF_ERROR(reader.string("storage", "sqlite_path", sqlite_path));
+  storage.sqlite_path = sqlite_path;
+  TESSERA_RETURN_IF_ERROR(reader.string("storage", "postgres_url", storage.postgres_url));
+  TESSERA_RETURN_IF_ERROR(reader.integer("storage", "pool_size", 0, 256, storage.pool_size));
+  std::int64_t busy_ms = storage.busy_timeout.count();
+  TESSERA_RETURN_IF_ERROR(reader.integer("storage", "busy_timeout_ms", 0, 600000, busy_ms));
+  storage.busy_timeout = std::chrono::milliseconds(busy_ms);
+
+  std::string key_file = config.master_key_file.string();
+  TESSERA_RETURN_IF_ERROR(reader.string("security", "master_key_file", key_file));
+  config.master_key_file = key_file;
+
+  HashingConfig& hashing = config.hashing;
+  TESSERA_RETURN_IF_ERROR(reader.integer("password_hashing", "memory_kib", 8 * 1024,
+                                         4 * 1024 * 1024, hashing.argon2.memory_kib));
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("password_hashing", "iterations", 1, 64, hashing.argon2.iterations));
+  TESSERA_RETURN_IF_ERROR(reader.integer("password_hashing", "workers", 0, 256, hashing.workers));
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("password_hashing", "queue_limit", 1, 100000, hashing.queue_limit));
+
+  TESSERA_RETURN_IF_ERROR(reader.string("tenant", "name", config.tenant_name));
+  std::string level = "info";
+  TESSERA_RETURN_IF_ERROR(reader.string("log", "level", level));
+  bool recognised = false;
+  config.log_level = parse_log_level(level, &recognised);
+  if (!recognised) {
+    return invalid_argument(std::string(file) +
+                            ": log.level must be debug, info, warn, error or off");
+  }
+  return validate(config);
+}
+
+}  // namespace
+
+Config default_config() {
+  Config config;
+  config.storage.kind = StoreConfig::Kind::sqlite;
+  config.storage.sqlite_path = "data/tessera.db";
+  return config;
+}
+
+Status validate(const Config& config) {
+  if (config.server.address.empty()) return invalid_argument("server.address must not be empty");
+  if (config.storage.kind == StoreConfig::Kind::postgres && config.storage.postgres_url.empty()) {
+    return invalid_argument("storage.postgres_url is required when storage.kind = \"postgres\"");
+  }
+  if (config.storage.kind == StoreConfig::Kind::sqlite && config.storage.sqlite_path.empty()) {
+    return invalid_argument("storage.sqlite_path must not be empty");
+  }
+  if (config.master_key_file.empty()) {
+    return invalid_argument("security.master_key_file must not be empty");
+  }
+  if (config.tenant_name.empty() || config.tenant_name.size() > 64 ||
+      config.tenant_name.find(':') != std::string::npos) {
+    return invalid_argument("tenant.name must be 1-64 characters without ':'");
+  }
+  const Status hashing = validate(config.hashing.argon2);
+  if (!hashing.ok()) return invalid_argument("password_hashing: " + hashing.message());
+  return Status();
+}
+
+Result<Config> parse_config(std::string_view toml_text, std::string_view file_name) {
+  Config config = default_config();
+  try {
+    const toml::table root = toml::parse(toml_text, file_name);
+    TESSERA_RETURN_IF_ERROR(read_config(root, file_name, config));
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source().begin;
+    return invalid_argument(std::string(file_name) + ":" + std::to_string(where.line) + ":" +
+                            std::to_string(where.column) + ": " +
+                            std::string(error.description()));
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) {
+    return not_found("cannot read the configuration file " + path.string() + ": " +
+                     error.message());
+  }
+  if (size > kMaxConfigBytes) {
+    return invalid_argument("the configuration file " + path.string() + " is larger than 1 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return not_found("cannot read the configuration file " + path.string());
+  }
+  return parse_config(text.str(), path.string());
+}
+
+}  // namespace tessera

@@ -1,0 +1,55 @@
+// The composition root: the one place where tessera's real implementations are created and wired
+// together (system clock, OS randomness, master key, store, password hasher, services). Commands
+// and the server take what they need from here; nothing else constructs these.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/rng.h"
+#include "crypto/aead.h"
+#include "crypto/password_hash.h"
+#include "service/policy_service.h"
+#include "service/user_admin_service.h"
+#include "storage/store.h"
+
+namespace tessera {
+
+class Runtime {
+ public:
+  enum class Migration { apply, require_current };
+
+  // Loads the master key, opens the store and either applies pending migrations or checks that
+  // none are pending (failed_precondition telling to run `tessera migrate`).
+  static Result<std::unique_ptr<Runtime>> open(const Config& config, Migration migration);
+
+  const Config& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
+  Rng& rng() { return *rng_; }
+  Store& store() { return *store_; }
+  const PasswordHasher& hasher() const { return hasher_; }
+  UserAdminService& users() { return users_; }
+  PolicyService& policy() { return policy_; }
+
+ private:
+  Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<SecretSealer> sealer,
+          std::unique_ptr<Store> store);
+
+  // Declaration order is construction order: the store refers to the sealer and the rng, the
+  // services to all of them.
+  Config config_;
+  SystemClock clock_;
+  std::unique_ptr<Rng> rng_;
+  std::unique_ptr<SecretSealer> sealer_;
+  std::unique_ptr<Store> store_;
+  PasswordHasher hasher_;
+  UserAdminService users_;
+  PolicyService policy_;
+};
+
+// Creates the directories of the SQLite file and the key file with mode 0700 if they are missing.
+Status prepare_data_directories(const Config& config);
+
+}  // namespace tessera

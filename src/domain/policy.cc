@@ -1,0 +1,190 @@
+#include "domain/policy.h"
+
+#include <charconv>
+
+namespace tessera {
+namespace {
+
+constexpr int kMaxGraceDays = 90;
+constexpr int kMaxRememberDays = 365;
+constexpr int kMaxLockoutThreshold = 1000;
+constexpr std::chrono::seconds kMaxLockoutDuration{24 * 3600};
+constexpr std::size_t kMaxValueLength = 4096;
+
+Status parse_int(std::string_view key, std::string_view value, int min, int max, int& out) {
+  int parsed = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (value.empty() || error != std::errc() || end != value.data() + value.size() || parsed < min ||
+      parsed > max) {
+    return invalid_argument(std::string(key) + " must be a whole number from " +
+                            std::to_string(min) + " to " + std::to_string(max));
+  }
+  out = parsed;
+  return Status();
+}
+
+Status parse_bool(std::string_view key, std::string_view value, bool& out) {
+  if (value == "true" || value == "on" || value == "yes") {
+    out = true;
+  } else if (value == "false" || value == "off" || value == "no") {
+    out = false;
+  } else {
+    return invalid_argument(std::string(key) + " must be true or false");
+  }
+  return Status();
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
+// Splits "a, b,c" into trimmed non-empty items.
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> items;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t end = value.find(',', start);
+    if (end == std::string_view::npos) end = value.size();
+    const auto item = trim(value.substr(start, end - start));
+    if (!item.empty()) items.push_back(item);
+    start = end + 1;
+  }
+  return items;
+}
+
+Status parse_allowed_methods(std::string_view value, AllowedMethods& out) {
+  AllowedMethods parsed{false, false, false, false, false};
+  if (value != "none") {
+    for (auto item : split_list(value)) {
+      if (item == "app_notification") parsed.app_notification = true;
+      else if (item == "app_code") parsed.app_code = true;
+      else if (item == "text_message") parsed.text_message = true;
+      else if (item == "phone_call") parsed.phone_call = true;
+      else if (item == "email") parsed.email = true;
+      else
+        return invalid_argument("allowed_methods: '" + std::string(item.substr(0, 40)) +
+                                "' is not one of app_notification, app_code, text_message, "
+                                "phone_call, email");
+    }
+  }
+  out = parsed;
+  return Status();
+}
+
+std::string describe_allowed_methods(const AllowedMethods& allowed) {
+  std::string text;
+  auto add = [&text](bool on, std::string_view name) {
+    if (!on) return;
+    if (!text.empty()) text += ",";
+    text += name;
+  };
+  add(allowed.app_notification, "app_notification");
+  add(allowed.app_code, "app_code");
+  add(allowed.text_message, "text_message");
+  add(allowed.phone_call, "phone_call");
+  add(allowed.email, "email");
+  return text.empty() ? "none" : text;
+}
+
+std::string describe_ranges(const std::vector<IpRange>& ranges) {
+  if (ranges.empty()) return "none";
+  std::string text;
+  for (const auto& range : ranges) {
+    if (!text.empty()) text += ",";
+    text += range.to_string();
+  }
+  return text;
+}
+
+}  // namespace
+
+Status validate(const OrgPolicy& policy) {
+  if (policy.registration_grace_days < 0 || policy.registration_grace_days > kMaxGraceDays) {
+    return invalid_argument("registration_grace_days must be from 0 to 90");
+  }
+  if (policy.remember_mfa_days < 1 || policy.remember_mfa_days > kMaxRememberDays) {
+    return invalid_argument("remember_mfa_days must be from 1 to 365");
+  }
+  if (policy.trusted_ip_ranges.size() > kMaxTrustedIpRanges) {
+    return invalid_argument("trusted_ip_ranges can hold at most 50 ranges");
+  }
+  if (policy.lockout.threshold < 1 || policy.lockout.threshold > kMaxLockoutThreshold) {
+    return invalid_argument("lockout_threshold must be from 1 to 1000");
+  }
+  if (policy.lockout.duration < std::chrono::seconds(1) ||
+      policy.lockout.duration > kMaxLockoutDuration) {
+    return invalid_argument("lockout_duration_seconds must be from 1 to 86400");
+  }
+  return Status();
+}
+
+Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value) {
+  if (value.size() > kMaxValueLength) {
+    return invalid_argument(std::string(key.substr(0, 64)) + ": the value is too long");
+  }
+  value = trim(value);
+  OrgPolicy changed = policy;
+  if (key == "mfa_required_from") {
+    if (value == "none" || value.empty()) {
+      changed.mfa_required_from.reset();
+    } else {
+      auto date = parse_date(value);
+      if (!date.ok()) return invalid_argument("mfa_required_from: " + date.status().message());
+      changed.mfa_required_from = *date;
+    }
+  } else if (key == "registration_grace_days") {
+    TESSERA_RETURN_IF_ERROR(
+        parse_int(key, value, 0, kMaxGraceDays, changed.registration_grace_days));
+  } else if (key == "allow_app_passwords") {
+    TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.allow_app_passwords));
+  } else if (key == "remember_mfa_enabled") {
+    TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.remember_mfa_enabled));
+  } else if (key == "remember_mfa_days") {
+    TESSERA_RETURN_IF_ERROR(parse_int(key, value, 1, kMaxRememberDays, changed.remember_mfa_days));
+  } else if (key == "trusted_ip_ranges") {
+    changed.trusted_ip_ranges.clear();
+    if (value != "none") {
+      for (auto item : split_list(value)) {
+        auto range = IpRange::parse(item);
+        if (!range.ok()) return invalid_argument("trusted_ip_ranges: " + range.status().message());
+        changed.trusted_ip_ranges.push_back(*range);
+      }
+    }
+  } else if (key == "lockout_threshold") {
+    TESSERA_RETURN_IF_ERROR(
+        parse_int(key, value, 1, kMaxLockoutThreshold, changed.lockout.threshold));
+  } else if (key == "lockout_duration_seconds") {
+    int seconds = 0;
+    TESSERA_RETURN_IF_ERROR(
+        parse_int(key, value, 1, static_cast<int>(kMaxLockoutDuration.count()), seconds));
+    changed.lockout.duration = std::chrono::seconds(seconds);
+  } else if (key == "allowed_methods") {
+    TESSERA_RETURN_IF_ERROR(parse_allowed_methods(value, changed.allowed_methods));
+  } else {
+    return invalid_argument(
+        "'" + std::string(key.substr(0, 64)) +
+        "' is not a policy setting; `tessera policy show` lists the settings");
+  }
+  TESSERA_RETURN_IF_ERROR(validate(changed));
+  policy = std::move(changed);
+  return Status();
+}
+
+std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy) {
+  return {
+      {"mfa_required_from",
+       policy.mfa_required_from ? format_date(*policy.mfa_required_from) : "none"},
+      {"registration_grace_days", std::to_string(policy.registration_grace_days)},
+      {"allowed_methods", describe_allowed_methods(policy.allowed_methods)},
+      {"allow_app_passwords", policy.allow_app_passwords ? "true" : "false"},
+      {"remember_mfa_enabled", policy.remember_mfa_enabled ? "true" : "false"},
+      {"remember_mfa_days", std::to_string(policy.remember_mfa_days)},
+      {"trusted_ip_ranges", describe_ranges(policy.trusted_ip_ranges)},
+      {"lockout_threshold", std::to_string(policy.lockout.threshold)},
+      {"lockout_duration_seconds", std::to_string(policy.lockout.duration.count())},
+  };
+}
+
+}  // namespace tessera

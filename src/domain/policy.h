@@ -1,0 +1,59 @@
+// The organisation's policy (DESIGN.md section 1, "Org policy"): plain data with validation. One
+// policy per tenant; stored as a whole by the store.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/time_format.h"
+#include "domain/ip_range.h"
+
+namespace tessera {
+
+struct AllowedMethods {
+  bool app_notification = true;
+  bool app_code = true;
+  bool text_message = true;
+  bool phone_call = true;
+  bool email = false;  // email codes are for password reset unless the admin allows them for MFA
+  friend bool operator==(const AllowedMethods&, const AllowedMethods&) = default;
+};
+
+struct LockoutPolicy {
+  int threshold = 10;                  // consecutive wrong passwords before a lockout
+  std::chrono::seconds duration{60};  // first lockout; doubles per further lockout (DESIGN.md 9)
+  friend bool operator==(const LockoutPolicy&, const LockoutPolicy&) = default;
+};
+
+inline constexpr std::size_t kMaxTrustedIpRanges = 50;
+
+struct OrgPolicy {
+  // "Require MFA for all users from DATE": from midnight UTC of this date everyone is at least
+  // Enabled; users created after it are stored as Enabled.
+  std::optional<Date> mfa_required_from;
+  int registration_grace_days = 0;  // 0-90: days after MFA became required when "Skip for now" shows
+  AllowedMethods allowed_methods;
+  bool allow_app_passwords = true;
+  bool remember_mfa_enabled = false;
+  int remember_mfa_days = 14;  // 1-365
+  std::vector<IpRange> trusted_ip_ranges;  // ≤ kMaxTrustedIpRanges
+  LockoutPolicy lockout;
+  friend bool operator==(const OrgPolicy&, const OrgPolicy&) = default;
+};
+
+// ok, or invalid_argument naming the first field out of range.
+Status validate(const OrgPolicy& policy);
+
+// Policy keys for `tessera policy set KEY VALUE` and the admin API. Each setter parses and
+// validates VALUE and changes only its field; on error `policy` is unchanged.
+// Keys: mfa_required_from (YYYY-MM-DD or "none"), registration_grace_days, allow_app_passwords,
+// remember_mfa_enabled, remember_mfa_days, trusted_ip_ranges (comma-separated CIDRs or "none"),
+// lockout_threshold, lockout_duration_seconds, allowed_methods (comma-separated of
+// app_notification, app_code, text_message, phone_call, email).
+Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);
+std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy);
+
+}  // namespace tessera

@@ -1,0 +1,98 @@
+// The Store is the seam between tessera and its database. Every piece of state (users, methods,
+// policy, sessions, logs) lives here so that any node can serve any request. Two implementations
+// share one SQL layer: SQLite (embedded, WAL) and PostgreSQL (libpq, pooled); one test suite
+// (tests/store) proves they behave the same.
+//
+// Contracts common to every call:
+// - Thread-safe: any thread may call any method concurrently.
+// - Each call is atomic: it either happens completely or not at all (one transaction).
+// - Errors: not_found for a missing row, already_exists for a taken unique name (UPN),
+//   unavailable when the database cannot be reached or stays busy, data_loss when a sealed secret
+//   fails to decrypt (wrong master key or tampering), internal otherwise.
+// - Secrets (Method::secret) are sealed with AEAD before they are written (associated data = table
+//   and row id) and opened on read; callers see plaintext SecretBytes only in memory.
+// - Tokens are given to the store already hashed; the store never sees a bearer token.
+// - `audit`, where a call takes one, is appended in the same transaction as the change when it is
+//   not null, so the audit log never misses a change nor records one that did not happen.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "domain/log_records.h"
+#include "domain/method.h"
+#include "domain/policy.h"
+#include "domain/session.h"
+#include "domain/user.h"
+
+namespace tessera {
+
+struct UserListQuery {
+  std::string upn_contains;  // case-insensitive substring; empty = all
+  std::optional<MfaState> mfa_state;
+  std::size_t limit = 100;  // 1-1000
+  std::size_t offset = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema version applied (0 for an empty database) and the newest this build knows.
+  virtual Result<int> schema_version() = 0;
+  virtual int latest_schema_version() const = 0;
+  // Applies every pending migration, each in its own transaction. Safe to call on every start and
+  // concurrently from several nodes (the database serialises them).
+  virtual Status migrate() = 0;
+
+  // Users. UPNs are unique (canonical form). create_user fails with already_exists.
+  virtual Status create_user(const User& user, const AuditLogEntry* audit) = 0;
+  virtual Result<User> find_user_by_id(const std::string& id) = 0;
+  virtual Result<User> find_user_by_upn(const std::string& canonical_upn) = 0;
+  virtual Result<std::vector<User>> list_users(const UserListQuery& query) = 0;
+  virtual Result<std::int64_t> count_users() = 0;
+  // Replaces every mutable field of the user with this id (not id, upn, created_at).
+  virtual Status update_user(const User& user, const AuditLogEntry* audit) = 0;
+  // Deletes the user and everything that belongs to them (methods, sessions).
+  virtual Status delete_user(const std::string& id, const AuditLogEntry* audit) = 0;
+
+  // Password failures, atomically (two nodes counting the same user must not lose a count).
+  // Increments the counter and returns the new value.
+  virtual Result<int> record_password_failure(const std::string& user_id) = 0;
+  virtual Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) = 0;
+  virtual Status reset_password_failures(const std::string& user_id) = 0;
+
+  // Methods. At most one default per user: adding or updating one with is_default clears the others.
+  virtual Status add_method(const Method& method, const AuditLogEntry* audit) = 0;
+  virtual Result<std::vector<Method>> list_methods(const std::string& user_id) = 0;
+  virtual Result<Method> find_method(const std::string& method_id) = 0;
+  virtual Status delete_method(const std::string& method_id, const AuditLogEntry* audit) = 0;
+  virtual Status set_default_method(const std::string& user_id, const std::string& method_id) = 0;
+  // TOTP replay guard: sets last_used_step to `step` only if it is greater than the stored one.
+  // Returns true if this call advanced it (the code may be accepted), false if the step was already
+  // used — atomic across nodes.
+  virtual Result<bool> advance_method_step(const std::string& method_id, std::int64_t step) = 0;
+
+  // The org policy; a fresh database has the default OrgPolicy{}.
+  virtual Result<OrgPolicy> load_policy() = 0;
+  virtual Status save_policy(const OrgPolicy& policy, const AuditLogEntry* audit) = 0;
+
+  // Sessions, by token hash.
+  virtual Status create_session(const SessionRecord& session) = 0;
+  virtual Result<SessionRecord> find_session(const std::string& token_hash) = 0;
+  virtual Status delete_session(const std::string& token_hash) = 0;
+  virtual Status delete_user_sessions(const std::string& user_id) = 0;
+
+  // Logs, newest first.
+  virtual Status append_sign_in(const SignInLogEntry& entry) = 0;
+  virtual Result<std::vector<SignInLogEntry>> list_sign_ins(std::size_t limit) = 0;
+  virtual Status append_audit(const AuditLogEntry& entry) = 0;
+  virtual Result<std::vector<AuditLogEntry>> list_audit(std::size_t limit) = 0;
+};
+
+}  // namespace tessera

@@ -1,0 +1,259 @@
+// The `tessera` command line as an admin uses it: the real binary, run in a fresh directory with
+// its own configuration, master key and SQLite database.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "support/temp_dir.h"
+
+namespace tessera {
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.path() / "tessera.toml") << "[storage]\nsqlite_path = \"data/t.db\"\n"
+                                                   "[security]\nmaster_key_file = \"data/key\"\n"
+                                                   "[password_hashing]\nmemory_kib = 8192\n"
+                                                   "iterations = 1\n";
+  }
+
+  // Runs `tessera --config tessera.toml ARGS` in the test directory; `input` is fed to stdin.
+  Run tessera(const std::string& args, const std::string& input = "",
+              const std::string& environment = "") {
+    const auto out = dir_.path() / "stdout";
+    const auto err = dir_.path() / "stderr";
+    const auto in = dir_.path() / "stdin";
+    std::ofstream(in) << input;
+    const std::string command = "cd " + quote(dir_.path().string()) + " && env -u " +
+                                "TESSERA_MASTER_KEY " + environment + " " + TESSERA_BINARY +
+                                " --config tessera.toml " + args + " <" + quote(in.string()) +
+                                " >" + quote(out.string()) + " 2>" + quote(err.string());
+    const int status = std::system(command.c_str());
+    Run run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out);
+    run.err = read_file(err);
+    return run;
+  }
+
+  // Exactly one line on stderr, starting "tessera: error: ".
+  static void expect_one_error_line(const Run& run, const std::string& containing) {
+    EXPECT_NE(run.exit_code, 0);
+    EXPECT_EQ(run.err.rfind("tessera: error: ", 0), 0u) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+    EXPECT_NE(run.err.find(containing), std::string::npos) << run.err;
+  }
+
+  void init() { ASSERT_EQ(tessera("init").exit_code, 0); }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(Cli, HelpListsTheCommands) {
+  const Run run = tessera("--help");
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* command : {"init", "serve", "migrate", "check-config", "user", "mfa", "policy"}) {
+    EXPECT_NE(run.out.find(command), std::string::npos) << command;
+  }
+  EXPECT_EQ(tessera("user add --help").exit_code, 0);
+  EXPECT_NE(tessera("user add --help").out.find("--temporary-password"), std::string::npos);
+}
+
+TEST_F(Cli, MissingCommandIsAUsageError) {
+  const Run run = tessera("");
+  EXPECT_EQ(run.exit_code, 2);
+}
+
+TEST_F(Cli, InitCreatesAPrivateKeyAndKeepsItOnTheSecondRun) {
+  init();
+  const auto key_file = dir_.path() / "data/key";
+  struct stat info {};
+  ASSERT_EQ(::stat(key_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  const std::string key = read_file(key_file);
+  EXPECT_EQ(key.substr(0, 64).find_first_not_of("0123456789abcdef"), std::string::npos);
+  init();
+  EXPECT_EQ(read_file(key_file), key);
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data/t.db"));
+}
+
+TEST_F(Cli, CommandsBeforeInitSayToRunInit) {
+  expect_one_error_line(tessera("user list"), "tessera init");
+}
+
+TEST_F(Cli, AddUserWithTemporaryPasswordPrintsItOnce) {
+  init();
+  const Run run =
+      tessera("user add Alice@Example.com --display-name 'Alice Smith' --temporary-password");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("Created alice@example.com"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Temporary password: "), std::string::npos);
+  const Run show = tessera("user show alice@example.com");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("Alice Smith"), std::string::npos);
+  EXPECT_NE(show.out.find("temporary password  yes"), std::string::npos) << show.out;
+}
+
+TEST_F(Cli, AddUserRefusesDuplicatesBadNamesAndWeakPasswords) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  expect_one_error_line(tessera("user add ALICE@example.com --display-name Alice"),
+                        "already exists");
+  expect_one_error_line(tessera("user add alice --display-name Alice"), "alice@example.com");
+  expect_one_error_line(tessera("user add bob@example.com --display-name Bob --password password1"),
+                        "commonly used");
+  expect_one_error_line(tessera("user add bob@example.com --display-name Bob --password short"),
+                        "at least 8");
+  // Nothing half-written: bob does not exist after the refusals.
+  expect_one_error_line(tessera("user show bob@example.com"), "no user bob@example.com");
+}
+
+TEST_F(Cli, PasswordCanComeFromStandardInput) {
+  init();
+  const Run run = tessera("user add carol@example.com --display-name Carol --password-stdin",
+                          "violet staircase umbrella\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.find("Temporary password"), std::string::npos);
+  EXPECT_NE(tessera("user show carol@example.com").out.find("temporary password  no"),
+            std::string::npos);
+}
+
+TEST_F(Cli, ListFiltersByTextAndState) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  ASSERT_EQ(tessera("user add bob@contoso.com --display-name Bob").exit_code, 0);
+  ASSERT_EQ(tessera("mfa set bob@contoso.com enforced").exit_code, 0);
+  const Run all = tessera("user list");
+  EXPECT_NE(all.out.find("alice@example.com"), std::string::npos);
+  EXPECT_NE(all.out.find("bob@contoso.com"), std::string::npos);
+  EXPECT_NE(all.out.find("2 users"), std::string::npos);
+  const Run filtered = tessera("user list --filter CONTOSO");
+  EXPECT_EQ(filtered.out.find("alice@example.com"), std::string::npos);
+  EXPECT_NE(filtered.out.find("bob@contoso.com"), std::string::npos);
+  const Run enforced = tessera("user list --mfa-state enforced");
+  EXPECT_NE(enforced.out.find("1 user\n"), std::string::npos) << enforced.out;
+}
+
+TEST_F(Cli, BlockUnblockResetAndDelete) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  ASSERT_EQ(tessera("user block alice@example.com").exit_code, 0);
+  EXPECT_NE(tessera("user show alice@example.com").out.find("status              blocked"),
+            std::string::npos);
+  ASSERT_EQ(tessera("user unblock alice@example.com").exit_code, 0);
+  EXPECT_NE(tessera("user show alice@example.com").out.find("status              active"),
+            std::string::npos);
+  const Run reset = tessera("user reset-password alice@example.com");
+  ASSERT_EQ(reset.exit_code, 0);
+  EXPECT_NE(reset.out.find("Temporary password for alice@example.com: "), std::string::npos);
+  ASSERT_EQ(tessera("user delete alice@example.com").exit_code, 0);
+  expect_one_error_line(tessera("user show alice@example.com"), "no user");
+  for (const char* command : {"block", "unblock", "delete", "reset-password", "show"}) {
+    expect_one_error_line(tessera(std::string("user ") + command + " nobody@example.com"),
+                          "no user nobody@example.com");
+  }
+}
+
+TEST_F(Cli, MfaSetAndShow) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  EXPECT_NE(tessera("mfa show alice@example.com").out.find("stored state disabled"),
+            std::string::npos);
+  ASSERT_EQ(tessera("mfa set alice@example.com enabled").exit_code, 0);
+  EXPECT_NE(tessera("mfa show alice@example.com").out.find("stored state enabled"),
+            std::string::npos);
+  EXPECT_EQ(tessera("mfa set alice@example.com sometimes").exit_code, 2);
+  expect_one_error_line(tessera("mfa set ghost@example.com enabled"), "no user");
+}
+
+TEST_F(Cli, PolicySetShowAndRefusals) {
+  init();
+  const Run set = tessera("policy set mfa_required_from 2026-12-01");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(set.out, "mfa_required_from = 2026-12-01\n");
+  ASSERT_EQ(tessera("policy set trusted_ip_ranges 10.0.0.0/8,2001:db8::/32").exit_code, 0);
+  const Run show = tessera("policy show");
+  EXPECT_NE(show.out.find("2026-12-01"), std::string::npos);
+  EXPECT_NE(show.out.find("10.0.0.0/8,2001:db8::/32"), std::string::npos);
+  expect_one_error_line(tessera("policy set mfa_required_from 2026-02-30"), "not a valid");
+  expect_one_error_line(tessera("policy set trusted_ip_ranges 10.0.0.0/33"), "prefix length");
+  expect_one_error_line(tessera("policy set no_such_key 1"), "not a policy setting");
+  EXPECT_NE(tessera("policy show").out.find("2026-12-01"), std::string::npos);
+}
+
+TEST_F(Cli, UsersCreatedAfterTheOrgDateStartEnabled) {
+  init();
+  ASSERT_EQ(tessera("policy set mfa_required_from 2020-01-01").exit_code, 0);
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  EXPECT_NE(tessera("mfa show alice@example.com").out.find("stored state enabled"),
+            std::string::npos);
+}
+
+TEST_F(Cli, UnreadableOrBadConfigIsOneClearLine) {
+  std::filesystem::remove(dir_.path() / "tessera.toml");
+  expect_one_error_line(tessera("policy show"), "tessera.toml");
+  std::ofstream(dir_.path() / "tessera.toml") << "[server]\nprot = 80\n";
+  expect_one_error_line(tessera("check-config"), "server.prot");
+  std::ofstream(dir_.path() / "tessera.toml") << "[server\n";
+  expect_one_error_line(tessera("check-config"), "tessera.toml:");
+  std::ofstream(dir_.path() / "tessera.toml") << "[server]\nport = 70000\n";
+  expect_one_error_line(tessera("check-config"), "server.port");
+}
+
+TEST_F(Cli, CheckConfigReportsAMissingDatabaseWithoutCreatingIt) {
+  expect_one_error_line(tessera("check-config"), "tessera init");
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data/t.db"));
+  init();
+  const Run ok = tessera("check-config");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("ok:"), std::string::npos);
+}
+
+TEST_F(Cli, WrongMasterKeyIsRefused) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  const std::string other_key(64, 'a');
+  expect_one_error_line(tessera("user list", "", "TESSERA_MASTER_KEY=" + other_key),
+                        "master key");
+  expect_one_error_line(tessera("user list", "", "TESSERA_MASTER_KEY=nothex"), "");
+}
+
+TEST_F(Cli, GroupReadableKeyFileIsRefused) {
+  init();
+  ::chmod((dir_.path() / "data/key").c_str(), 0640);
+  expect_one_error_line(tessera("user list"), "chmod");
+}
+
+}  // namespace
+}  // namespace tessera

@@ -1,0 +1,115 @@
+#include "domain/policy.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera {
+namespace {
+
+TEST(OrgPolicy, DefaultsAreValid) { EXPECT_TRUE(validate(OrgPolicy{}).ok()); }
+
+TEST(OrgPolicy, SetsEveryKey) {
+  OrgPolicy policy;
+  ASSERT_TRUE(set_policy_value(policy, "mfa_required_from", "2026-12-01").ok());
+  ASSERT_TRUE(set_policy_value(policy, "registration_grace_days", "14").ok());
+  ASSERT_TRUE(set_policy_value(policy, "allowed_methods", "app_code, text_message").ok());
+  ASSERT_TRUE(set_policy_value(policy, "allow_app_passwords", "false").ok());
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "on").ok());
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_days", "30").ok());
+  ASSERT_TRUE(set_policy_value(policy, "trusted_ip_ranges", "10.0.0.0/8,2001:db8::/32").ok());
+  ASSERT_TRUE(set_policy_value(policy, "lockout_threshold", "5").ok());
+  ASSERT_TRUE(set_policy_value(policy, "lockout_duration_seconds", "300").ok());
+  EXPECT_EQ(format_date(*policy.mfa_required_from), "2026-12-01");
+  EXPECT_EQ(policy.registration_grace_days, 14);
+  EXPECT_TRUE(policy.allowed_methods.app_code);
+  EXPECT_TRUE(policy.allowed_methods.text_message);
+  EXPECT_FALSE(policy.allowed_methods.app_notification);
+  EXPECT_FALSE(policy.allow_app_passwords);
+  EXPECT_TRUE(policy.remember_mfa_enabled);
+  EXPECT_EQ(policy.remember_mfa_days, 30);
+  ASSERT_EQ(policy.trusted_ip_ranges.size(), 2u);
+  EXPECT_EQ(policy.lockout.threshold, 5);
+  EXPECT_EQ(policy.lockout.duration, std::chrono::seconds(300));
+}
+
+TEST(OrgPolicy, DescribeThenSetRoundTrips) {
+  OrgPolicy original;
+  original.mfa_required_from = *parse_date("2027-01-15");
+  original.registration_grace_days = 3;
+  original.allowed_methods = {false, true, false, true, true};
+  original.remember_mfa_enabled = true;
+  original.remember_mfa_days = 365;
+  original.trusted_ip_ranges = {*IpRange::parse("192.0.2.0/24"), *IpRange::parse("::1")};
+  original.lockout = {7, std::chrono::seconds(120)};
+  OrgPolicy copy;
+  for (const auto& [key, value] : describe_policy(original)) {
+    ASSERT_TRUE(set_policy_value(copy, key, value).ok()) << key << "=" << value;
+  }
+  EXPECT_EQ(copy, original);
+  OrgPolicy defaults;
+  OrgPolicy defaults_copy;
+  defaults_copy.remember_mfa_days = 99;
+  for (const auto& [key, value] : describe_policy(defaults)) {
+    ASSERT_TRUE(set_policy_value(defaults_copy, key, value).ok()) << key;
+  }
+  EXPECT_EQ(defaults_copy, defaults);
+}
+
+TEST(OrgPolicy, NoneClearsDateAndRanges) {
+  OrgPolicy policy;
+  ASSERT_TRUE(set_policy_value(policy, "mfa_required_from", "2026-12-01").ok());
+  ASSERT_TRUE(set_policy_value(policy, "trusted_ip_ranges", "10.0.0.0/8").ok());
+  ASSERT_TRUE(set_policy_value(policy, "mfa_required_from", "none").ok());
+  ASSERT_TRUE(set_policy_value(policy, "trusted_ip_ranges", "none").ok());
+  EXPECT_FALSE(policy.mfa_required_from);
+  EXPECT_TRUE(policy.trusted_ip_ranges.empty());
+}
+
+TEST(OrgPolicy, BadValuesLeaveThePolicyUnchanged) {
+  OrgPolicy policy;
+  policy.registration_grace_days = 5;
+  const OrgPolicy before = policy;
+  const std::pair<const char*, const char*> bad[] = {
+      {"mfa_required_from", "2026-13-01"},   {"mfa_required_from", "tomorrow"},
+      {"registration_grace_days", "91"},     {"registration_grace_days", "-1"},
+      {"registration_grace_days", "5 days"}, {"remember_mfa_days", "0"},
+      {"remember_mfa_days", "366"},          {"allow_app_passwords", "maybe"},
+      {"trusted_ip_ranges", "10.0.0.1/8"},   {"trusted_ip_ranges", "10.0.0.0/8,bogus"},
+      {"lockout_threshold", "0"},            {"lockout_duration_seconds", "86401"},
+      {"allowed_methods", "app_code,pigeon"}, {"no_such_key", "1"},
+  };
+  for (const auto& [key, value] : bad) {
+    const Status status = set_policy_value(policy, key, value);
+    EXPECT_EQ(status.code(), ErrorCode::invalid_argument) << key << "=" << value;
+    EXPECT_EQ(policy, before) << key << "=" << value;
+  }
+}
+
+TEST(OrgPolicy, ErrorsNameTheKey) {
+  OrgPolicy policy;
+  EXPECT_NE(set_policy_value(policy, "remember_mfa_days", "0").message().find("remember_mfa_days"),
+            std::string::npos);
+  EXPECT_NE(set_policy_value(policy, "mfa_requierd_from", "x").message().find("policy show"),
+            std::string::npos);
+}
+
+TEST(OrgPolicy, AtMostFiftyTrustedRanges) {
+  std::string fifty;
+  std::string fifty_one;
+  for (int i = 0; i < 51; ++i) {
+    const std::string range = "10." + std::to_string(i) + ".0.0/16";
+    if (i < 50) fifty += (fifty.empty() ? "" : ",") + range;
+    fifty_one += (fifty_one.empty() ? "" : ",") + range;
+  }
+  OrgPolicy policy;
+  EXPECT_TRUE(set_policy_value(policy, "trusted_ip_ranges", fifty).ok());
+  EXPECT_FALSE(set_policy_value(policy, "trusted_ip_ranges", fifty_one).ok());
+  EXPECT_EQ(policy.trusted_ip_ranges.size(), 50u);
+}
+
+TEST(OrgPolicy, RefusesHugeValues) {
+  OrgPolicy policy;
+  EXPECT_FALSE(set_policy_value(policy, "trusted_ip_ranges", std::string(10000, ',')).ok());
+}
+
+}  // namespace
+}  // namespace tessera
