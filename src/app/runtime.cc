@@ -73,6 +73,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration m
                                  "; run `tessera migrate`");
     }
   }
+  TESSERA_RETURN_IF_ERROR(store->verify_master_key());
   return std::unique_ptr<Runtime>(
       new Runtime(config, std::move(rng), std::move(owned_sealer), std::move(store)));
 }

@@ -49,6 +49,10 @@ class Store {
   // Applies every pending migration, each in its own transaction. Safe to call on every start and
   // concurrently from several nodes (the database serialises them).
   virtual Status migrate() = 0;
+  // Proves the master key is the one this database's secrets were sealed with: the first call on a
+  // migrated database seals a known value; later calls open it. data_loss (message naming the master
+  // key) when it does not open.
+  virtual Status verify_master_key() = 0;
 
   // Users. UPNs are unique (canonical form). create_user fails with already_exists.
   virtual Status create_user(const User& user, const AuditLogEntry* audit) = 0;

@@ -1,0 +1,37 @@
+#include "app/server_setup.h"
+
+#include "http/health.h"
+
+namespace tessera {
+namespace {
+
+Router make_router(Runtime& runtime) {
+  Router router;
+  // Healthy means the database answers; a node that cannot reach it should leave the balancer.
+  add_health_route(router, [&runtime] { return runtime.store().schema_version().status(); });
+  return router;
+}
+
+}  // namespace
+
+ServerOptions server_options(const ServerConfig& config) {
+  ServerOptions options;
+  options.address = config.address;
+  options.port = config.port;
+  options.io_threads = config.io_threads;
+  options.header_limit_bytes = config.header_limit_bytes;
+  options.body_limit_bytes = config.body_limit_bytes;
+  options.header_timeout = config.header_timeout;
+  options.body_timeout = config.body_timeout;
+  options.idle_timeout = config.idle_timeout;
+  options.max_connections = config.max_connections;
+  return options;
+}
+
+WebServer::WebServer(Runtime& runtime)
+    : runtime_(runtime),
+      router_(make_router(runtime)),
+      workers_(runtime.config().hashing.workers, runtime.config().hashing.queue_limit),
+      server_(server_options(runtime.config().server), router_, workers_) {}
+
+}  // namespace tessera

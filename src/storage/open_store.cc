@@ -1,0 +1,30 @@
+#include "storage/open_store.h"
+
+#include "storage/postgres_connection.h"
+#include "storage/sql_store.h"
+#include "storage/sqlite_connection.h"
+
+namespace tessera {
+
+Result<std::unique_ptr<Store>> open_store(const StoreConfig& config, const SecretSealer& sealer,
+                                          Rng& rng) {
+  ConnectionPool::Factory factory;
+  std::size_t pool_size = 0;
+  if (config.kind == StoreConfig::Kind::sqlite) {
+    factory = [path = config.sqlite_path, timeout = config.busy_timeout] {
+      return open_sqlite_connection(path, timeout);
+    };
+    pool_size = config.pool_size > 0 ? static_cast<std::size_t>(config.pool_size) : 4;
+  } else {
+    factory = [url = config.postgres_url] { return open_postgres_connection(url); };
+    pool_size = config.pool_size > 0 ? static_cast<std::size_t>(config.pool_size) : 8;
+  }
+  auto pool = std::make_unique<ConnectionPool>(std::move(factory), pool_size);
+  {
+    // Open one connection now, so a bad path or an unreachable server is reported at start-up.
+    TESSERA_ASSIGN_OR_RETURN(auto probe, pool->acquire());
+  }
+  return make_sql_store(std::move(pool), sealer, rng);
+}
+
+}  // namespace tessera

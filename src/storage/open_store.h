@@ -1,0 +1,30 @@
+// Choosing and opening a Store from configuration.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "base/rng.h"
+#include "crypto/aead.h"
+#include "storage/store.h"
+
+namespace tessera {
+
+struct StoreConfig {
+  enum class Kind { sqlite, postgres };
+  Kind kind = Kind::sqlite;
+  std::filesystem::path sqlite_path = "data/tessera.db";
+  std::string postgres_url;  // libpq connection string or postgresql:// URL
+  int pool_size = 0;         // 0 = a default (4 for SQLite, 8 for PostgreSQL)
+  std::chrono::milliseconds busy_timeout{5000};  // SQLite: wait this long for a writer
+};
+
+// Opens the database (creating an SQLite file with mode 0600 if missing) and checks it can be
+// reached; does not migrate. `sealer` and `rng` must outlive the store.
+Result<std::unique_ptr<Store>> open_store(const StoreConfig& config, const SecretSealer& sealer,
+                                          Rng& rng);
+
+}  // namespace tessera

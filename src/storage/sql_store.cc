@@ -1,0 +1,539 @@
+#include "storage/sql_store.h"
+
+#include <algorithm>
+#include <span>
+
+#include "base/ids.h"
+
+namespace tessera {
+
+std::string_view migration_file(std::string_view name);
+std::span<const std::string_view> migration_file_names();
+
+namespace {
+
+constexpr std::string_view kUserColumns =
+    "id, upn, display_name, status, password_hash, password_temporary, mfa_state, "
+    "mfa_state_changed_at, created_at, password_changed_at, failed_password_attempts, "
+    "locked_until";
+constexpr std::string_view kMethodColumns =
+    "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
+constexpr std::string_view kSessionColumns =
+    "token_hash, user_id, created_at, last_seen_at, expires_at, persistent, mfa_at";
+constexpr std::string_view kKeyCheckPlaintext = "tessera master key check";
+constexpr std::size_t kMaxListLimit = 1000;
+
+std::int64_t seconds(Timestamp t) { return to_unix_seconds(t); }
+SqlValue optional_seconds(const std::optional<Timestamp>& t) {
+  return t ? SqlValue(seconds(*t)) : SqlValue(nullptr);
+}
+std::optional<Timestamp> optional_timestamp(const SqlRow& row, std::size_t column) {
+  const auto value = row.optional_integer(column);
+  return value ? std::optional<Timestamp>(from_unix_seconds(*value)) : std::nullopt;
+}
+std::string method_associated_data(const std::string& method_id) { return "methods:" + method_id; }
+
+User user_from(const SqlRow& row) {
+  User user;
+  user.id = row.text(0);
+  user.upn = row.text(1);
+  user.display_name = row.text(2);
+  user.status = static_cast<UserStatus>(row.integer(3));
+  user.password_hash = row.text(4);
+  user.password_temporary = row.integer(5) != 0;
+  user.mfa_state = static_cast<MfaState>(std::clamp<std::int64_t>(row.integer(6), 0, 2));
+  user.mfa_state_changed_at = from_unix_seconds(row.integer(7));
+  user.created_at = from_unix_seconds(row.integer(8));
+  user.password_changed_at = from_unix_seconds(row.integer(9));
+  user.failed_password_attempts = static_cast<int>(row.integer(10));
+  user.locked_until = optional_timestamp(row, 11);
+  return user;
+}
+
+SessionRecord session_from(const SqlRow& row) {
+  SessionRecord session;
+  session.token_hash = row.text(0);
+  session.user_id = row.text(1);
+  session.created_at = from_unix_seconds(row.integer(2));
+  session.last_seen_at = from_unix_seconds(row.integer(3));
+  session.expires_at = from_unix_seconds(row.integer(4));
+  session.persistent = row.integer(5) != 0;
+  session.mfa_at = optional_timestamp(row, 6);
+  return session;
+}
+
+// Escapes LIKE wildcards so a search for "a_b" matches only that text.
+std::string like_pattern(std::string_view text) {
+  std::string pattern = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  pattern.push_back('%');
+  return pattern;
+}
+
+Status insert_audit(SqlConnection& connection, const AuditLogEntry& entry) {
+  return connection
+      .execute(
+          "INSERT INTO audit_log (id, time, actor, action, target, detail) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          {entry.id, seconds(entry.time), entry.actor, entry.action, entry.target, entry.detail})
+      .status();
+}
+
+Status maybe_audit(SqlConnection& connection, const AuditLogEntry* audit) {
+  return audit == nullptr ? Status() : insert_audit(connection, *audit);
+}
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<ConnectionPool> pool, const SecretSealer& sealer, Rng& rng)
+      : pool_(std::move(pool)), sealer_(sealer), rng_(rng) {}
+
+  Result<int> schema_version() override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    return schema_version_on(*connection);
+  }
+
+  int latest_schema_version() const override {
+    return static_cast<int>(migration_file_names().size());
+  }
+
+  Status migrate() override {
+    const auto names = migration_file_names();
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    for (std::size_t index = 0; index < names.size(); ++index) {
+      const int version = static_cast<int>(index + 1);
+      TESSERA_RETURN_IF_ERROR(connection->begin_migration());
+      Status applied = apply_migration(*connection, version, names[index]);
+      if (applied.ok()) applied = connection->commit();
+      if (!applied.ok()) {
+        connection->rollback();
+        return Status(applied.code(), "migration " + std::string(names[index]) +
+                                          " failed: " + applied.message());
+      }
+    }
+    return Status();
+  }
+
+  Status verify_master_key() override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult found,
+        connection->execute("SELECT sealed FROM master_key_check WHERE id = 1", {}));
+    const std::string_view associated_data = "master_key_check:1";
+    if (found.rows.empty()) {
+      const auto plaintext = SecretBytes::from_string(kKeyCheckPlaintext);
+      auto sealed = sealer_.seal(plaintext.span(), associated_data, rng_);
+      // Two nodes starting together both try; the loser's row is identical in meaning.
+      auto inserted = connection->execute(
+          "INSERT INTO master_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+          {SqlBlob{std::move(sealed)}});
+      return inserted.status();
+    }
+    if (!sealer_.open(found.rows[0].blob(0), associated_data).ok()) {
+      return data_loss(
+          "the master key does not match this database (wrong key file or TESSERA_MASTER_KEY)");
+    }
+    return Status();
+  }
+
+  Status create_user(const User& user, const AuditLogEntry* audit) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      auto inserted = connection.execute(
+          "INSERT INTO users (" + std::string(kUserColumns) +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+          {user.id, user.upn, user.display_name, static_cast<std::int64_t>(user.status),
+           user.password_hash, std::int64_t{user.password_temporary},
+           static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
+           seconds(user.created_at), seconds(user.password_changed_at),
+           std::int64_t{user.failed_password_attempts}, optional_seconds(user.locked_until)});
+      if (!inserted.ok()) {
+        if (inserted.status().code() == ErrorCode::already_exists) {
+          return already_exists("a user " + user.upn + " already exists");
+        }
+        return inserted.status();
+      }
+      return maybe_audit(connection, audit);
+    });
+  }
+
+  Result<User> find_user_by_id(const std::string& id) override {
+    return find_user("id", id);
+  }
+
+  Result<User> find_user_by_upn(const std::string& canonical_upn) override {
+    return find_user("upn", canonical_upn);
+  }
+
+  Result<std::vector<User>> list_users(const UserListQuery& query) override {
+    std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE upn LIKE $1 ESCAPE '\\'";
+    SqlParams params{like_pattern(query.upn_contains)};
+    if (query.mfa_state) {
+      sql += " AND mfa_state = $2";
+      params.emplace_back(static_cast<std::int64_t>(*query.mfa_state));
+    }
+    const std::size_t limit = std::clamp<std::size_t>(query.limit, 1, kMaxListLimit);
+    sql += " ORDER BY upn LIMIT " + std::to_string(limit) + " OFFSET " +
+           std::to_string(query.offset);
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
+    std::vector<User> users;
+    users.reserve(result.rows.size());
+    for (const SqlRow& row : result.rows) users.push_back(user_from(row));
+    return users;
+  }
+
+  Result<std::int64_t> count_users() override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection->execute("SELECT COUNT(*) FROM users", {}));
+    return result.rows.empty() ? 0 : result.rows[0].integer(0);
+  }
+
+  Status update_user(const User& user, const AuditLogEntry* audit) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      TESSERA_ASSIGN_OR_RETURN(
+          SqlResult updated,
+          connection.execute(
+              "UPDATE users SET display_name = $2, status = $3, password_hash = $4, "
+              "password_temporary = $5, mfa_state = $6, mfa_state_changed_at = $7, "
+              "password_changed_at = $8, failed_password_attempts = $9, locked_until = $10 "
+              "WHERE id = $1",
+              {user.id, user.display_name, static_cast<std::int64_t>(user.status),
+               user.password_hash, std::int64_t{user.password_temporary},
+               static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
+               seconds(user.password_changed_at), std::int64_t{user.failed_password_attempts},
+               optional_seconds(user.locked_until)}));
+      if (updated.affected_rows == 0) return not_found("no user " + user.upn);
+      return maybe_audit(connection, audit);
+    });
+  }
+
+  Status delete_user(const std::string& id, const AuditLogEntry* audit) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      TESSERA_ASSIGN_OR_RETURN(SqlResult deleted,
+                               connection.execute("DELETE FROM users WHERE id = $1", {id}));
+      if (deleted.affected_rows == 0) return not_found("no such user");
+      return maybe_audit(connection, audit);
+    });
+  }
+
+  Result<int> record_password_failure(const std::string& user_id) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("UPDATE users SET failed_password_attempts = "
+                            "failed_password_attempts + 1 WHERE id = $1 "
+                            "RETURNING failed_password_attempts",
+                            {user_id}));
+    if (result.rows.empty()) return not_found("no such user");
+    return static_cast<int>(result.rows[0].integer(0));
+  }
+
+  Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) override {
+    return update_one("UPDATE users SET locked_until = $2 WHERE id = $1",
+                      {user_id, optional_seconds(locked_until)}, "no such user");
+  }
+
+  Status reset_password_failures(const std::string& user_id) override {
+    return update_one(
+        "UPDATE users SET failed_password_attempts = 0, locked_until = NULL WHERE id = $1",
+        {user_id}, "no such user");
+  }
+
+  Status add_method(const Method& method, const AuditLogEntry* audit) override {
+    auto sealed = sealer_.seal(method.secret.span(), method_associated_data(method.id), rng_);
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      if (method.is_default) {
+        TESSERA_RETURN_IF_ERROR(
+            connection.execute("UPDATE methods SET is_default = 0 WHERE user_id = $1",
+                               {method.user_id})
+                .status());
+      }
+      auto inserted = connection.execute(
+          "INSERT INTO methods (" + std::string(kMethodColumns) +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {method.id, method.user_id, static_cast<std::int64_t>(method.kind), method.label,
+           method.detail, SqlBlob{sealed}, std::int64_t{method.is_default},
+           seconds(method.created_at),
+           method.last_used_step ? SqlValue(*method.last_used_step) : SqlValue(nullptr)});
+      if (!inserted.ok()) {
+        if (inserted.status().code() == ErrorCode::failed_precondition) {
+          return not_found("no such user for this method");
+        }
+        return inserted.status();
+      }
+      return maybe_audit(connection, audit);
+    });
+  }
+
+  Result<std::vector<Method>> list_methods(const std::string& user_id) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT " + std::string(kMethodColumns) +
+                                " FROM methods WHERE user_id = $1 ORDER BY created_at, id",
+                            {user_id}));
+    std::vector<Method> methods;
+    for (const SqlRow& row : result.rows) {
+      TESSERA_ASSIGN_OR_RETURN(Method method, method_from(row));
+      methods.push_back(std::move(method));
+    }
+    return methods;
+  }
+
+  Result<Method> find_method(const std::string& method_id) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection->execute("SELECT " + std::string(kMethodColumns) +
+                                                     " FROM methods WHERE id = $1",
+                                                 {method_id}));
+    if (result.rows.empty()) return not_found("no such sign-in method");
+    return method_from(result.rows[0]);
+  }
+
+  Status delete_method(const std::string& method_id, const AuditLogEntry* audit) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      TESSERA_ASSIGN_OR_RETURN(
+          SqlResult deleted,
+          connection.execute("DELETE FROM methods WHERE id = $1", {method_id}));
+      if (deleted.affected_rows == 0) return not_found("no such sign-in method");
+      return maybe_audit(connection, audit);
+    });
+  }
+
+  Status set_default_method(const std::string& user_id, const std::string& method_id) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      TESSERA_ASSIGN_OR_RETURN(
+          SqlResult updated,
+          connection.execute("UPDATE methods SET is_default = CASE WHEN id = $2 THEN 1 ELSE 0 "
+                             "END WHERE user_id = $1",
+                             {user_id, method_id}));
+      TESSERA_ASSIGN_OR_RETURN(
+          SqlResult found,
+          connection.execute("SELECT id FROM methods WHERE user_id = $1 AND id = $2",
+                             {user_id, method_id}));
+      (void)updated;
+      if (found.rows.empty()) return not_found("no such sign-in method for this user");
+      return Status();
+    });
+  }
+
+  Result<bool> advance_method_step(const std::string& method_id, std::int64_t step) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult updated,
+        connection->execute("UPDATE methods SET last_used_step = $2 WHERE id = $1 AND "
+                            "(last_used_step IS NULL OR last_used_step < $2)",
+                            {method_id, step}));
+    if (updated.affected_rows > 0) return true;
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult found, connection->execute("SELECT id FROM methods WHERE id = $1", {method_id}));
+    if (found.rows.empty()) return not_found("no such sign-in method");
+    return false;
+  }
+
+  Result<OrgPolicy> load_policy() override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection->execute("SELECT key, value FROM policy", {}));
+    OrgPolicy policy;
+    for (const SqlRow& row : result.rows) {
+      const std::string key = row.text(0);
+      Status parsed = set_policy_value(policy, key, row.text(1));
+      if (!parsed.ok()) {
+        return data_loss("the stored policy value " + key + " is invalid: " + parsed.message());
+      }
+    }
+    return policy;
+  }
+
+  Status save_policy(const OrgPolicy& policy, const AuditLogEntry* audit) override {
+    TESSERA_RETURN_IF_ERROR(validate(policy));
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      for (const auto& [key, value] : describe_policy(policy)) {
+        TESSERA_RETURN_IF_ERROR(
+            connection
+                .execute("INSERT INTO policy (key, value) VALUES ($1, $2) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         {key, value})
+                .status());
+      }
+      return maybe_audit(connection, audit);
+    });
+  }
+
+  Status create_session(const SessionRecord& session) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    auto inserted = connection->execute(
+        "INSERT INTO sessions (" + std::string(kSessionColumns) +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        {session.token_hash, session.user_id, seconds(session.created_at),
+         seconds(session.last_seen_at), seconds(session.expires_at),
+         std::int64_t{session.persistent}, optional_seconds(session.mfa_at)});
+    if (!inserted.ok() && inserted.status().code() == ErrorCode::failed_precondition) {
+      return not_found("no such user for this session");
+    }
+    return inserted.status();
+  }
+
+  Result<SessionRecord> find_session(const std::string& token_hash) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection->execute("SELECT " + std::string(kSessionColumns) +
+                                                     " FROM sessions WHERE token_hash = $1",
+                                                 {token_hash}));
+    if (result.rows.empty()) return not_found("no such session");
+    return session_from(result.rows[0]);
+  }
+
+  Status delete_session(const std::string& token_hash) override {
+    return update_one("DELETE FROM sessions WHERE token_hash = $1", {token_hash},
+                      "no such session");
+  }
+
+  Status delete_user_sessions(const std::string& user_id) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    return connection->execute("DELETE FROM sessions WHERE user_id = $1", {user_id}).status();
+  }
+
+  Status append_sign_in(const SignInLogEntry& entry) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    return connection
+        ->execute(
+            "INSERT INTO sign_in_log (id, time, user_id, upn, client_ip, app, result, "
+            "failure_reason, mfa_required, decided_by, method) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            {entry.id, seconds(entry.time), entry.user_id, entry.upn, entry.client_ip, entry.app,
+             static_cast<std::int64_t>(entry.result), entry.failure_reason,
+             std::int64_t{entry.mfa_required}, entry.decided_by, entry.method})
+        .status();
+  }
+
+  Result<std::vector<SignInLogEntry>> list_sign_ins(std::size_t limit) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT id, time, user_id, upn, client_ip, app, result, "
+                            "failure_reason, mfa_required, decided_by, method FROM sign_in_log "
+                            "ORDER BY seq DESC LIMIT " +
+                                std::to_string(std::clamp<std::size_t>(limit, 1, kMaxListLimit)),
+                            {}));
+    std::vector<SignInLogEntry> entries;
+    for (const SqlRow& row : result.rows) {
+      SignInLogEntry entry;
+      entry.id = row.text(0);
+      entry.time = from_unix_seconds(row.integer(1));
+      entry.user_id = row.text(2);
+      entry.upn = row.text(3);
+      entry.client_ip = row.text(4);
+      entry.app = row.text(5);
+      entry.result = static_cast<SignInResult>(std::clamp<std::int64_t>(row.integer(6), 0, 2));
+      entry.failure_reason = row.text(7);
+      entry.mfa_required = row.integer(8) != 0;
+      entry.decided_by = row.text(9);
+      entry.method = row.text(10);
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+  Status append_audit(const AuditLogEntry& entry) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    return insert_audit(*connection, entry);
+  }
+
+  Result<std::vector<AuditLogEntry>> list_audit(std::size_t limit) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT id, time, actor, action, target, detail FROM audit_log "
+                            "ORDER BY seq DESC LIMIT " +
+                                std::to_string(std::clamp<std::size_t>(limit, 1, kMaxListLimit)),
+                            {}));
+    std::vector<AuditLogEntry> entries;
+    for (const SqlRow& row : result.rows) {
+      entries.push_back({row.text(0), from_unix_seconds(row.integer(1)), row.text(2), row.text(3),
+                         row.text(4), row.text(5)});
+    }
+    return entries;
+  }
+
+ private:
+  Result<int> schema_version_on(SqlConnection& connection) {
+    // A fresh database has no schema_migrations table: version 0.
+    auto result = connection.execute("SELECT MAX(version) FROM schema_migrations", {});
+    if (!result.ok()) {
+      if (result.status().code() == ErrorCode::internal) return 0;
+      return result.status();
+    }
+    return result->rows.empty() ? 0 : static_cast<int>(result->rows[0].integer(0));
+  }
+
+  Status apply_migration(SqlConnection& connection, int version, std::string_view name) {
+    // Inside the migration lock, so concurrent nodes cannot race to create it.
+    TESSERA_RETURN_IF_ERROR(connection.execute_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "applied_at BIGINT NOT NULL)"));
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult found,
+        connection.execute("SELECT version FROM schema_migrations WHERE version = $1",
+                           {std::int64_t{version}}));
+    if (!found.rows.empty()) return Status();  // applied already, perhaps by another node
+    TESSERA_RETURN_IF_ERROR(
+        connection.execute_script(connection.adapt_schema(migration_file(name))));
+    return connection
+        .execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                 {std::int64_t{version}, seconds(SystemClock().now())})
+        .status();
+  }
+
+  Result<User> find_user(std::string_view column, const std::string& value) {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection->execute("SELECT " + std::string(kUserColumns) +
+                                                     " FROM users WHERE " + std::string(column) +
+                                                     " = $1",
+                                                 {value}));
+    if (result.rows.empty()) return not_found("no user " + value);
+    return user_from(result.rows[0]);
+  }
+
+  Result<Method> method_from(const SqlRow& row) {
+    Method method;
+    method.id = row.text(0);
+    method.user_id = row.text(1);
+    method.kind = static_cast<MethodKind>(row.integer(2));
+    method.label = row.text(3);
+    method.detail = row.text(4);
+    auto sealed = row.blob(5);
+    TESSERA_ASSIGN_OR_RETURN(method.secret,
+                             sealer_.open(sealed, method_associated_data(method.id)));
+    method.is_default = row.integer(6) != 0;
+    method.created_at = from_unix_seconds(row.integer(7));
+    method.last_used_step = row.optional_integer(8);
+    return method;
+  }
+
+  Status update_one(std::string_view sql, const SqlParams& params, std::string_view missing) {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
+    if (result.affected_rows == 0) return not_found(std::string(missing));
+    return Status();
+  }
+
+  std::unique_ptr<ConnectionPool> pool_;
+  const SecretSealer& sealer_;
+  Rng& rng_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_sql_store(std::unique_ptr<ConnectionPool> pool,
+                                      const SecretSealer& sealer, Rng& rng) {
+  return std::make_unique<SqlStore>(std::move(pool), sealer, rng);
+}
+
+}  // namespace tessera

@@ -1,0 +1,155 @@
+#include "storage/sqlite_connection.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tessera {
+namespace {
+
+// "$12" → "?12" outside string literals; SQLite gives ?NNN the same meaning as PostgreSQL's $NNN.
+std::string rewrite_placeholders(std::string_view sql) {
+  std::string out(sql);
+  bool in_literal = false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '\'') in_literal = !in_literal;
+    if (!in_literal && out[i] == '$' && i + 1 < out.size() && out[i + 1] >= '0' &&
+        out[i + 1] <= '9') {
+      out[i] = '?';
+    }
+  }
+  return out;
+}
+
+class SqliteConnection final : public SqlConnection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+
+  Result<SqlResult> execute(std::string_view sql, const SqlParams& params) override {
+    const std::string rewritten = rewrite_placeholders(sql);
+    sqlite3_stmt* statement = nullptr;
+    int rc = sqlite3_prepare_v2(db_, rewritten.c_str(), static_cast<int>(rewritten.size()),
+                                &statement, nullptr);
+    if (rc != SQLITE_OK) return error(rc);
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(statement, sqlite3_finalize);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      const SqlValue& value = params[i];
+      if (std::holds_alternative<std::nullptr_t>(value)) {
+        rc = sqlite3_bind_null(statement, index);
+      } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+        rc = sqlite3_bind_int64(statement, index, *integer);
+      } else if (const auto* text = std::get_if<std::string>(&value)) {
+        rc = sqlite3_bind_text64(statement, index, text->data(), text->size(), SQLITE_STATIC,
+                                 SQLITE_UTF8);
+      } else {
+        const auto& blob = std::get<SqlBlob>(value).bytes;
+        rc = sqlite3_bind_blob64(statement, index, blob.data(), blob.size(), SQLITE_STATIC);
+      }
+      if (rc != SQLITE_OK) return error(rc);
+    }
+    SqlResult result;
+    const int columns = sqlite3_column_count(statement);
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+      std::vector<std::optional<std::string>> cells(static_cast<std::size_t>(columns));
+      for (int c = 0; c < columns; ++c) {
+        if (sqlite3_column_type(statement, c) == SQLITE_NULL) continue;
+        const auto* data = static_cast<const char*>(sqlite3_column_blob(statement, c));
+        const int length = sqlite3_column_bytes(statement, c);
+        cells[static_cast<std::size_t>(c)] =
+            data == nullptr ? std::string() : std::string(data, static_cast<std::size_t>(length));
+      }
+      result.rows.emplace_back(std::move(cells));
+    }
+    if (rc != SQLITE_DONE) return error(rc);
+    result.affected_rows = sqlite3_changes64(db_);
+    return result;
+  }
+
+  Status execute_script(std::string_view sql) override {
+    const std::string terminated(sql);
+    const int rc = sqlite3_exec(db_, terminated.c_str(), nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status() : error(rc);
+  }
+
+  Status begin() override { return execute_script("BEGIN IMMEDIATE"); }
+  Status begin_migration() override { return begin(); }
+  Status commit() override { return execute_script("COMMIT"); }
+  void rollback() override {
+    if (sqlite3_get_autocommit(db_) == 0) (void)execute_script("ROLLBACK");
+  }
+
+  std::string adapt_schema(std::string_view sql) const override {
+    std::string out(sql);
+    const std::string_view from = "BIGSERIAL PRIMARY KEY";
+    for (std::size_t at = out.find(from); at != std::string::npos; at = out.find(from, at)) {
+      out.replace(at, from.size(), "INTEGER PRIMARY KEY");  // SQLite's rowid alias
+    }
+    return out;
+  }
+
+  bool healthy() const override { return true; }
+
+ private:
+  Status error(int rc) const {
+    const int primary = rc & 0xff;
+    const std::string message = sqlite3_errmsg(db_);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return already_exists("already exists (" + message + ")");
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return failed_precondition("a referenced row does not exist (" + message + ")");
+    }
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+      return unavailable("the database stayed busy: " + message);
+    }
+    if (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+        primary == SQLITE_READONLY) {
+      return unavailable("the database cannot be written: " + message);
+    }
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+      return data_loss("the database file is damaged: " + message);
+    }
+    return internal_error("SQLite: " + message);
+  }
+
+  sqlite3* db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::filesystem::path& path,
+                                                              std::chrono::milliseconds busy_timeout) {
+  // Create the file ourselves so it starts private; SQLite gives -wal and -shm the same mode.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return unavailable("cannot open the database file " + path.string() + ": " +
+                       std::strerror(errno));
+  }
+  ::close(fd);
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return unavailable("cannot open the database file " + path.string() + ": " + message);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
+  auto connection = std::make_unique<SqliteConnection>(db);
+  auto wal = connection->execute("PRAGMA journal_mode = WAL", {});
+  if (!wal.ok()) {
+    return Status(wal.status().code(),
+                  "cannot use the database file " + path.string() + ": " + wal.status().message());
+  }
+  TESSERA_RETURN_IF_ERROR(connection->execute_script(
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"));
+  return std::unique_ptr<SqlConnection>(std::move(connection));
+}
+
+}  // namespace tessera

@@ -1,0 +1,47 @@
+// Secrets at rest: a copy of the SQLite files must not reveal a TOTP seed or a session token.
+#include <fstream>
+#include <iterator>
+
+#include "crypto/base32.h"
+#include "crypto/token.h"
+#include "store/store_fixture.h"
+
+namespace tessera::testing {
+namespace {
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+class AtRest : public StoreTest {};
+
+TEST_P(AtRest, SqliteFilesHoldNoSeedAndNoToken) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const std::string seed = "KnownSeed-0123456789";
+  ASSERT_TRUE(store_->add_method(make_method(user, seed), nullptr).ok());
+  const std::string seed_base32 =
+      base32_encode({reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size()});
+  SystemRng rng;
+  const IssuedToken token = issue_token(rng);
+  ASSERT_TRUE(store_->create_session({token.token_hash, user.id, user.created_at, user.created_at,
+                                      user.created_at, true, std::nullopt})
+                  .ok());
+
+  const std::string files = read_all(config_.sqlite_path) +
+                            read_all(config_.sqlite_path.string() + "-wal");
+  // The grep can see what is stored in the clear: the UPN and the token's hash.
+  ASSERT_NE(files.find("alice@example.com"), std::string::npos);
+  ASSERT_NE(files.find(token.token_hash), std::string::npos);
+  EXPECT_EQ(files.find(seed), std::string::npos);
+  EXPECT_EQ(files.find(seed_base32), std::string::npos);
+  EXPECT_EQ(files.find(std::string(token.token.view())), std::string::npos);
+  // And the store still gives the seed back to tessera.
+  EXPECT_EQ((*store_->list_methods(user.id))[0].secret.view(), seed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, AtRest, ::testing::Values(StoreConfig::Kind::sqlite), kind_name);
+
+}  // namespace
+}  // namespace tessera::testing

@@ -1,0 +1,328 @@
+// The one store suite: every test runs against SQLite and against a throwaway PostgreSQL, proving
+// both implementations behave the same.
+#include <atomic>
+#include <thread>
+
+#include "store/store_fixture.h"
+
+namespace tessera::testing {
+namespace {
+
+TEST_P(StoreTest, MigrateBringsDatabaseToLatestAndIsIdempotent) {
+  auto version = store_->schema_version();
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, store_->latest_schema_version());
+  EXPECT_GE(*version, 1);
+  EXPECT_TRUE(store_->migrate().ok());
+  EXPECT_EQ(*store_->schema_version(), *version);
+}
+
+TEST_P(StoreTest, FreshDatabaseIsAtVersionZero) {
+  StoreConfig config = config_;
+  TempDir other_dir;
+  if (config.kind == StoreConfig::Kind::sqlite) {
+    config.sqlite_path = other_dir.path() / "fresh.db";
+  } else {
+    config.postgres_url = *shared_postgres_server().create_database();
+  }
+  auto fresh = open_store(config, *sealer_, rng_);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(*(*fresh)->schema_version(), 0);
+}
+
+TEST_P(StoreTest, UserRoundTripsEveryField) {
+  User user = make_user("alice@example.com", MfaState::enforced);
+  user.status = UserStatus::blocked;
+  user.password_temporary = true;
+  user.failed_password_attempts = 3;
+  user.locked_until = from_unix_seconds(1'800'000'000);
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  for (auto found : {store_->find_user_by_id(user.id), store_->find_user_by_upn(user.upn)}) {
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(found->id, user.id);
+    EXPECT_EQ(found->upn, user.upn);
+    EXPECT_EQ(found->display_name, user.display_name);
+    EXPECT_EQ(found->status, UserStatus::blocked);
+    EXPECT_EQ(found->password_hash, user.password_hash);
+    EXPECT_TRUE(found->password_temporary);
+    EXPECT_EQ(found->mfa_state, MfaState::enforced);
+    EXPECT_EQ(found->created_at, user.created_at);
+    EXPECT_EQ(found->failed_password_attempts, 3);
+    EXPECT_EQ(found->locked_until, user.locked_until);
+  }
+}
+
+TEST_P(StoreTest, DuplicateUpnIsAlreadyExistsAndWritesNoAudit) {
+  const AuditLogEntry first = audit("user.create", "alice@example.com");
+  ASSERT_TRUE(store_->create_user(make_user("alice@example.com"), &first).ok());
+  const AuditLogEntry second = audit("user.create", "alice@example.com");
+  const Status duplicate = store_->create_user(make_user("alice@example.com"), &second);
+  EXPECT_EQ(duplicate.code(), ErrorCode::already_exists);
+  EXPECT_NE(duplicate.message().find("alice@example.com"), std::string::npos);
+  auto entries = store_->list_audit(10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].id, first.id);
+}
+
+TEST_P(StoreTest, MissingUserIsNotFound) {
+  EXPECT_EQ(store_->find_user_by_upn("nobody@example.com").status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->find_user_by_id("0000").status().code(), ErrorCode::not_found);
+  User ghost = make_user("ghost@example.com");
+  EXPECT_EQ(store_->update_user(ghost, nullptr).code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->delete_user(ghost.id, nullptr).code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->record_password_failure(ghost.id).status().code(), ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, ListUsersFiltersByTextAndStateAndPages) {
+  for (const char* upn : {"anna@example.com", "a_b@example.com", "axb@example.com",
+                          "bob@example.com", "carol@other.org"}) {
+    ASSERT_TRUE(store_->create_user(make_user(upn, upn[0] == 'b' ? MfaState::enforced
+                                                                 : MfaState::disabled),
+                                    nullptr)
+                    .ok());
+  }
+  UserListQuery query;
+  query.upn_contains = "EXAMPLE";
+  EXPECT_EQ(store_->list_users(query)->size(), 4u);
+  query.upn_contains = "a_b";  // the underscore is literal, so axb does not match
+  ASSERT_EQ(store_->list_users(query)->size(), 1u);
+  EXPECT_EQ((*store_->list_users(query))[0].upn, "a_b@example.com");
+  query = {};
+  query.mfa_state = MfaState::enforced;
+  ASSERT_EQ(store_->list_users(query)->size(), 1u);
+  query = {};
+  query.limit = 2;
+  query.offset = 1;
+  auto page = store_->list_users(query);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].upn, "anna@example.com");  // sorted by UPN: a_b, anna, axb, …
+  EXPECT_EQ((*page)[1].upn, "axb@example.com");
+  EXPECT_EQ(*store_->count_users(), 5);
+}
+
+TEST_P(StoreTest, UpdateUserReplacesMutableFieldsWithAudit) {
+  User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  user.display_name = "Alice Liddell";
+  user.mfa_state = MfaState::enabled;
+  user.mfa_state_changed_at = from_unix_seconds(1'750'000'000);
+  user.password_temporary = true;
+  const AuditLogEntry entry = audit("mfa.set", user.upn);
+  ASSERT_TRUE(store_->update_user(user, &entry).ok());
+  auto found = store_->find_user_by_id(user.id);
+  EXPECT_EQ(found->display_name, "Alice Liddell");
+  EXPECT_EQ(found->mfa_state, MfaState::enabled);
+  EXPECT_EQ(found->mfa_state_changed_at, user.mfa_state_changed_at);
+  EXPECT_TRUE(found->password_temporary);
+  EXPECT_EQ((*store_->list_audit(10))[0].action, "mfa.set");
+}
+
+TEST_P(StoreTest, DeletingUserRemovesMethodsAndSessions) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Method method = make_method(user, "seed");
+  ASSERT_TRUE(store_->add_method(method, nullptr).ok());
+  SessionRecord session{"hash1", user.id, user.created_at, user.created_at, user.created_at,
+                        false, std::nullopt};
+  ASSERT_TRUE(store_->create_session(session).ok());
+  ASSERT_TRUE(store_->delete_user(user.id, nullptr).ok());
+  EXPECT_EQ(store_->find_method(method.id).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->find_session("hash1").status().code(), ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, PasswordFailuresCountAtomicallyAcrossThreads) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  std::atomic<int> errors = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        if (!store_->record_password_failure(user.id).ok()) ++errors;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 40);
+  EXPECT_EQ(*store_->record_password_failure(user.id), 41);
+}
+
+TEST_P(StoreTest, LockoutIsSetAndClearedWithTheCounter) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  ASSERT_TRUE(store_->record_password_failure(user.id).ok());
+  const Timestamp until = from_unix_seconds(1'800'000'000);
+  ASSERT_TRUE(store_->set_lockout(user.id, until).ok());
+  EXPECT_EQ(store_->find_user_by_id(user.id)->locked_until, until);
+  ASSERT_TRUE(store_->reset_password_failures(user.id).ok());
+  auto found = store_->find_user_by_id(user.id);
+  EXPECT_EQ(found->failed_password_attempts, 0);
+  EXPECT_EQ(found->locked_until, std::nullopt);
+}
+
+TEST_P(StoreTest, MethodSecretRoundTripsAndOnlyOneIsDefault) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Method first = make_method(user, "first seed");
+  Method second = make_method(user, "second seed");
+  second.kind = MethodKind::phone;
+  second.detail = "+447700900123";
+  second.created_at = first.created_at + std::chrono::seconds(5);
+  ASSERT_TRUE(store_->add_method(first, nullptr).ok());
+  ASSERT_TRUE(store_->add_method(second, nullptr).ok());
+  auto methods = store_->list_methods(user.id);
+  ASSERT_TRUE(methods.ok());
+  ASSERT_EQ(methods->size(), 2u);
+  EXPECT_EQ((*methods)[0].secret.view(), "first seed");
+  EXPECT_FALSE((*methods)[0].is_default);
+  EXPECT_EQ((*methods)[1].secret.view(), "second seed");
+  EXPECT_EQ((*methods)[1].kind, MethodKind::phone);
+  EXPECT_EQ((*methods)[1].detail, "+447700900123");
+  EXPECT_TRUE((*methods)[1].is_default);
+
+  ASSERT_TRUE(store_->set_default_method(user.id, first.id).ok());
+  EXPECT_TRUE(store_->find_method(first.id)->is_default);
+  EXPECT_FALSE(store_->find_method(second.id)->is_default);
+  EXPECT_EQ(store_->set_default_method(user.id, "missing").code(), ErrorCode::not_found);
+  EXPECT_TRUE(store_->find_method(first.id)->is_default);  // unchanged by the failed call
+
+  ASSERT_TRUE(store_->delete_method(second.id, nullptr).ok());
+  EXPECT_EQ(store_->delete_method(second.id, nullptr).code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->list_methods(user.id)->size(), 1u);
+}
+
+TEST_P(StoreTest, MethodForMissingUserIsNotFound) {
+  const User ghost = make_user("ghost@example.com");
+  EXPECT_EQ(store_->add_method(make_method(ghost, "seed"), nullptr).code(), ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, UsedTotpStepCannotBeUsedAgainEvenConcurrently) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Method method = make_method(user, "seed");
+  ASSERT_TRUE(store_->add_method(method, nullptr).ok());
+  EXPECT_TRUE(*store_->advance_method_step(method.id, 100));
+  EXPECT_FALSE(*store_->advance_method_step(method.id, 100));
+  EXPECT_FALSE(*store_->advance_method_step(method.id, 99));
+  EXPECT_EQ(store_->find_method(method.id)->last_used_step, 100);
+
+  std::atomic<int> winners = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      auto advanced = store_->advance_method_step(method.id, 101);
+      if (advanced.ok() && *advanced) ++winners;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(store_->advance_method_step("missing", 5).status().code(), ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, SecretSealedUnderAnotherKeyIsDataLoss) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Method method = make_method(user, "seed");
+  ASSERT_TRUE(store_->add_method(method, nullptr).ok());
+  const SecretSealer other = *SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 4)));
+  auto reopened = open_store(config_, other, rng_);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->find_method(method.id).status().code(), ErrorCode::data_loss);
+  const Status check = (*reopened)->verify_master_key();
+  EXPECT_EQ(check.code(), ErrorCode::data_loss);
+  EXPECT_NE(check.message().find("master key"), std::string::npos);
+  EXPECT_TRUE(store_->verify_master_key().ok());
+}
+
+TEST_P(StoreTest, PolicyStartsAtDefaultsAndRoundTrips) {
+  auto initial = store_->load_policy();
+  ASSERT_TRUE(initial.ok());
+  EXPECT_EQ(*initial, OrgPolicy{});
+  OrgPolicy policy;
+  ASSERT_TRUE(set_policy_value(policy, "mfa_required_from", "2026-12-01").ok());
+  ASSERT_TRUE(set_policy_value(policy, "trusted_ip_ranges", "10.0.0.0/8,2001:db8::/32").ok());
+  ASSERT_TRUE(set_policy_value(policy, "allowed_methods", "app_code,phone_call").ok());
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "true").ok());
+  ASSERT_TRUE(set_policy_value(policy, "lockout_threshold", "5").ok());
+  const AuditLogEntry entry = audit("policy.set", "mfa_required_from");
+  ASSERT_TRUE(store_->save_policy(policy, &entry).ok());
+  EXPECT_EQ(*store_->load_policy(), policy);
+  ASSERT_TRUE(set_policy_value(policy, "mfa_required_from", "none").ok());
+  ASSERT_TRUE(store_->save_policy(policy, nullptr).ok());
+  EXPECT_EQ(*store_->load_policy(), policy);
+}
+
+TEST_P(StoreTest, SessionsAreFoundByTokenHashAndDeleted) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  SessionRecord session{"hash-a", user.id, from_unix_seconds(10), from_unix_seconds(20),
+                        from_unix_seconds(30), true, from_unix_seconds(15)};
+  ASSERT_TRUE(store_->create_session(session).ok());
+  ASSERT_TRUE(store_->create_session({"hash-b", user.id, from_unix_seconds(10),
+                                      from_unix_seconds(10), from_unix_seconds(30), false,
+                                      std::nullopt})
+                  .ok());
+  auto found = store_->find_session("hash-a");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->user_id, user.id);
+  EXPECT_EQ(found->last_seen_at, from_unix_seconds(20));
+  EXPECT_EQ(found->expires_at, from_unix_seconds(30));
+  EXPECT_TRUE(found->persistent);
+  EXPECT_EQ(found->mfa_at, from_unix_seconds(15));
+  EXPECT_EQ(store_->find_session("hash-b")->mfa_at, std::nullopt);
+  ASSERT_TRUE(store_->delete_session("hash-a").ok());
+  EXPECT_EQ(store_->find_session("hash-a").status().code(), ErrorCode::not_found);
+  ASSERT_TRUE(store_->delete_user_sessions(user.id).ok());
+  EXPECT_EQ(store_->find_session("hash-b").status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->create_session({"hash-c", "no-such-user", {}, {}, {}, false, std::nullopt})
+                .code(),
+            ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, LogsListNewestFirst) {
+  for (int i = 0; i < 3; ++i) {
+    SignInLogEntry entry;
+    entry.id = new_id(rng_);
+    entry.time = from_unix_seconds(1'700'000'000);  // same second: insertion order decides
+    entry.upn = "user" + std::to_string(i) + "@example.com";
+    entry.client_ip = "127.0.0.1";
+    entry.app = "Security info";
+    entry.result = i == 2 ? SignInResult::success : SignInResult::failure;
+    entry.failure_reason = i == 2 ? "" : "wrong_password";
+    entry.mfa_required = i == 2;
+    entry.decided_by = "user_state_enabled";
+    entry.method = i == 2 ? "authenticator_app" : "";
+    ASSERT_TRUE(store_->append_sign_in(entry).ok());
+    ASSERT_TRUE(store_->append_audit(audit("action" + std::to_string(i), "t")).ok());
+  }
+  auto sign_ins = store_->list_sign_ins(2);
+  ASSERT_TRUE(sign_ins.ok());
+  ASSERT_EQ(sign_ins->size(), 2u);
+  EXPECT_EQ((*sign_ins)[0].upn, "user2@example.com");
+  EXPECT_EQ((*sign_ins)[0].result, SignInResult::success);
+  EXPECT_TRUE((*sign_ins)[0].mfa_required);
+  EXPECT_EQ((*sign_ins)[0].method, "authenticator_app");
+  EXPECT_EQ((*sign_ins)[1].failure_reason, "wrong_password");
+  auto audits = store_->list_audit(10);
+  ASSERT_EQ(audits->size(), 3u);
+  EXPECT_EQ((*audits)[0].action, "action2");
+}
+
+TEST_P(StoreTest, HostileTextIsStoredVerbatim) {
+  User user = make_user("robert'); DROP TABLE users;--@example.com");
+  user.display_name = "Ünïcödé \"quoted\" $1 ?2 %_\\";
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  auto found = store_->find_user_by_upn(user.upn);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->display_name, user.display_name);
+  EXPECT_EQ(*store_->count_users(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,
+                         ::testing::Values(StoreConfig::Kind::sqlite, StoreConfig::Kind::postgres),
+                         kind_name);
+
+}  // namespace
+}  // namespace tessera::testing
