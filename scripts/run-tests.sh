@@ -8,16 +8,10 @@ results_dir="$build_dir/test-results"
 rm -rf "$results_dir"
 mkdir -p "$results_dir"
 
-# Order: fast unit suites first, then the store suite (starts PostgreSQL), CLI and HTTP.
-suites=()
-for name in base crypto domain storage service http app; do
-  [ -x "$build_dir/tests/tessera_${name}_tests" ] && suites+=("tessera_${name}_tests")
-done
-for name in store cli http; do
-  [ -x "$build_dir/tests/tessera_${name}_tests" ] && suites+=("tessera_${name}_tests")
-done
-# de-duplicate (http appears in both lists)
-mapfile -t suites < <(printf '%s\n' "${suites[@]}" | awk '!seen[$0]++')
+# Order: fast unit suites first, then the store suite (starts PostgreSQL), HTTP and CLI. Every suite
+# is required: a missing binary counts as a failure, never as a silent skip.
+suites=(tessera_base_tests tessera_crypto_tests tessera_domain_tests tessera_service_tests
+        tessera_app_tests tessera_store_tests tessera_http_tests tessera_cli_tests)
 
 total_passed=0
 total_failed=0
@@ -30,6 +24,13 @@ for suite in "${suites[@]}"; do
   log="$results_dir/$suite.log"
   start=$(date +%s)
   echo "=== $suite"
+  if [ ! -x "$build_dir/tests/$suite" ]; then
+    echo "missing test binary $build_dir/tests/$suite"
+    total_failed=$(( total_failed + 1 ))
+    failed_suites+=("$suite")
+    summary_lines+=("$(printf '%-24s missing' "$suite")")
+    continue
+  fi
   timeout 900 "$build_dir/tests/$suite" --gtest_output="xml:$xml" --gtest_color=no >"$log" 2>&1
   status=$?
   seconds=$(( $(date +%s) - start ))

@@ -155,7 +155,10 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
     return invalid_argument(std::string(file) +
                             ": log.level must be debug, info, warn, error or off");
   }
-  return validate(config);
+  if (Status valid = validate(config); !valid.ok()) {
+    return invalid_argument(std::string(file) + ": " + valid.message());
+  }
+  return Status();
 }
 
 }  // namespace

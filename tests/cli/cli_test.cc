@@ -14,7 +14,7 @@
 namespace tessera {
 namespace {
 
-struct Run {
+struct CommandRun {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -49,7 +49,7 @@ class Cli : public ::testing::Test {
   }
 
   // Runs `tessera --config tessera.toml ARGS` in the test directory; `input` is fed to stdin.
-  Run tessera(const std::string& args, const std::string& input = "",
+  CommandRun tessera(const std::string& args, const std::string& input = "",
               const std::string& environment = "") {
     const auto out = dir_.path() / "stdout";
     const auto err = dir_.path() / "stderr";
@@ -60,7 +60,7 @@ class Cli : public ::testing::Test {
                                 " --config tessera.toml " + args + " <" + quote(in.string()) +
                                 " >" + quote(out.string()) + " 2>" + quote(err.string());
     const int status = std::system(command.c_str());
-    Run run;
+    CommandRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = read_file(out);
     run.err = read_file(err);
@@ -68,7 +68,7 @@ class Cli : public ::testing::Test {
   }
 
   // Exactly one line on stderr, starting "tessera: error: ".
-  static void expect_one_error_line(const Run& run, const std::string& containing) {
+  static void expect_one_error_line(const CommandRun& run, const std::string& containing) {
     EXPECT_NE(run.exit_code, 0);
     EXPECT_EQ(run.err.rfind("tessera: error: ", 0), 0u) << run.err;
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
@@ -81,7 +81,7 @@ class Cli : public ::testing::Test {
 };
 
 TEST_F(Cli, HelpListsTheCommands) {
-  const Run run = tessera("--help");
+  const CommandRun run = tessera("--help");
   EXPECT_EQ(run.exit_code, 0);
   for (const char* command : {"init", "serve", "migrate", "check-config", "user", "mfa", "policy"}) {
     EXPECT_NE(run.out.find(command), std::string::npos) << command;
@@ -91,7 +91,7 @@ TEST_F(Cli, HelpListsTheCommands) {
 }
 
 TEST_F(Cli, MissingCommandIsAUsageError) {
-  const Run run = tessera("");
+  const CommandRun run = tessera("");
   EXPECT_EQ(run.exit_code, 2);
 }
 
@@ -114,12 +114,12 @@ TEST_F(Cli, CommandsBeforeInitSayToRunInit) {
 
 TEST_F(Cli, AddUserWithTemporaryPasswordPrintsItOnce) {
   init();
-  const Run run =
+  const CommandRun run =
       tessera("user add Alice@Example.com --display-name 'Alice Smith' --temporary-password");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("Created alice@example.com"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("Temporary password: "), std::string::npos);
-  const Run show = tessera("user show alice@example.com");
+  const CommandRun show = tessera("user show alice@example.com");
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("Alice Smith"), std::string::npos);
   EXPECT_NE(show.out.find("temporary password  yes"), std::string::npos) << show.out;
@@ -141,7 +141,7 @@ TEST_F(Cli, AddUserRefusesDuplicatesBadNamesAndWeakPasswords) {
 
 TEST_F(Cli, PasswordCanComeFromStandardInput) {
   init();
-  const Run run = tessera("user add carol@example.com --display-name Carol --password-stdin",
+  const CommandRun run = tessera("user add carol@example.com --display-name Carol --password-stdin",
                           "violet staircase umbrella\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out.find("Temporary password"), std::string::npos);
@@ -154,14 +154,14 @@ TEST_F(Cli, ListFiltersByTextAndState) {
   ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
   ASSERT_EQ(tessera("user add bob@contoso.com --display-name Bob").exit_code, 0);
   ASSERT_EQ(tessera("mfa set bob@contoso.com enforced").exit_code, 0);
-  const Run all = tessera("user list");
+  const CommandRun all = tessera("user list");
   EXPECT_NE(all.out.find("alice@example.com"), std::string::npos);
   EXPECT_NE(all.out.find("bob@contoso.com"), std::string::npos);
   EXPECT_NE(all.out.find("2 users"), std::string::npos);
-  const Run filtered = tessera("user list --filter CONTOSO");
+  const CommandRun filtered = tessera("user list --filter CONTOSO");
   EXPECT_EQ(filtered.out.find("alice@example.com"), std::string::npos);
   EXPECT_NE(filtered.out.find("bob@contoso.com"), std::string::npos);
-  const Run enforced = tessera("user list --mfa-state enforced");
+  const CommandRun enforced = tessera("user list --mfa-state enforced");
   EXPECT_NE(enforced.out.find("1 user\n"), std::string::npos) << enforced.out;
 }
 
@@ -174,7 +174,7 @@ TEST_F(Cli, BlockUnblockResetAndDelete) {
   ASSERT_EQ(tessera("user unblock alice@example.com").exit_code, 0);
   EXPECT_NE(tessera("user show alice@example.com").out.find("status              active"),
             std::string::npos);
-  const Run reset = tessera("user reset-password alice@example.com");
+  const CommandRun reset = tessera("user reset-password alice@example.com");
   ASSERT_EQ(reset.exit_code, 0);
   EXPECT_NE(reset.out.find("Temporary password for alice@example.com: "), std::string::npos);
   ASSERT_EQ(tessera("user delete alice@example.com").exit_code, 0);
@@ -199,11 +199,11 @@ TEST_F(Cli, MfaSetAndShow) {
 
 TEST_F(Cli, PolicySetShowAndRefusals) {
   init();
-  const Run set = tessera("policy set mfa_required_from 2026-12-01");
+  const CommandRun set = tessera("policy set mfa_required_from 2026-12-01");
   ASSERT_EQ(set.exit_code, 0) << set.err;
   EXPECT_EQ(set.out, "mfa_required_from = 2026-12-01\n");
   ASSERT_EQ(tessera("policy set trusted_ip_ranges 10.0.0.0/8,2001:db8::/32").exit_code, 0);
-  const Run show = tessera("policy show");
+  const CommandRun show = tessera("policy show");
   EXPECT_NE(show.out.find("2026-12-01"), std::string::npos);
   EXPECT_NE(show.out.find("10.0.0.0/8,2001:db8::/32"), std::string::npos);
   expect_one_error_line(tessera("policy set mfa_required_from 2026-02-30"), "not a valid");
@@ -235,7 +235,7 @@ TEST_F(Cli, CheckConfigReportsAMissingDatabaseWithoutCreatingIt) {
   expect_one_error_line(tessera("check-config"), "tessera init");
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data/t.db"));
   init();
-  const Run ok = tessera("check-config");
+  const CommandRun ok = tessera("check-config");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("ok:"), std::string::npos);
 }

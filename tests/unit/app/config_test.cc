@@ -95,7 +95,9 @@ TEST(Config, WrongTypesAndRangesAreErrors) {
   for (const char* text : bad) {
     auto config = parse_config(text, "bad.toml");
     EXPECT_FALSE(config.ok()) << text;
-    if (!config.ok()) EXPECT_EQ(config.status().message().rfind("bad.toml", 0), 0u) << text;
+    if (!config.ok()) {
+      EXPECT_EQ(config.status().message().rfind("bad.toml", 0), 0u) << text;
+    }
   }
 }
 

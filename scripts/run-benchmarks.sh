@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of a build and prints each figure as a ratio against the Argon2id baseline
+# measured in the same run (absolute numbers depend on the machine; ratios much less so).
+# Usage: scripts/run-benchmarks.sh BUILD_DIR
+set -euo pipefail
+
+build_dir=${1:-build}
+out="$build_dir/bench-results"
+mkdir -p "$out"
+
+"$build_dir/bench/tessera_crypto_bench" --benchmark_format=json --benchmark_min_time=0.5 \
+  >"$out/crypto.json"
+
+/usr/bin/python3 - "$out/crypto.json" <<'PY'
+import json, sys
+runs = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+units = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+def seconds(name):
+    b = runs[name]
+    return b["real_time"] * units[b["time_unit"]]
+base_name = next(n for n in runs if n.startswith("Argon2idHashDefaultParameters"))
+base = seconds(base_name)
+print(f"baseline: Argon2id (m=19456 KiB, t=2, p=1) {base*1e3:.1f} ms per hash, "
+      f"{1/base:.1f} hashes/s per core")
+for name in runs:
+    if name == base_name:
+        continue
+    t = seconds(name)
+    print(f"{name:40s} {t*1e6:10.2f} us  = {t/base*100:8.4f} % of one Argon2id hash")
+PY

@@ -1,0 +1,53 @@
+// Maps (method, exact path) to a handler. Build the whole table before the server starts: lookups
+// are then thread-safe, and the Handler pointers a Match carries stay valid while the Router lives
+// and is not modified.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/request.h"
+#include "http/response.h"
+
+namespace tessera {
+
+// A handler may throw; the server turns that into a 500 and logs it. It runs on an io thread or a
+// worker thread (see Dispatch), so it must be safe to call concurrently.
+using Handler = std::function<Response(const Request&)>;
+
+enum class Dispatch {
+  io_thread,    // fast, non-blocking work: runs on the connection's io thread
+  worker_pool,  // blocking work (database, password hashing): runs on the WorkerPool
+};
+
+class Router {
+ public:
+  struct Match {
+    const Handler* handler;  // points into the Router
+    Dispatch dispatch;
+  };
+
+  // Routes `method` on exactly `path` (no patterns, no trailing-slash folding). Adding the same
+  // method and path again replaces the earlier route.
+  void add(HttpMethod method, std::string path, Handler handler,
+           Dispatch dispatch = Dispatch::io_thread);
+
+  // The route for (method, path), or the response to send instead: 404 when no route has this
+  // path, 405 with an Allow header when the path exists under other methods. HEAD falls back to the
+  // GET route (the server drops the body).
+  std::variant<Match, Response> lookup(HttpMethod method, std::string_view path) const;
+
+ private:
+  struct Route {
+    HttpMethod method;
+    Handler handler;
+    Dispatch dispatch;
+  };
+  std::map<std::string, std::vector<Route>, std::less<>> routes_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,660 @@
+// All of Boost.Beast/Asio lives in this file.
+//
+// Threading: one io_context run by N io threads. Each connection (Session) has its own strand, so a
+// Session's members are touched only on that strand, except `stream_.get_executor()` (immutable).
+// A worker-pool job holds a shared_ptr to its Session and posts the response back to the strand.
+//
+// Lifetime: Sessions register themselves with the Impl (for max_connections and graceful stop) and
+// unregister in their destructor; the registry is declared before the io_context in Impl so that it
+// outlives the handlers the io_context destroys. ~HttpServer waits for its worker jobs, so a job
+// never posts to a destroyed io_context.
+#include "http/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/log.h"
+
+namespace tessera {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+// How long a connection closed after refusing a request keeps reading (and discarding) what the
+// client still sends, so the client sees our error response instead of a reset.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
+constexpr std::size_t kReadChunk = 4096;
+
+HttpMethod to_method(http::verb verb) {
+  switch (verb) {
+    case http::verb::get:
+      return HttpMethod::get;
+    case http::verb::head:
+      return HttpMethod::head;
+    case http::verb::post:
+      return HttpMethod::post;
+    case http::verb::put:
+      return HttpMethod::put;
+    case http::verb::patch:
+      return HttpMethod::patch;
+    case http::verb::delete_:
+      return HttpMethod::delete_;
+    case http::verb::options:
+      return HttpMethod::options;
+    default:
+      return HttpMethod::other;
+  }
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool safe_header_text(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// The handlers' framing headers are the server's business.
+bool reserved_header(std::string_view name) {
+  return beast::iequals(name, "content-length") || beast::iequals(name, "connection") ||
+         beast::iequals(name, "transfer-encoding") || beast::iequals(name, "keep-alive");
+}
+
+bool has_no_body(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+Response invoke_handler(const Handler& handler, const Request& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    log_event(
+        LogLevel::error, "http_handler_failed",
+        {{"method", method_name(request.method)}, {"path", request.path}, {"error", e.what()}});
+  } catch (...) {
+    log_event(LogLevel::error, "http_handler_failed",
+              {{"method", method_name(request.method)},
+               {"path", request.path},
+               {"error", "unknown exception"}});
+  }
+  return Response::text(500, "internal server error\n");
+}
+
+std::string host_port(const std::string& address, std::uint16_t port) {
+  bool ipv6 = address.find(':') != std::string::npos;
+  return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+bool is_http_error(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  class Session;
+
+  Impl(ServerOptions options, const Router& router, WorkerPool& pool)
+      : options_(std::move(options)), router_(router), pool_(pool) {}
+
+  Status start();
+  void stop();
+  void wait();
+  void wait_for_jobs();
+  std::uint16_t port() const { return port_.load(); }
+
+ private:
+  enum class State { created, running, stopping, stopped };
+
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  std::vector<std::shared_ptr<Session>> live_sessions();
+  void unregister_session(std::uint64_t id);
+  void job_started();
+  void job_finished();
+
+  const ServerOptions options_;
+  const Router& router_;
+  WorkerPool& pool_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint16_t> port_{0};
+
+  std::mutex lifecycle_mutex_;
+  std::condition_variable lifecycle_changed_;
+  State state_ = State::created;
+
+  std::mutex sessions_mutex_;
+  std::condition_variable sessions_changed_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+  std::uint64_t next_session_id_ = 0;
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_changed_;
+  std::size_t jobs_in_flight_ = 0;
+
+  // Declared after the registries above: destroying the io_context destroys pending handlers and
+  // with them Sessions, which unregister.
+  net::io_context ioc_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  tcp::acceptor acceptor_{net::make_strand(ioc_)};
+  net::steady_timer accept_retry_{acceptor_.get_executor()};
+  std::vector<std::thread> threads_;
+};
+
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Impl& server, std::string remote)
+      : stream_(std::move(socket)), server_(server), remote_(std::move(remote)) {}
+  ~Session() { server_.unregister_session(id_); }
+
+  void set_id(std::uint64_t id) { id_ = id; }
+  void start() {
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this()] { self->wait_for_request(); });
+  }
+  // Closes the connection if it is between requests; otherwise it closes after its response.
+  void begin_shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == Phase::waiting) self->close();
+    });
+  }
+  void force_close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+ private:
+  enum class Phase { waiting, reading, handling, writing, closing };
+
+  void wait_for_request();
+  void read_header();
+  void on_header(beast::error_code ec);
+  void read_body();
+  void on_read_error(beast::error_code ec);
+  void handle_request();
+  void fail_request(int status, std::string text);
+  void send(Response response);
+  void on_write(beast::error_code ec);
+  void linger();
+  void close();
+
+  beast::tcp_stream stream_;
+  Impl& server_;
+  const std::string remote_;
+  std::uint64_t id_ = 0;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  Phase phase_ = Phase::waiting;
+  bool first_request_ = true;
+  bool close_after_write_ = false;
+  bool unread_input_ = false;  // the request was refused before it was fully read
+  std::size_t lingered_bytes_ = 0;
+  // About the current request, for the response and the access log.
+  SteadyClock::time_point started_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  std::string log_method_;
+  std::string log_path_;
+  int status_ = 0;
+};
+
+// --- Session ---------------------------------------------------------------------------------
+
+void HttpServer::Impl::Session::wait_for_request() {
+  if (server_.stopping_.load()) return close();
+  phase_ = Phase::waiting;
+  if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
+  // A new connection gets header_timeout to start talking, a kept-alive one idle_timeout.
+  stream_.expires_after(first_request_ ? server_.options_.header_timeout
+                                       : server_.options_.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->buffer_.commit(bytes);
+                            if (ec || self->phase_ != Phase::waiting) return self->close();
+                            self->read_header();
+                          });
+}
+
+void HttpServer::Impl::Session::read_header() {
+  phase_ = Phase::reading;
+  started_ = SteadyClock::now();
+  version_ = 11;
+  keep_alive_ = false;
+  head_ = false;
+  log_method_ = "-";
+  log_path_ = "-";
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(server_.options_.header_limit_bytes, UINT32_MAX)));
+  parser_->body_limit(server_.options_.body_limit_bytes);
+  stream_.expires_after(server_.options_.header_timeout);
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void HttpServer::Impl::Session::on_header(beast::error_code ec) {
+  if (ec) return on_read_error(ec);
+  const auto& header = parser_->get();
+  log_method_ = std::string(header.method_string());
+  std::string_view target = header.target();
+  log_path_ = percent_decode(target.substr(0, target.find('?')));
+  if (parser_->is_done()) return handle_request();
+  if (beast::iequals(header[http::field::expect], "100-continue")) {
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(server_.options_.body_timeout);
+    net::async_write(stream_, net::buffer(kContinue),
+                     [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                       if (write_ec) return self->close();
+                       self->read_body();
+                     });
+    return;
+  }
+  read_body();
+}
+
+void HttpServer::Impl::Session::read_body() {
+  stream_.expires_after(server_.options_.body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     if (ec) return self->on_read_error(ec);
+                     self->handle_request();
+                   });
+}
+
+void HttpServer::Impl::Session::on_read_error(beast::error_code ec) {
+  if (ec == http::error::header_limit) {
+    return fail_request(431, "request header fields too large\n");
+  }
+  if (ec == http::error::body_limit) return fail_request(413, "request body too large\n");
+  // The peer went away, timed out or we are closing: there is no one to answer.
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      !is_http_error(ec)) {
+    return close();
+  }
+  fail_request(400, "bad request\n");
+}
+
+void HttpServer::Impl::Session::fail_request(int status, std::string text) {
+  close_after_write_ = true;
+  unread_input_ = true;
+  send(Response::text(status, std::move(text)));
+}
+
+void HttpServer::Impl::Session::handle_request() {
+  phase_ = Phase::handling;
+  auto& message = parser_->get();
+  version_ = message.version();
+  keep_alive_ = message.keep_alive();
+
+  Request request;
+  request.method = to_method(message.method());
+  head_ = request.method == HttpMethod::head;
+  request.target = std::string(message.target());
+  std::size_t question = request.target.find('?');
+  request.path = percent_decode(std::string_view(request.target).substr(0, question));
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  for (const auto& field : message) {
+    request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_;
+  parser_.reset();
+
+  std::variant<Router::Match, Response> routed =
+      server_.router_.lookup(request.method, request.path);
+  if (auto* response = std::get_if<Response>(&routed)) return send(std::move(*response));
+  const Router::Match match = std::get<Router::Match>(routed);
+  if (match.dispatch == Dispatch::io_thread) {
+    return send(invoke_handler(*match.handler, request));
+  }
+
+  auto shared_request = std::make_shared<const Request>(std::move(request));
+  Impl* server = &server_;
+  server->job_started();
+  bool accepted = server->pool_.try_submit(
+      [self = shared_from_this(), handler = match.handler, shared_request, server]() mutable {
+        Response response = invoke_handler(*handler, *shared_request);
+        auto executor = self->stream_.get_executor();
+        // `self` moves into the posted handler so that nothing here refers to the io_context once
+        // job_finished() lets ~HttpServer proceed.
+        net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+          self->send(std::move(response));
+        });
+        server->job_finished();
+      });
+  if (accepted) return;
+  server->job_finished();
+  Response busy = Response::text(503, "server busy, please retry\n");
+  busy.set_header("Retry-After", "1");
+  send(std::move(busy));
+}
+
+void HttpServer::Impl::Session::send(Response response) {
+  phase_ = Phase::writing;
+  if (response.status < 100 || response.status > 999) {
+    log_event(LogLevel::error, "http_invalid_status", {{"path", log_path_}});
+    response = Response::text(500, "internal server error\n");
+  }
+  status_ = response.status;
+  response_ = {};
+  response_.result(static_cast<unsigned>(response.status));
+  response_.version(version_);
+  for (auto& [name, value] : response.headers) {
+    if (name.empty() || reserved_header(name)) continue;
+    if (!safe_header_text(name) || !safe_header_text(value)) {
+      log_event(LogLevel::error, "http_unsafe_header_dropped", {{"path", log_path_}});
+      continue;
+    }
+    response_.insert(name, value);
+  }
+  if (!response.header("Cache-Control")) response_.set(http::field::cache_control, "no-store");
+  response_.set("X-Content-Type-Options", "nosniff");
+  bool keep_alive = keep_alive_ && !close_after_write_ && !server_.stopping_.load();
+  response_.keep_alive(keep_alive);
+  close_after_write_ = !keep_alive;
+  if (!has_no_body(response.status)) {
+    response_.content_length(response.body.size());
+    if (!head_) response_.body() = std::move(response.body);
+  }
+  stream_.expires_after(server_.options_.body_timeout);
+  http::async_write(
+      stream_, response_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void HttpServer::Impl::Session::on_write(beast::error_code ec) {
+  auto duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started_);
+  std::string status = std::to_string(status_);
+  std::string duration_ms = std::to_string(duration.count());
+  log_event(LogLevel::info, "http_request",
+            {{"method", log_method_},
+             {"path", log_path_},
+             {"status", status},
+             {"duration_ms", duration_ms},
+             {"remote", remote_}});
+  response_ = {};
+  if (ec) return close();
+  if (unread_input_) return linger();
+  if (close_after_write_) return close();
+  first_request_ = false;
+  wait_for_request();
+}
+
+void HttpServer::Impl::Session::linger() {
+  if (phase_ != Phase::closing) {
+    phase_ = Phase::closing;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+  }
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->lingered_bytes_ += bytes;
+                            if (ec || self->lingered_bytes_ > kLingerMaxBytes) return self->close();
+                            self->linger();
+                          });
+}
+
+void HttpServer::Impl::Session::close() {
+  phase_ = Phase::closing;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+// --- Impl ------------------------------------------------------------------------------------
+
+Status HttpServer::Impl::start() {
+  std::lock_guard lock(lifecycle_mutex_);
+  if (state_ != State::created) return failed_precondition("HTTP server already started");
+  const std::string where = host_port(options_.address, options_.port);
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(options_.address, ec);
+  if (ec) return invalid_argument("invalid HTTP listen address " + where);
+  tcp::endpoint endpoint(address, options_.port);
+  auto fail = [&](std::string_view step) {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    return unavailable("cannot " + std::string(step) + " " + where + ": " + ec.message());
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open a socket for");
+  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("set options on");
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  tcp::endpoint bound = acceptor_.local_endpoint(ec);
+  if (ec) return fail("read the bound port of");
+  port_ = bound.port();
+
+  work_.emplace(ioc_.get_executor());
+  net::post(acceptor_.get_executor(), [this] { do_accept(); });
+  int thread_count = options_.io_threads > 0
+                         ? options_.io_threads
+                         : static_cast<int>(std::thread::hardware_concurrency());
+  thread_count = std::max(thread_count, 1);
+  for (int i = 0; i < thread_count; ++i) {
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (const std::exception& e) {
+          log_event(LogLevel::error, "http_io_thread_error", {{"error", e.what()}});
+        }
+      }
+    });
+  }
+  state_ = State::running;
+  std::string port_text = std::to_string(port_.load());
+  log_event(LogLevel::info, "http_listening", {{"address", options_.address}, {"port", port_text}});
+  return Status::ok_status();
+}
+
+void HttpServer::Impl::do_accept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // E.g. out of file descriptors: back off instead of spinning.
+    log_event(LogLevel::warn, "http_accept_failed", {{"error", ec.message()}});
+    accept_retry_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_.async_wait([this](beast::error_code timer_ec) {
+      if (!timer_ec && acceptor_.is_open()) do_accept();
+    });
+    return;
+  }
+  do_accept();
+  if (stopping_.load()) return;  // `socket` closes as it goes out of scope
+  beast::error_code endpoint_ec;
+  tcp::endpoint peer = socket.remote_endpoint(endpoint_ec);
+  std::string remote = endpoint_ec ? std::string("-") : peer.address().to_string();
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (sessions_.size() >= options_.max_connections) {
+      log_event(LogLevel::warn, "http_connection_rejected",
+                {{"reason", "max_connections"}, {"remote", remote}});
+      return;
+    }
+    session = std::make_shared<Session>(std::move(socket), *this, std::move(remote));
+    std::uint64_t id = ++next_session_id_;
+    session->set_id(id);
+    sessions_.emplace(id, session);
+  }
+  session->start();
+}
+
+std::vector<std::shared_ptr<HttpServer::Impl::Session>> HttpServer::Impl::live_sessions() {
+  std::vector<std::shared_ptr<Session>> live;
+  std::lock_guard lock(sessions_mutex_);
+  for (auto& [id, weak] : sessions_) {
+    if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
+  return live;
+}
+
+void HttpServer::Impl::unregister_session(std::uint64_t id) {
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(id);
+  }
+  sessions_changed_.notify_all();
+}
+
+void HttpServer::Impl::job_started() {
+  std::lock_guard lock(jobs_mutex_);
+  ++jobs_in_flight_;
+}
+
+void HttpServer::Impl::job_finished() {
+  // Notified under the lock: the waiter may destroy this object as soon as it sees zero.
+  std::lock_guard lock(jobs_mutex_);
+  --jobs_in_flight_;
+  jobs_changed_.notify_all();
+}
+
+void HttpServer::Impl::stop() {
+  {
+    std::unique_lock lock(lifecycle_mutex_);
+    if (state_ == State::created) {
+      state_ = State::stopped;
+      lifecycle_changed_.notify_all();
+      return;
+    }
+    if (state_ != State::running) {
+      lifecycle_changed_.wait(lock, [this] { return state_ == State::stopped; });
+      return;
+    }
+    state_ = State::stopping;
+  }
+  stopping_ = true;
+  net::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_.cancel();
+  });
+  for (auto& session : live_sessions())
+    session->begin_shutdown();
+  {
+    std::unique_lock lock(sessions_mutex_);
+    bool drained = sessions_changed_.wait_for(lock, options_.shutdown_grace,
+                                              [this] { return sessions_.empty(); });
+    if (!drained) {
+      log_event(LogLevel::warn, "http_shutdown_grace_expired",
+                {{"open_connections", std::to_string(sessions_.size())}});
+    }
+  }
+  for (auto& session : live_sessions())
+    session->force_close();
+  {
+    // Give the forced closes a moment to run before the io threads stop.
+    std::unique_lock lock(sessions_mutex_);
+    sessions_changed_.wait_for(lock, std::chrono::milliseconds(500),
+                               [this] { return sessions_.empty(); });
+  }
+  work_.reset();
+  ioc_.stop();
+  for (std::thread& thread : threads_)
+    thread.join();
+  threads_.clear();
+  log_event(LogLevel::info, "http_stopped");
+  std::lock_guard lock(lifecycle_mutex_);
+  state_ = State::stopped;
+  lifecycle_changed_.notify_all();
+}
+
+void HttpServer::Impl::wait() {
+  std::unique_lock lock(lifecycle_mutex_);
+  lifecycle_changed_.wait(lock,
+                          [this] { return state_ == State::stopped || state_ == State::created; });
+}
+
+void HttpServer::Impl::wait_for_jobs() {
+  std::unique_lock lock(jobs_mutex_);
+  jobs_changed_.wait(lock, [this] { return jobs_in_flight_ == 0; });
+}
+
+// --- HttpServer ------------------------------------------------------------------------------
+
+HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& pool)
+    : impl_(std::make_unique<Impl>(std::move(options), router, pool)) {}
+
+HttpServer::~HttpServer() {
+  impl_->stop();
+  impl_->wait_for_jobs();
+}
+
+Status HttpServer::start() {
+  return impl_->start();
+}
+std::uint16_t HttpServer::port() const {
+  return impl_->port();
+}
+void HttpServer::stop() {
+  impl_->stop();
+}
+void HttpServer::wait() {
+  impl_->wait();
+}
+
+Status run_until_signal(HttpServer& server) {
+  net::io_context signal_context;
+  net::signal_set signals(signal_context);
+  beast::error_code ec;
+  signals.add(SIGINT, ec);
+  if (!ec) signals.add(SIGTERM, ec);
+  if (ec) return internal_error("cannot install signal handlers: " + ec.message());
+  int received = 0;
+  signals.async_wait([&](beast::error_code wait_ec, int signal_number) {
+    if (!wait_ec) received = signal_number;
+  });
+  signal_context.run();
+  std::string signal_name = received == SIGINT ? "SIGINT" : received == SIGTERM ? "SIGTERM" : "?";
+  log_event(LogLevel::info, "http_shutdown_requested", {{"signal", signal_name}});
+  server.stop();
+  return Status::ok_status();
+}
+
+}  // namespace tessera

@@ -1,0 +1,74 @@
+// The HTTP/1.1 server: Boost.Beast underneath (only server.cc sees it), keep-alive, size limits and
+// timeouts on every phase of a request, load shedding through the WorkerPool, graceful stop.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/router.h"
+#include "http/worker_pool.h"
+
+namespace tessera {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";           // an IPv4 or IPv6 literal, e.g. "0.0.0.0" or "::"
+  std::uint16_t port = 8080;                   // 0 = any free port; see HttpServer::port()
+  int io_threads = 0;                          // 0 = std::thread::hardware_concurrency()
+  std::size_t header_limit_bytes = 16 * 1024;  // request line + headers; more is a 431
+  std::size_t body_limit_bytes = 64 * 1024;    // more is a 413
+  std::chrono::seconds header_timeout{10};     // to receive the headers once a request has begun
+  std::chrono::seconds body_timeout{30};       // to receive the body, and to send a response
+  std::chrono::seconds idle_timeout{60};    // a keep-alive connection waiting for its next request
+  std::size_t max_connections = 10000;      // connections beyond this are closed at once
+  std::chrono::seconds shutdown_grace{10};  // stop() waits this long for in-flight requests
+};
+
+// Every response carries Content-Length (except 1xx/204/304), X-Content-Type-Options: nosniff, and
+// Cache-Control: no-store unless the handler set Cache-Control; no Server header. A malformed
+// request is a 400, too-large headers a 431, a too-large body a 413 (each then closes the
+// connection); a throwing handler is a 500 whose details are logged, never sent. When a
+// Dispatch::worker_pool handler cannot be queued the answer is 503 with Retry-After: 1. Each
+// response is logged as event "http_request" with method, path (never the query), status,
+// duration_ms and remote.
+//
+// start(), stop() and wait() may be called from any thread except an io thread or a worker job.
+class HttpServer {
+ public:
+  // `router` and `pool` must outlive the server; `router` must not change once start() is called.
+  HttpServer(ServerOptions options, const Router& router, WorkerPool& pool);
+  // stop(), then waits for any of this server's jobs still in `pool` to finish.
+  ~HttpServer();
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts the io threads; returns once connections are being accepted. Fails
+  // with a message naming address:port when the address is invalid or cannot be bound (e.g. the
+  // port is in use), and with failed_precondition when called twice.
+  Status start();
+
+  // The port actually bound (useful with port 0); 0 before a successful start().
+  std::uint16_t port() const;
+
+  // Graceful stop: stops accepting, closes idle keep-alive connections, lets requests in flight
+  // finish (each answered with Connection: close) for up to shutdown_grace, then closes the rest
+  // and joins the io threads. Idempotent; returns once stopped.
+  void stop();
+
+  // Blocks until the server has stopped (returns at once if it was never started).
+  void wait();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Blocks until SIGINT or SIGTERM arrives, then calls server.stop(). Errors if the signal handlers
+// cannot be installed.
+Status run_until_signal(HttpServer& server);
+
+}  // namespace tessera

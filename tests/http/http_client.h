@@ -1,0 +1,55 @@
+// A deliberately dumb blocking HTTP/1.1 client over POSIX sockets, for driving the server in tests
+// with exactly the bytes a test wants (including malformed ones).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::testing {
+
+struct ClientResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  // The header's value, or "" when absent.
+  std::string header(const std::string& lower_name) const;
+};
+
+class TestConnection {
+ public:
+  // Connects to 127.0.0.1:port; check connected(). Reads time out after `read_timeout`.
+  explicit TestConnection(std::uint16_t port,
+                          std::chrono::milliseconds read_timeout = std::chrono::seconds(10));
+  ~TestConnection();
+  TestConnection(const TestConnection&) = delete;
+  TestConnection& operator=(const TestConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  bool send(std::string_view bytes);
+  // Reads one response; for a response to HEAD pass `head_request` so no body is expected.
+  std::optional<ClientResponse> read_response(bool head_request = false);
+  // True when the server closes the connection (EOF or reset) within `within`.
+  bool closed_by_server(std::chrono::milliseconds within);
+
+ private:
+  bool fill();  // reads more bytes into buffer_; false on EOF, error or timeout
+
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// "GET <target> HTTP/1.1" with Host and any `extra_headers` (each ending in \r\n), then the body
+// with its Content-Length when `body` is non-empty.
+std::string make_request(std::string_view method, std::string_view target,
+                         std::string_view extra_headers = "", std::string_view body = "");
+
+// One request on a fresh connection.
+std::optional<ClientResponse> fetch(std::uint16_t port, std::string_view method,
+                                    std::string_view target);
+
+}  // namespace tessera::testing
