@@ -13,6 +13,8 @@ packages=(
   libkainjow-mustache-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 oathtool zbar-tools wrk
+  # browser end-to-end tests (tests/e2e): Debian's chromium driven by the npm package playwright-core
+  chromium fonts-dejavu-core nodejs
 )
 
 missing=()
@@ -21,6 +23,11 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+
+# npm ships inside some nodejs builds (e.g. NodeSource's); Debian packages it separately.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -23,6 +23,11 @@ struct User {
   // Password lockout (DESIGN.md section 9): consecutive failures and the end of the current lockout.
   int failed_password_attempts = 0;
   std::optional<Timestamp> locked_until;
+  // The same for wrong MFA codes, counted across challenges (DESIGN.md section 9).
+  int failed_code_attempts = 0;
+  std::optional<Timestamp> code_locked_until;
+  // "Don't show this again" was ticked on "Stay signed in?".
+  bool stay_prompt_suppressed = false;
 };
 
 inline constexpr std::size_t kMaxDisplayNameLength = 256;

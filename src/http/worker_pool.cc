@@ -11,6 +11,7 @@ WorkerPool::WorkerPool(int threads, std::size_t queue_limit) : queue_limit_(queu
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
   thread_count_ = static_cast<std::size_t>(threads);
+  idle_workers_ = thread_count_;  // counted idle from the start, so a job is accepted at once
   threads_.reserve(thread_count_);
   for (std::size_t i = 0; i < thread_count_; ++i)
     threads_.emplace_back([this] { run_worker(); });
@@ -49,17 +50,14 @@ std::size_t WorkerPool::queued() const {
 }
 
 void WorkerPool::run_worker() {
+  std::unique_lock lock(mutex_);
   for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock lock(mutex_);
-      ++idle_workers_;
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      --idle_workers_;
-      if (queue_.empty()) return;  // stopping, and nothing left to drain
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and nothing left to drain
+    std::function<void()> job = std::move(queue_.front());
+    queue_.pop_front();
+    --idle_workers_;
+    lock.unlock();
     try {
       job();
     } catch (const std::exception& e) {
@@ -67,7 +65,8 @@ void WorkerPool::run_worker() {
     } catch (...) {
       log_event(LogLevel::error, "worker_job_failed", {{"error", "unknown exception"}});
     }
+    job = nullptr;  // destroy captures before counting this thread idle again
+    lock.lock();
+    ++idle_workers_;
   }
 }
-
-}  // namespace tessera

@@ -46,7 +46,7 @@ class WorkerPool {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;
-  std::size_t idle_workers_ = 0;
+  std::size_t idle_workers_ = 0;  // threads not running a job
   bool stopping_ = false;
 
   std::mutex join_mutex_;

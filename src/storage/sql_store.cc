@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view kUserColumns =
     "id, upn, display_name, status, password_hash, password_temporary, mfa_state, "
     "mfa_state_changed_at, created_at, password_changed_at, failed_password_attempts, "
-    "locked_until";
+    "locked_until, failed_code_attempts, code_locked_until, stay_prompt_suppressed";
 constexpr std::string_view kMethodColumns =
     "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
 constexpr std::string_view kSessionColumns =
@@ -32,6 +32,7 @@ std::optional<Timestamp> optional_timestamp(const SqlRow& row, std::size_t colum
   return value ? std::optional<Timestamp>(from_unix_seconds(*value)) : std::nullopt;
 }
 std::string method_associated_data(const std::string& method_id) { return "methods:" + method_id; }
+std::string flow_associated_data(const std::string& id_hash) { return "sign_in_flows:" + id_hash; }
 
 User user_from(const SqlRow& row) {
   User user;
@@ -47,6 +48,9 @@ User user_from(const SqlRow& row) {
   user.password_changed_at = from_unix_seconds(row.integer(9));
   user.failed_password_attempts = static_cast<int>(row.integer(10));
   user.locked_until = optional_timestamp(row, 11);
+  user.failed_code_attempts = static_cast<int>(row.integer(12));
+  user.code_locked_until = optional_timestamp(row, 13);
+  user.stay_prompt_suppressed = row.integer(14) != 0;
   return user;
 }
 
@@ -143,12 +147,14 @@ class SqlStore final : public Store {
     return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
       auto inserted = connection.execute(
           "INSERT INTO users (" + std::string(kUserColumns) +
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
           {user.id, user.upn, user.display_name, static_cast<std::int64_t>(user.status),
            user.password_hash, std::int64_t{user.password_temporary},
            static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
            seconds(user.created_at), seconds(user.password_changed_at),
-           std::int64_t{user.failed_password_attempts}, optional_seconds(user.locked_until)});
+           std::int64_t{user.failed_password_attempts}, optional_seconds(user.locked_until),
+           std::int64_t{user.failed_code_attempts}, optional_seconds(user.code_locked_until),
+           std::int64_t{user.stay_prompt_suppressed}});
       if (!inserted.ok()) {
         if (inserted.status().code() == ErrorCode::already_exists) {
           return already_exists("a user " + user.upn + " already exists");
@@ -199,13 +205,16 @@ class SqlStore final : public Store {
           connection.execute(
               "UPDATE users SET display_name = $2, status = $3, password_hash = $4, "
               "password_temporary = $5, mfa_state = $6, mfa_state_changed_at = $7, "
-              "password_changed_at = $8, failed_password_attempts = $9, locked_until = $10 "
+              "password_changed_at = $8, failed_password_attempts = $9, locked_until = $10, "
+              "failed_code_attempts = $11, code_locked_until = $12, stay_prompt_suppressed = $13 "
               "WHERE id = $1",
               {user.id, user.display_name, static_cast<std::int64_t>(user.status),
                user.password_hash, std::int64_t{user.password_temporary},
                static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
                seconds(user.password_changed_at), std::int64_t{user.failed_password_attempts},
-               optional_seconds(user.locked_until)}));
+               optional_seconds(user.locked_until), std::int64_t{user.failed_code_attempts},
+               optional_seconds(user.code_locked_until),
+               std::int64_t{user.stay_prompt_suppressed}}));
       if (updated.affected_rows == 0) return not_found("no user " + user.upn);
       return maybe_audit(connection, audit);
     });
@@ -241,6 +250,83 @@ class SqlStore final : public Store {
     return update_one(
         "UPDATE users SET failed_password_attempts = 0, locked_until = NULL WHERE id = $1",
         {user_id}, "no such user");
+  }
+
+  Result<int> record_code_failure(const std::string& user_id) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("UPDATE users SET failed_code_attempts = failed_code_attempts + 1 "
+                            "WHERE id = $1 RETURNING failed_code_attempts",
+                            {user_id}));
+    if (result.rows.empty()) return not_found("no such user");
+    return static_cast<int>(result.rows[0].integer(0));
+  }
+
+  Status set_code_lockout(const std::string& user_id,
+                          std::optional<Timestamp> locked_until) override {
+    return update_one("UPDATE users SET code_locked_until = $2 WHERE id = $1",
+                      {user_id, optional_seconds(locked_until)}, "no such user");
+  }
+
+  Status reset_code_failures(const std::string& user_id) override {
+    return update_one(
+        "UPDATE users SET failed_code_attempts = 0, code_locked_until = NULL WHERE id = $1",
+        {user_id}, "no such user");
+  }
+
+  Result<std::int64_t> save_flow(const FlowRecord& flow) override {
+    auto sealed = sealer_.seal(flow.state.span(), flow_associated_data(flow.id_hash), rng_);
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    if (flow.version == 0) {
+      TESSERA_RETURN_IF_ERROR(
+          connection
+              ->execute("INSERT INTO sign_in_flows (id_hash, sealed_state, version, expires_at) "
+                        "VALUES ($1, $2, 1, $3)",
+                        {flow.id_hash, SqlBlob{std::move(sealed)}, seconds(flow.expires_at)})
+              .status());
+      return 1;
+    }
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult updated,
+        connection->execute("UPDATE sign_in_flows SET sealed_state = $2, version = version + 1, "
+                            "expires_at = $4 WHERE id_hash = $1 AND version = $3",
+                            {flow.id_hash, SqlBlob{std::move(sealed)}, flow.version,
+                             seconds(flow.expires_at)}));
+    if (updated.affected_rows == 0) {
+      return failed_precondition("the sign-in flow was changed or ended by another request");
+    }
+    return flow.version + 1;
+  }
+
+  Result<FlowRecord> find_flow(const std::string& id_hash, Timestamp now) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT sealed_state, version, expires_at FROM sign_in_flows "
+                            "WHERE id_hash = $1 AND expires_at > $2",
+                            {id_hash, seconds(now)}));
+    if (result.rows.empty()) return not_found("no such sign-in flow");
+    FlowRecord flow;
+    flow.id_hash = id_hash;
+    TESSERA_ASSIGN_OR_RETURN(flow.state,
+                             sealer_.open(result.rows[0].blob(0), flow_associated_data(id_hash)));
+    flow.version = result.rows[0].integer(1);
+    flow.expires_at = from_unix_seconds(result.rows[0].integer(2));
+    return flow;
+  }
+
+  Status delete_flow(const std::string& id_hash) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    return connection->execute("DELETE FROM sign_in_flows WHERE id_hash = $1", {id_hash}).status();
+  }
+
+  Result<std::int64_t> delete_expired_flows(Timestamp now) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult deleted,
+        connection->execute("DELETE FROM sign_in_flows WHERE expires_at <= $1", {seconds(now)}));
+    return deleted.affected_rows;
   }
 
   Status add_method(const Method& method, const AuditLogEntry* audit) override {

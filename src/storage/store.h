@@ -39,6 +39,13 @@ struct UserListQuery {
   std::size_t offset = 0;
 };
 
+struct FlowRecord {
+  std::string id_hash;  // hex SHA-256 of the flow id in the cookie
+  SecretBytes state;    // the serialised flow
+  std::int64_t version = 0;
+  Timestamp expires_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -71,6 +78,12 @@ class Store {
   virtual Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) = 0;
   virtual Status reset_password_failures(const std::string& user_id) = 0;
 
+  // Wrong MFA codes, counted like password failures but separately.
+  virtual Result<int> record_code_failure(const std::string& user_id) = 0;
+  virtual Status set_code_lockout(const std::string& user_id,
+                                  std::optional<Timestamp> locked_until) = 0;
+  virtual Status reset_code_failures(const std::string& user_id) = 0;
+
   // Methods. At most one default per user: adding or updating one with is_default clears the others.
   virtual Status add_method(const Method& method, const AuditLogEntry* audit) = 0;
   virtual Result<std::vector<Method>> list_methods(const std::string& user_id) = 0;
@@ -91,6 +104,16 @@ class Store {
   virtual Result<SessionRecord> find_session(const std::string& token_hash) = 0;
   virtual Status delete_session(const std::string& token_hash) = 0;
   virtual Status delete_user_sessions(const std::string& user_id) = 0;
+
+  // Sign-in flows (sealed by the store, associated data "sign_in_flows:<id_hash>").
+  // save_flow inserts when flow.version is 0 and otherwise updates only if the stored version still
+  // equals flow.version (failed_precondition if another request changed it meanwhile); it returns
+  // the new version.
+  virtual Result<std::int64_t> save_flow(const FlowRecord& flow) = 0;
+  // not_found when missing or expired at `now`.
+  virtual Result<FlowRecord> find_flow(const std::string& id_hash, Timestamp now) = 0;
+  virtual Status delete_flow(const std::string& id_hash) = 0;  // ok when already gone
+  virtual Result<std::int64_t> delete_expired_flows(Timestamp now) = 0;
 
   // Logs, newest first.
   virtual Status append_sign_in(const SignInLogEntry& entry) = 0;

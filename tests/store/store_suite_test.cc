@@ -320,6 +320,52 @@ TEST_P(StoreTest, HostileTextIsStoredVerbatim) {
   EXPECT_EQ(*store_->count_users(), 1);
 }
 
+TEST_P(StoreTest, CodeFailuresAndStayPreferenceAreKeptPerUser) {
+  User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  EXPECT_EQ(*store_->record_code_failure(user.id), 1);
+  EXPECT_EQ(*store_->record_code_failure(user.id), 2);
+  const Timestamp until = from_unix_seconds(1'800'000'000);
+  ASSERT_TRUE(store_->set_code_lockout(user.id, until).ok());
+  auto found = store_->find_user_by_id(user.id);
+  EXPECT_EQ(found->failed_code_attempts, 2);
+  EXPECT_EQ(found->code_locked_until, until);
+  EXPECT_EQ(found->failed_password_attempts, 0);  // counted apart from passwords
+  ASSERT_TRUE(store_->reset_code_failures(user.id).ok());
+  found = store_->find_user_by_id(user.id);
+  EXPECT_EQ(found->failed_code_attempts, 0);
+  EXPECT_EQ(found->code_locked_until, std::nullopt);
+  user.stay_prompt_suppressed = true;
+  ASSERT_TRUE(store_->update_user(user, nullptr).ok());
+  EXPECT_TRUE(store_->find_user_by_id(user.id)->stay_prompt_suppressed);
+}
+
+TEST_P(StoreTest, FlowsAreSealedVersionedAndExpire) {
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  FlowRecord flow{"flowhash", SecretBytes::from_string("{\"step\":\"enter_password\"}"), 0,
+                  now + std::chrono::minutes(15)};
+  auto version = store_->save_flow(flow);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, 1);
+  auto found = store_->find_flow("flowhash", now);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->state.view(), flow.state.view());
+  EXPECT_EQ(found->version, 1);
+
+  // Two requests read version 1; the first write wins, the second is refused.
+  FlowRecord first{"flowhash", SecretBytes::from_string("first"), 1, flow.expires_at};
+  FlowRecord second{"flowhash", SecretBytes::from_string("second"), 1, flow.expires_at};
+  EXPECT_EQ(*store_->save_flow(first), 2);
+  EXPECT_EQ(store_->save_flow(second).status().code(), ErrorCode::failed_precondition);
+  EXPECT_EQ(store_->find_flow("flowhash", now)->state.view(), "first");
+  EXPECT_EQ(store_->save_flow(flow).status().code(), ErrorCode::already_exists);
+
+  EXPECT_EQ(store_->find_flow("flowhash", flow.expires_at).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(*store_->delete_expired_flows(flow.expires_at), 1);
+  EXPECT_EQ(store_->find_flow("flowhash", now).status().code(), ErrorCode::not_found);
+  EXPECT_TRUE(store_->delete_flow("flowhash").ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,
                          ::testing::Values(StoreConfig::Kind::sqlite, StoreConfig::Kind::postgres),
                          kind_name);

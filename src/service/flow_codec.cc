@@ -1,0 +1,139 @@
+#include "service/flow_codec.h"
+
+#include <boost/json.hpp>
+
+#include "base/hex.h"
+
+namespace tessera {
+namespace json = boost::json;
+namespace {
+
+template <class... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+
+std::string secret_hex(const SecretBytes& secret) { return to_hex(secret.span()); }
+
+}  // namespace
+
+SecretBytes encode_flow(const SignInFlow& flow) {
+  json::object object;
+  object["step"] = std::string(step_name(flow.step));
+  std::visit(Overloaded{
+                 [](const step::EnterUsername&) {},
+                 [&](const step::EnterPassword& s) { object["upn"] = s.upn; },
+                 [&](const step::UpdatePassword& s) { object["user"] = s.user_id; },
+                 [&](const step::MoreInformationRequired& s) {
+                   object["user"] = s.user_id;
+                   object["skippable"] = s.skippable;
+                 },
+                 [&](const step::ChooseMethod& s) { object["user"] = s.user_id; },
+                 [&](const step::SetUpAuthenticatorApp& s) {
+                   object["user"] = s.user_id;
+                   object["secret"] = secret_hex(s.secret);
+                 },
+                 [&](const step::VerifyAuthenticatorApp& s) {
+                   object["user"] = s.user_id;
+                   object["secret"] = secret_hex(s.secret);
+                 },
+                 [&](const step::EnterCode& s) {
+                   object["user"] = s.user_id;
+                   object["method"] = s.method_id;
+                 },
+                 [&](const step::StaySignedIn& s) { object["user"] = s.user_id; },
+                 [&](const step::SignedIn& s) {
+                   object["user"] = s.user_id;
+                   object["persistent"] = s.persistent;
+                 },
+             },
+             flow.step);
+  object["started_at"] = to_unix_seconds(flow.started_at);
+  object["expires_at"] = to_unix_seconds(flow.expires_at);
+  object["notice"] = static_cast<int>(flow.notice);
+  object["wrong_codes"] = flow.wrong_codes;
+  object["mfa_required"] = flow.mfa_required;
+  object["decided_by"] = flow.decided_by;
+  object["method_used"] = flow.method_used;
+  object["registered_in_flow"] = flow.registered_in_flow;
+  std::string text = json::serialize(object);
+  SecretBytes bytes = SecretBytes::from_string(text);
+  wipe_string(text);
+  if (auto it = object.find("secret"); it != object.end()) {
+    json::string& secret = it->value().as_string();
+    wipe_memory(secret.data(), secret.size());
+  }
+  return bytes;
+}
+
+Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
+  try {
+    const json::object object = json::parse(bytes.view()).as_object();
+    auto text = [&](const char* key) -> std::string {
+      const auto* value = object.if_contains(key);
+      return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
+    };
+    auto number = [&](const char* key) -> std::int64_t {
+      const auto* value = object.if_contains(key);
+      return value != nullptr && value->is_int64() ? value->as_int64() : 0;
+    };
+    auto flag = [&](const char* key) -> bool {
+      const auto* value = object.if_contains(key);
+      return value != nullptr && value->is_bool() && value->as_bool();
+    };
+    auto secret = [&]() -> Result<SecretBytes> {
+      std::string hex = text("secret");
+      auto decoded = from_hex(hex);
+      wipe_string(hex);
+      if (!decoded.ok()) return data_loss("a stored sign-in flow is damaged");
+      SecretBytes out(*decoded);
+      wipe_memory(decoded->data(), decoded->size());
+      return out;
+    };
+    SignInFlow flow;
+    const std::string name = text("step");
+    const std::string user = text("user");
+    if (name == "username") {
+      flow.step = step::EnterUsername{};
+    } else if (name == "password") {
+      flow.step = step::EnterPassword{text("upn")};
+    } else if (name == "update_password") {
+      flow.step = step::UpdatePassword{user};
+    } else if (name == "more_information") {
+      flow.step = step::MoreInformationRequired{user, flag("skippable")};
+    } else if (name == "choose_method") {
+      flow.step = step::ChooseMethod{user};
+    } else if (name == "set_up_app") {
+      TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
+      flow.step = step::SetUpAuthenticatorApp{user, std::move(s)};
+    } else if (name == "verify_app") {
+      TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
+      flow.step = step::VerifyAuthenticatorApp{user, std::move(s)};
+    } else if (name == "enter_code") {
+      flow.step = step::EnterCode{user, text("method")};
+    } else if (name == "stay_signed_in") {
+      flow.step = step::StaySignedIn{user};
+    } else if (name == "signed_in") {
+      flow.step = step::SignedIn{user, flag("persistent")};
+    } else {
+      return data_loss("a stored sign-in flow has an unknown step");
+    }
+    flow.started_at = from_unix_seconds(number("started_at"));
+    flow.expires_at = from_unix_seconds(number("expires_at"));
+    const std::int64_t notice = number("notice");
+    flow.notice = notice >= 0 && notice <= 2 ? static_cast<SignInFlow::Notice>(notice)
+                                             : SignInFlow::Notice::none;
+    flow.wrong_codes = static_cast<int>(number("wrong_codes"));
+    flow.mfa_required = flag("mfa_required");
+    flow.decided_by = text("decided_by");
+    flow.method_used = text("method_used");
+    flow.registered_in_flow = flag("registered_in_flow");
+    return flow;
+  } catch (const std::exception&) {
+    return data_loss("a stored sign-in flow is damaged");
+  }
+}
+
+}  // namespace tessera

@@ -1,0 +1,46 @@
+#include "service/session_service.h"
+
+#include "crypto/token.h"
+
+namespace tessera {
+
+Result<IssuedSession> SessionService::issue(const std::string& user_id, bool persistent,
+                                            std::optional<Timestamp> mfa_at) {
+  const Timestamp now = clock_.now();
+  IssuedToken issued = issue_token(rng_);
+  SessionRecord record;
+  record.token_hash = issued.token_hash;
+  record.user_id = user_id;
+  record.created_at = now;
+  record.last_seen_at = now;
+  record.expires_at = now + (persistent ? std::chrono::duration_cast<std::chrono::seconds>(
+                                              kPersistentSessionLifetime)
+                                        : std::chrono::duration_cast<std::chrono::seconds>(
+                                              kBrowserSessionLifetime));
+  record.persistent = persistent;
+  record.mfa_at = mfa_at;
+  TESSERA_RETURN_IF_ERROR(store_.create_session(record));
+  return IssuedSession{std::move(issued.token), persistent, record.expires_at};
+}
+
+Result<SessionRecord> SessionService::find(std::string_view token) {
+  if (token.empty()) return unauthenticated("not signed in");
+  const std::string hash = hash_token(token);
+  auto session = store_.find_session(hash);
+  if (!session.ok()) {
+    if (session.status().code() == ErrorCode::not_found) return unauthenticated("not signed in");
+    return session.status();
+  }
+  if (clock_.now() >= session->expires_at) {
+    (void)store_.delete_session(hash);
+    return unauthenticated("the session has expired");
+  }
+  return session;
+}
+
+Status SessionService::end(std::string_view token) {
+  const Status deleted = store_.delete_session(hash_token(token));
+  return deleted.code() == ErrorCode::not_found ? Status() : deleted;
+}
+
+}  // namespace tessera

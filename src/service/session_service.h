@@ -1,0 +1,45 @@
+// Browser sessions: a random token in a cookie, only its hash in the store. A new token at every
+// sign-in (no fixation); sign-out ends the session on the server.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/rng.h"
+#include "base/secret_bytes.h"
+#include "domain/session.h"
+#include "storage/store.h"
+
+namespace tessera {
+
+inline constexpr std::chrono::hours kPersistentSessionLifetime{24 * 30};
+inline constexpr std::chrono::hours kBrowserSessionLifetime{12};
+
+struct IssuedSession {
+  SecretBytes token;  // for the cookie; never stored
+  bool persistent = false;
+  Timestamp expires_at{};
+};
+
+class SessionService {
+ public:
+  SessionService(Store& store, const Clock& clock, Rng& rng)
+      : store_(store), clock_(clock), rng_(rng) {}
+
+  Result<IssuedSession> issue(const std::string& user_id, bool persistent,
+                              std::optional<Timestamp> mfa_at);
+  // The live session for a presented cookie value; unauthenticated when missing or expired
+  // (an expired one is deleted).
+  Result<SessionRecord> find(std::string_view token);
+  Status end(std::string_view token);
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,108 @@
+// The interactive sign-in (DESIGN.md section 3) as use cases, one per form a person submits. The
+// flow lives in the store under the hash of a random flow id (the browser holds the id in a
+// cookie). Each call loads the flow, checks the form answers the step the flow is at, checks the
+// credentials, feeds the outcome to the domain state machine (domain/sign_in_flow.h), saves the
+// result and writes the sign-in log. Anything unexpected — an unknown or expired flow id, a form for
+// another step, a replayed POST, a concurrent request — starts a new flow at "Sign in".
+//
+// Thread-safe if Store, Clock and Rng are. submit_password and submit_new_password run Argon2id
+// on the calling thread: call them from the worker pool.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/rng.h"
+#include "base/secret_bytes.h"
+#include "crypto/otp.h"
+#include "crypto/password_hash.h"
+#include "domain/sign_in_flow.h"
+#include "service/session_service.h"
+#include "storage/store.h"
+
+namespace tessera {
+
+inline constexpr int kMaxWrongCodesPerUser = 10;
+inline constexpr std::chrono::minutes kCodeLockoutDuration{15};
+inline constexpr std::chrono::hours kMaxPasswordLockout{24};
+
+// What the page after a request shows. `flow.step` says which page.
+struct SignInPage {
+  std::string flow_id;  // the cookie value (new when the flow was restarted)
+  SignInFlow flow;
+  StepMessage message = StepMessage::none;
+  std::string password_problem;  // Update your password: the sentence of the failed rule
+  int locked_minutes = 0;        // account_locked / code lockout: whole minutes left (≥ 1)
+  bool code_locked = false;      // too many wrong codes for this user
+  std::string upn;               // shown above the heading; the QR's account name
+  std::optional<IssuedSession> session;  // set once, when the flow reaches SignedIn
+};
+
+struct SignInClient {
+  std::string ip;   // as seen by the server (or a trusted proxy)
+  std::string app;  // "Security info" until OIDC clients arrive
+};
+
+class SignInService {
+ public:
+  SignInService(Store& store, const PasswordHasher& hasher, SessionService& sessions,
+                const Clock& clock, Rng& rng)
+      : store_(store), hasher_(hasher), sessions_(sessions), clock_(clock), rng_(rng) {}
+
+  // A new flow at "Sign in".
+  Result<SignInPage> start(SignInFlow::Notice notice = SignInFlow::Notice::none);
+  // The page the flow is at (GET after a redirect); a new flow when `flow_id` is unknown.
+  Result<SignInPage> current(std::string_view flow_id);
+
+  // Every submit names the step its form answers (`posted_step`, from the form).
+  Result<SignInPage> submit_username(std::string_view flow_id, std::string_view posted_step,
+                                     std::string_view username);
+  Result<SignInPage> submit_password(std::string_view flow_id, std::string_view posted_step,
+                                     const SecretBytes& password, const SignInClient& client);
+  Result<SignInPage> submit_new_password(std::string_view flow_id, std::string_view posted_step,
+                                         const SecretBytes& current, const SecretBytes& fresh,
+                                         const SecretBytes& confirm, const SignInClient& client);
+  Result<SignInPage> submit_more_information(std::string_view flow_id,
+                                             std::string_view posted_step, bool skip,
+                                             const SignInClient& client);
+  Result<SignInPage> submit_method_choice(std::string_view flow_id, std::string_view posted_step,
+                                          std::string_view method);
+  Result<SignInPage> submit_app_scanned(std::string_view flow_id, std::string_view posted_step);
+  Result<SignInPage> submit_code(std::string_view flow_id, std::string_view posted_step,
+                                 std::string_view code, const SignInClient& client);
+  Result<SignInPage> submit_stay(std::string_view flow_id, std::string_view posted_step,
+                                 bool stay_signed_in, bool dont_show_again);
+
+  static TotpParameters totp_parameters() { return TotpParameters{}; }
+
+ private:
+  struct Loaded {
+    std::string id;
+    std::string id_hash;
+    std::int64_t version = 0;
+    SignInFlow flow;
+  };
+  // The flow for `flow_id` if it exists, is live and is at `posted_step`; else nullopt.
+  Result<std::optional<Loaded>> load(std::string_view flow_id, std::string_view posted_step);
+  Result<SignInPage> restart(SignInFlow::Notice notice);
+  Result<SignInPage> save(Loaded& loaded, Transition transition);
+  Result<SignInPage> finish_page(Loaded& loaded, Transition transition, const SignInClient& client,
+                                 const std::string& user_id);
+  Result<TransitionContext> context_for(const User& user, const SignInDecision& decision);
+  Result<SignInDecision> decide(const User& user, const SignInClient& client,
+                                bool mfa_completed_in_flow);
+  Status log_attempt(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
+                     const SignInClient& client, SignInResult result, std::string_view reason);
+  Result<std::string> upn_of(const std::string& user_id);
+
+  Store& store_;
+  const PasswordHasher& hasher_;
+  SessionService& sessions_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace tessera
