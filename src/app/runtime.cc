@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "crypto/hmac.h"
 #include "crypto/master_key.h"
 #include "crypto/sodium_init.h"
 #include "storage/open_store.h"
@@ -34,19 +35,27 @@ Status prepare_data_directories(const Config& config) {
 }
 
 Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<SecretSealer> sealer,
-                 std::unique_ptr<Store> store)
+                 std::unique_ptr<Store> store, SecretBytes csrf_key)
     : config_(std::move(config)),
       rng_(std::move(rng)),
       sealer_(std::move(sealer)),
       store_(std::move(store)),
       hasher_(config_.hashing.argon2),
       users_(*store_, hasher_, clock_, *rng_),
-      policy_(*store_, clock_, *rng_) {}
+      policy_(*store_, clock_, *rng_),
+      sessions_(*store_, clock_, *rng_),
+      sign_in_(*store_, hasher_, sessions_, clock_, *rng_),
+      security_info_(*store_, clock_, *rng_),
+      csrf_key_(std::move(csrf_key)) {}
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration migration) {
   if (!init_crypto_library()) return internal_error("libsodium cannot be initialised");
   TESSERA_RETURN_IF_ERROR(validate(config));
   TESSERA_ASSIGN_OR_RETURN(SecretBytes key, load_master_key(config.master_key_file));
+  constexpr std::string_view kCsrfLabel = "tessera csrf key v1";
+  const auto derived = hmac_sha256(
+      key.span(), {reinterpret_cast<const std::uint8_t*>(kCsrfLabel.data()), kCsrfLabel.size()});
+  SecretBytes csrf_key(derived);
   TESSERA_ASSIGN_OR_RETURN(SecretSealer sealer, SecretSealer::make(std::move(key)));
   auto owned_sealer = std::make_unique<SecretSealer>(std::move(sealer));
   auto rng = std::make_unique<SystemRng>();
@@ -75,7 +84,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration m
   }
   TESSERA_RETURN_IF_ERROR(store->verify_master_key());
   return std::unique_ptr<Runtime>(
-      new Runtime(config, std::move(rng), std::move(owned_sealer), std::move(store)));
+      new Runtime(config, std::move(rng), std::move(owned_sealer), std::move(store),
+                  std::move(csrf_key)));
 }
 
 }  // namespace tessera

@@ -12,6 +12,9 @@
 #include "crypto/aead.h"
 #include "crypto/password_hash.h"
 #include "service/policy_service.h"
+#include "service/security_info_service.h"
+#include "service/session_service.h"
+#include "service/sign_in_service.h"
 #include "service/user_admin_service.h"
 #include "storage/store.h"
 
@@ -32,10 +35,15 @@ class Runtime {
   const PasswordHasher& hasher() const { return hasher_; }
   UserAdminService& users() { return users_; }
   PolicyService& policy() { return policy_; }
+  SessionService& sessions() { return sessions_; }
+  SignInService& sign_in() { return sign_in_; }
+  SecurityInfoService& security_info() { return security_info_; }
+  // A key for CSRF tokens, derived from the master key (so every node has the same one).
+  const SecretBytes& csrf_key() const { return csrf_key_; }
 
  private:
   Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<SecretSealer> sealer,
-          std::unique_ptr<Store> store);
+          std::unique_ptr<Store> store, SecretBytes csrf_key);
 
   // Declaration order is construction order: the store refers to the sealer and the rng, the
   // services to all of them.
@@ -47,6 +55,10 @@ class Runtime {
   PasswordHasher hasher_;
   UserAdminService users_;
   PolicyService policy_;
+  SessionService sessions_;
+  SignInService sign_in_;
+  SecurityInfoService security_info_;
+  SecretBytes csrf_key_;
 };
 
 // Creates the directories of the SQLite file and the key file with mode 0700 if they are missing.

@@ -1,12 +1,14 @@
 #include "app/server_setup.h"
 
 #include "http/health.h"
+#include "http/pages/web_routes.h"
 
 namespace tessera {
 namespace {
 
-Router make_router(Runtime& runtime) {
+Router make_router(Runtime& runtime, WebContext& web) {
   Router router;
+  add_web_routes(router, web);
   // Healthy means the database answers; a node that cannot reach it should leave the balancer.
   add_health_route(router, [&runtime] { return runtime.store().schema_version().status(); });
   return router;
@@ -30,7 +32,9 @@ ServerOptions server_options(const ServerConfig& config) {
 
 WebServer::WebServer(Runtime& runtime)
     : runtime_(runtime),
-      router_(make_router(runtime)),
+      web_{runtime.sign_in(), runtime.sessions(), runtime.security_info(), runtime.clock(),
+           runtime.config().tenant_name, runtime.csrf_key()},
+      router_(make_router(runtime, web_)),
       workers_(runtime.config().hashing.workers, runtime.config().hashing.queue_limit),
       server_(server_options(runtime.config().server), router_, workers_) {}
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/runtime.h"
+#include "http/pages/web_context.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/worker_pool.h"
@@ -23,6 +24,7 @@ class WebServer {
 
  private:
   Runtime& runtime_;
+  WebContext web_;
   Router router_;
   WorkerPool workers_;
   HttpServer server_;

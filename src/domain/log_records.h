@@ -22,7 +22,8 @@ struct SignInLogEntry {
   std::string client_ip;
   std::string app;  // "Security info", an OIDC client id, "basic"
   SignInResult result = SignInResult::failure;
-  std::string failure_reason;  // empty on success; a DecisionRule name or a step's reason
+  std::string failure_reason;  // a DecisionRule name or a step's reason; on success empty or a
+                               // note such as registered_app_now_enforced
   bool mfa_required = false;
   std::string decided_by;  // the DecisionRule that decided (to_string)
   std::string method;      // method used for MFA, empty if none

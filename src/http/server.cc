@@ -347,12 +347,15 @@ void HttpServer::Impl::Session::handle_request() {
   bool accepted = server->pool_.try_submit(
       [self = shared_from_this(), handler = match.handler, shared_request, server]() mutable {
         Response response = invoke_handler(*handler, *shared_request);
-        auto executor = self->stream_.get_executor();
-        // `self` moves into the posted handler so that nothing here refers to the io_context once
-        // job_finished() lets ~HttpServer proceed.
-        net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
-          self->send(std::move(response));
-        });
+        {
+          // Everything that refers to the io_context (`self`, the strand executor) is moved into
+          // the posted handler or destroyed in this block, before job_finished() lets
+          // ~HttpServer destroy the io_context.
+          auto executor = self->stream_.get_executor();
+          net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+            self->send(std::move(response));
+          });
+        }
         server->job_finished();
       });
   if (accepted) return;

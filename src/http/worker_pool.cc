@@ -70,3 +70,5 @@ void WorkerPool::run_worker() {
     ++idle_workers_;
   }
 }
+
+}  // namespace tessera

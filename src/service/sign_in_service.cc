@@ -486,8 +486,9 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
                          std::holds_alternative<step::SignedIn>(transition.flow.step);
   if (completed_now || (signed_in && !client.ip.empty())) {
     TESSERA_ASSIGN_OR_RETURN(std::string upn, upn_of(user_id));
-    TESSERA_RETURN_IF_ERROR(
-        log_attempt(transition.flow, user_id, upn, client, SignInResult::success, ""));
+    TESSERA_RETURN_IF_ERROR(log_attempt(
+        transition.flow, user_id, upn, client, SignInResult::success,
+        transition.flow.registered_in_flow ? "registered_app_now_enforced" : ""));
   }
   if (!signed_in) return save(loaded, std::move(transition));
 

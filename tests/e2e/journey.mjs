@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  bodyText, clickAndWait, currentStep, decodeQr, expectHeading, field, totp,
+  bodyText, clickAndWait, currentStep, decodeQr, expectHeading, field, resultsDir, totp,
 } from './tessera.mjs';
 
 const noShot = async () => {};
@@ -57,7 +57,7 @@ export async function registerAuthenticator(page, upn, shot = noShot) {
   await expectHeading(page, 'Set up your authenticator app');
   const qr = page.getByRole('img', { name: 'QR code for your authenticator app', exact: true });
   await qr.waitFor();
-  const qrFile = path.join(shot.dir ?? '/tmp', `qr-${Date.now()}.png`);
+  const qrFile = path.join(shot.dir ?? resultsDir, `qr-${Date.now()}.png`);
   await qr.screenshot({ path: qrFile });
   const uri = await decodeQr(qrFile);
   assert.match(uri, /^otpauth:\/\/totp\//, `the QR code should hold an otpauth://totp/ URI, got ${uri}`);

@@ -13,6 +13,7 @@ build_dir="$(cd "$build_dir" && pwd)"
 results="${1:-$build_dir/e2e-results}"
 mkdir -p "$results"
 results="$(cd "$results" && pwd)"
+rm -rf "$results/screenshots" "$results/e2e.xml"
 
 for tool in node npm zbarimg oathtool /usr/bin/chromium; do
   if ! command -v "$tool" >/dev/null 2>&1; then

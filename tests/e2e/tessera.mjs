@@ -182,14 +182,19 @@ export function parseTable(text) {
   }
   return lines.slice(1).map((l) => {
     const row = {};
-    names.forEach((n, i) => {
-      row[n] = l.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();
-    });
-    // Loose fallback when the rows are not aligned with the header.
-    const loose = l.trim().split(/\s{2,}/);
-    if (loose.length === names.length && names.some((n, i) => row[n] !== loose[i])) {
-      names.forEach((n, i) => { row[n] = loose[i]; });
+    // A row is aligned with the header when no column boundary cuts through a word.
+    const aligned = starts.every((s) => s === 0 || s >= l.length || l[s - 1] === ' ' || l[s] === ' ');
+    if (aligned) {
+      names.forEach((n, i) => {
+        row[n] = l.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();
+      });
+    } else {
+      // Loose fallback: split on runs of 2+ spaces; missing trailing cells are empty.
+      const loose = l.trim().split(/\s{2,}/);
+      names.forEach((n, i) => { row[n] = loose[i] ?? ''; });
     }
+    // An empty cell may be printed as "-".
+    for (const n of names) if (row[n] === '-') row[n] = '';
     row._line = l;
     return row;
   });
@@ -230,11 +235,13 @@ export async function screenshotter(testName) {
 export async function pageState(page) {
   const headings = await page.getByRole('heading', { level: 1 }).allInnerTexts().catch(() => []);
   const alerts = await page.getByRole('alert').allInnerTexts().catch(() => []);
-  return `url=${page.url()} h1=${JSON.stringify(headings)} alerts=${JSON.stringify(alerts)}`;
+  const text = await page.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+  return `url=${page.url()} h1=${JSON.stringify(headings)} alerts=${JSON.stringify(alerts)} ` +
+    `text=${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 200))}`;
 }
 
 /** Waits for the page's <h1> to be exactly `name`. */
-export async function expectHeading(page, name, timeout = 10000) {
+export async function expectHeading(page, name, timeout = 3000) {
   try {
     await page.getByRole('heading', { level: 1, name, exact: true }).waitFor({ timeout });
   } catch {
@@ -249,7 +256,7 @@ export async function currentHeading(page) {
 }
 
 /** Asserts an element with role="alert" contains `expected` (string or RegExp). */
-export async function expectAlert(page, expected, timeout = 5000) {
+export async function expectAlert(page, expected, timeout = 2000) {
   const alerts = page.getByRole('alert');
   try {
     await alerts.first().waitFor({ timeout });

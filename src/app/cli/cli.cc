@@ -24,6 +24,7 @@ int run_cli(int argc, char** argv) {
   register_user_commands(app, context);
   register_mfa_commands(app, context);
   register_policy_commands(app, context);
+  register_log_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -41,5 +41,6 @@ void register_check_config_command(CLI::App& app, CommandContext& context);
 void register_user_commands(CLI::App& app, CommandContext& context);
 void register_mfa_commands(CLI::App& app, CommandContext& context);
 void register_policy_commands(CLI::App& app, CommandContext& context);
+void register_log_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace tessera

@@ -1,0 +1,74 @@
+#include "http/pages/cookies.h"
+
+#include "base/time_format.h"
+
+namespace tessera {
+namespace {
+
+bool loopback(std::string_view address) {
+  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+std::string cookie_name(const Request& request, std::string_view name) {
+  return (request_is_https(request) ? "__Host-" : "") + std::string(name);
+}
+
+// RFC 7231 IMF-fixdate, as cookies want.
+std::string http_date(Timestamp t) {
+  const std::time_t seconds = static_cast<std::time_t>(to_unix_seconds(t));
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return buffer;
+}
+
+void add_set_cookie(Response& response, std::string value) {
+  response.headers.emplace_back("Set-Cookie", std::move(value));
+}
+
+}  // namespace
+
+bool request_is_https(const Request& request) {
+  const auto proto = request.header("x-forwarded-proto");
+  return proto && *proto == "https" && loopback(request.remote_address);
+}
+
+std::string cookie_value(const Request& request, std::string_view name) {
+  std::string found;
+  for (const auto& [header, value] : request.headers) {
+    if (header != "cookie") continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const std::size_t end = rest.find(';');
+      std::string_view pair = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const std::size_t equals = pair.find('=');
+      if (equals == std::string_view::npos) continue;
+      std::string_view key = pair.substr(0, equals);
+      if (key.starts_with("__Host-")) key.remove_prefix(7);
+      if (key == name && found.empty()) found = std::string(pair.substr(equals + 1, 256));
+    }
+  }
+  return found;
+}
+
+void set_cookie(Response& response, const Request& request, std::string_view name,
+                std::string_view value, std::optional<Timestamp> expires) {
+  std::string cookie = cookie_name(request, name) + "=" + std::string(value) +
+                       "; Path=/; HttpOnly; SameSite=Lax";
+  if (request_is_https(request)) cookie += "; Secure";
+  if (expires) cookie += "; Expires=" + http_date(*expires);
+  add_set_cookie(response, std::move(cookie));
+}
+
+void clear_cookie(Response& response, const Request& request, std::string_view name) {
+  std::string cookie = cookie_name(request, name) +
+                       "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; "
+                       "Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+  if (request_is_https(request)) cookie += "; Secure";
+  add_set_cookie(response, std::move(cookie));
+}
+
+}  // namespace tessera

@@ -1,0 +1,32 @@
+// Cookies: reading the Cookie header and writing Set-Cookie with safe attributes (HttpOnly,
+// SameSite=Lax, Path=/, Secure with the __Host- prefix when the request came over HTTPS).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace tessera {
+
+inline constexpr std::string_view kFlowCookie = "tessera_flow";
+inline constexpr std::string_view kSessionCookie = "tessera_session";
+inline constexpr std::string_view kAddMethodCookie = "tessera_add";
+
+// True when the request reached us over HTTPS: only believed from a proxy on this host
+// (X-Forwarded-Proto from a loopback peer), since tessera itself speaks plain HTTP.
+bool request_is_https(const Request& request);
+
+// The value of cookie `name` (either plain or with the __Host- prefix); empty when absent.
+std::string cookie_value(const Request& request, std::string_view name);
+
+// Adds a Set-Cookie header. `expires` empty = a browser-session cookie.
+void set_cookie(Response& response, const Request& request, std::string_view name,
+                std::string_view value, std::optional<Timestamp> expires = std::nullopt);
+void clear_cookie(Response& response, const Request& request, std::string_view name);
+
+}  // namespace tessera

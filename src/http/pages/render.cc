@@ -1,0 +1,52 @@
+#include "http/pages/render.h"
+
+#include <span>
+
+namespace tessera {
+
+std::string_view page_asset(std::string_view name);
+
+namespace {
+
+std::string render_template(std::string_view name, const PageData& data) {
+  const std::string_view text = page_asset(std::string(name) + ".mustache");
+  if (text.empty()) throw std::logic_error("no template " + std::string(name));
+  kainjow::mustache::mustache compiled{std::string(text)};
+  if (!compiled.is_valid()) {
+    throw std::logic_error("template " + std::string(name) + ": " + compiled.error_message());
+  }
+  return compiled.render(data);
+}
+
+void add_security_headers(Response& response) {
+  response.set_header("Content-Security-Policy",
+                      "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  response.set_header("X-Frame-Options", "DENY");
+  response.set_header("Referrer-Policy", "no-referrer");
+  response.set_header("Cache-Control", "no-store");
+}
+
+}  // namespace
+
+Response render_page(int status, std::string_view template_name, std::string_view title,
+                     PageData data, std::string_view tenant) {
+  data.set("tenant", std::string(tenant));
+  PageData layout;
+  layout.set("title", std::string(title));
+  layout.set("tenant", std::string(tenant));
+  layout.set("body", render_template(template_name, data));
+  Response response = Response::html(status, render_template("layout", layout));
+  add_security_headers(response);
+  return response;
+}
+
+Response stylesheet() {
+  Response response;
+  response.body = std::string(page_asset("tessera.css"));
+  response.set_header("Content-Type", "text/css; charset=utf-8");
+  response.set_header("Cache-Control", "public, max-age=3600");
+  return response;
+}
+
+}  // namespace tessera

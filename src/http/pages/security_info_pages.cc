@@ -1,0 +1,261 @@
+// Security info (docs/pages.md): the signed-in user's methods, adding an authenticator app,
+// deleting a method, signing out. Every page needs a live session; every POST a CSRF token bound
+// to the session cookie.
+#include "http/pages/cookies.h"
+#include "http/pages/csrf.h"
+#include "http/pages/page_handlers.h"
+#include "http/pages/render.h"
+
+namespace tessera {
+
+namespace {
+
+std::string kind_label(MethodKind kind) {
+  switch (kind) {
+    case MethodKind::authenticator_app: return "Authenticator app";
+    case MethodKind::app_notification: return "Authenticator app – notification";
+    case MethodKind::phone: return "Phone";
+    case MethodKind::alternate_phone: return "Alternate phone";
+    case MethodKind::email: return "Email";
+  }
+  return "Method";
+}
+
+std::string default_label(MethodKind kind) {
+  return kind == MethodKind::authenticator_app ? "Authenticator app – code" : kind_label(kind);
+}
+
+struct Signed {
+  SessionRecord session;
+  std::string token;
+};
+
+// The session of the request, or nullopt (the caller redirects to Sign in).
+std::optional<Signed> signed_in(const Request& request, WebContext& context) {
+  std::string token = cookie_value(request, kSessionCookie);
+  auto session = context.sessions.find(token);
+  if (!session.ok()) return std::nullopt;
+  return Signed{std::move(session).value(), std::move(token)};
+}
+
+Response to_sign_in() { return Response::redirect("/signin"); }
+
+Response security_info_page(const Request& request, WebContext& context, const Signed& who,
+                            std::string error = "", int status = 200) {
+  (void)request;
+  auto info = context.security_info.overview(who.session);
+  if (!info.ok()) return failure_page(context, info.status());
+  PageData data;
+  data.set("csrf", csrf_token(context.csrf_key, who.token));
+  data.set("display_name", info->user.display_name);
+  data.set("upn", info->user.upn);
+  if (!error.empty()) data.set("error", error);
+  PageData methods = page_list();
+  const Method* default_method = nullptr;
+  for (const Method& method : info->methods) {
+    if (method.is_default) default_method = &method;
+    PageData item;
+    item.set("id", method.id);
+    item.set("kind_label", kind_label(method.kind));
+    item.set("label", method.kind == MethodKind::authenticator_app ? "" : method.label);
+    methods.push_back(item);
+  }
+  if (default_method == nullptr && !info->methods.empty()) default_method = &info->methods[0];
+  data.set("has_default", page_flag(default_method != nullptr));
+  if (default_method != nullptr) data.set("default_method", default_label(default_method->kind));
+  data.set("methods", methods);
+  return render_page(status, "security_info", "Security info", std::move(data),
+                     context.tenant_name);
+}
+
+bool csrf_ok(const Request& request, WebContext& context, const Signed& who) {
+  const auto form = request.form_params();
+  const auto csrf = form.find("csrf");
+  return csrf != form.end() && csrf_valid(context.csrf_key, who.token, csrf->second);
+}
+
+std::string form_field(const Request& request, const std::string& name) {
+  const auto form = request.form_params();
+  const auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+Response add_method_page(const Request& request, WebContext& context, const Signed& who,
+                         const AddMethodFlow& added, std::string error = "") {
+  PageData data;
+  data.set("csrf", csrf_token(context.csrf_key, who.token));
+  data.set("cancel", page_flag(true));
+  if (!error.empty()) data.set("error", error);
+  Response response;
+  if (const auto* set_up = std::get_if<step::SetUpAuthenticatorApp>(&added.flow.step)) {
+    auto info = context.security_info.overview(who.session);
+    if (!info.ok()) return failure_page(context, info.status());
+    data.set("action", "/security-info/add/app");
+    data.set("step", "set_up_app");
+    add_authenticator_page_details(data, set_up->secret, info->user.upn, context.tenant_name);
+    response = render_page(200, "set_up_app", "Set up your authenticator app", std::move(data),
+                           context.tenant_name);
+  } else {
+    data.set("action", "/security-info/add/verify");
+    data.set("step", "verify_app");
+    response = render_page(200, "enter_code", "Enter code", std::move(data), context.tenant_name);
+  }
+  set_cookie(response, request, kAddMethodCookie, added.flow_id);
+  return response;
+}
+
+std::string refusal_text(const Status& status) {
+  return status.code() == ErrorCode::permission_denied ? status.message()
+                                                       : "That didn't work. Try again.";
+}
+
+}  // namespace
+
+void add_security_info_routes(Router& router, WebContext& context) {
+  router.add(
+      HttpMethod::get, "/",
+      [&context](const Request& request) -> Response {
+        return Response::redirect(signed_in(request, context) ? "/security-info" : "/signin");
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::get, "/security-info",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        return security_info_page(request, context, *who);
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::get, "/security-info/delete",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        const auto query = request.query_params();
+        const auto id = query.find("method");
+        auto method = context.security_info.method_of(
+            who->session, id == query.end() ? std::string_view() : std::string_view(id->second));
+        if (!method.ok()) return Response::redirect("/security-info");
+        auto info = context.security_info.overview(who->session);
+        if (!info.ok()) return failure_page(context, info.status());
+        PageData data;
+        data.set("csrf", csrf_token(context.csrf_key, who->token));
+        data.set("id", method->id);
+        data.set("last", page_flag(info->methods.size() == 1));
+        return render_page(200, "delete_method", "Delete authenticator app?", std::move(data),
+                           context.tenant_name);
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::post, "/security-info/delete",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        if (!csrf_ok(request, context, *who)) {
+          return security_info_page(request, context, *who, "That didn't work. Try again.", 403);
+        }
+        const Status deleted =
+            context.security_info.delete_method(who->session, form_field(request, "method"));
+        if (!deleted.ok()) {
+          if (deleted.code() == ErrorCode::unavailable || deleted.code() == ErrorCode::internal) {
+            return failure_page(context, deleted);
+          }
+          return security_info_page(request, context, *who, refusal_text(deleted), 403);
+        }
+        return Response::redirect("/security-info");
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::get, "/security-info/add",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        PageData data;
+        data.set("csrf", csrf_token(context.csrf_key, who->token));
+        data.set("action", "/security-info/add/method");
+        data.set("step", "choose_method");
+        data.set("button", "Add");
+        data.set("cancel", page_flag(true));
+        return render_page(200, "choose_method", "Add a method", std::move(data),
+                           context.tenant_name);
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::post, "/security-info/add/method",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        if (!csrf_ok(request, context, *who) ||
+            form_field(request, "method") != "authenticator_app") {
+          return security_info_page(request, context, *who, "That didn't work. Try again.", 403);
+        }
+        auto added = context.security_info.begin_add_app(who->session);
+        if (!added.ok()) {
+          return security_info_page(request, context, *who, refusal_text(added.status()), 403);
+        }
+        return add_method_page(request, context, *who, *added);
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::post, "/security-info/add/app",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
+        auto added = context.security_info.add_app_scanned(
+            who->session, cookie_value(request, kAddMethodCookie));
+        if (!added.ok()) return Response::redirect("/security-info");
+        return add_method_page(request, context, *who, *added);
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::post, "/security-info/add/verify",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
+        const std::string flow_id = cookie_value(request, kAddMethodCookie);
+        auto confirmed =
+            context.security_info.confirm_add_app(who->session, flow_id, form_field(request, "code"));
+        if (!confirmed.ok()) {
+          Response response = security_info_page(request, context, *who,
+                                                 confirmed.status().code() ==
+                                                         ErrorCode::resource_exhausted
+                                                     ? confirmed.status().message()
+                                                     : "That didn't work. Try again.",
+                                                 403);
+          clear_cookie(response, request, kAddMethodCookie);
+          return response;
+        }
+        if (!*confirmed) {
+          auto added = context.security_info.add_flow(who->session, flow_id);
+          if (!added.ok()) return Response::redirect("/security-info");
+          return add_method_page(request, context, *who, *added,
+                                 "That code didn't work. Check the code and try again.");
+        }
+        Response response = Response::redirect("/security-info");
+        clear_cookie(response, request, kAddMethodCookie);
+        return response;
+      },
+      Dispatch::worker_pool);
+
+  router.add(
+      HttpMethod::post, "/signout",
+      [&context](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (who && csrf_ok(request, context, *who)) (void)context.sessions.end(who->token);
+        Response response = Response::redirect("/signin");
+        if (who && csrf_ok(request, context, *who)) clear_cookie(response, request, kSessionCookie);
+        return response;
+      },
+      Dispatch::worker_pool);
+}
+
+}  // namespace tessera

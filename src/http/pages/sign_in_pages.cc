@@ -1,0 +1,319 @@
+// The sign-in pages (docs/pages.md): one POST route per step, each answering with the page of the
+// step the flow reached. GETs show the page the flow is at, so a URL can never skip a step.
+#include <boost/beast/core/detail/base64.hpp>
+
+#include "base/log.h"
+#include "crypto/base32.h"
+#include "crypto/otpauth_uri.h"
+#include "crypto/qr_code.h"
+#include "http/pages/cookies.h"
+#include "http/pages/csrf.h"
+#include "http/pages/page_handlers.h"
+#include "http/pages/render.h"
+
+namespace tessera {
+namespace {
+
+std::string minutes_text(int minutes) {
+  return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
+}
+
+std::string step_message(const SignInPage& page) {
+  if (page.code_locked) {
+    return "Too many wrong codes. Your account is locked for " +
+           minutes_text(page.locked_minutes) + ".";
+  }
+  switch (page.message) {
+    case StepMessage::none: return "";
+    case StepMessage::wrong_password: return "Your account or password is incorrect.";
+    case StepMessage::account_locked:
+      return "Your account is temporarily locked to prevent unauthorized use. Try again in " +
+             minutes_text(std::max(1, page.locked_minutes)) + ".";
+    case StepMessage::account_blocked:
+      return "Your account has been blocked. Contact your administrator.";
+    case StepMessage::wrong_code: return "That code didn't work. Check the code and try again.";
+    case StepMessage::code_already_used:
+      return "That code has already been used. Wait for the next code in your app.";
+  }
+  return "";
+}
+
+std::string notice_text(SignInFlow::Notice notice) {
+  switch (notice) {
+    case SignInFlow::Notice::none: return "";
+    case SignInFlow::Notice::interrupted:
+      return "Your sign-in session expired or was interrupted. Sign in again.";
+    case SignInFlow::Notice::too_many_attempts: return "Too many attempts. Sign in again.";
+  }
+  return "";
+}
+
+std::string base64(std::string_view text) {
+  namespace b64 = boost::beast::detail::base64;
+  std::string out(b64::encoded_size(text.size()), '\0');
+  out.resize(b64::encode(out.data(), text.data(), text.size()));
+  return out;
+}
+
+// "ABCD EFGH …": what people copy into an app by hand.
+std::string grouped(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out.push_back(' ');
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+SignInClient client_of(const Request& request) {
+  return SignInClient{request.remote_address, "Security info"};
+}
+
+}  // namespace
+
+// Fills what the QR page shows for `secret`. The secret never leaves the page it is set up on.
+void add_authenticator_page_details(PageData& data, const SecretBytes& secret, std::string_view upn,
+                               std::string_view tenant) {
+  const SecretBytes uri = totp_uri(tenant, upn, secret, SignInService::totp_parameters());
+  auto svg = qr_svg(uri.view());
+  data.set("qr_svg_base64", svg.ok() ? base64(*svg) : "");
+  std::string encoded = base32_encode(secret.span());
+  data.set("secret_grouped", grouped(encoded));
+  wipe_string(encoded);
+  data.set("account", std::string(upn));
+}
+
+Response failure_page(WebContext& context, const Status& status) {
+  log_event(LogLevel::error, "page_failed", {{"error", status.to_string()}});
+  PageData data;
+  data.set("heading", "Something went wrong");
+  data.set("text", "We couldn't complete your request. Try again in a moment.");
+  data.set("link", "Back to sign in");
+  data.set("href", "/signin");
+  const int code = status.code() == ErrorCode::unavailable ? 503 : 500;
+  Response response =
+      render_page(code, "message", "Something went wrong", std::move(data), context.tenant_name);
+  if (code == 503) response.set_header("Retry-After", "5");
+  return response;
+}
+
+Response sign_in_response(const Request& request, WebContext& context, const SignInPage& page) {
+  const std::string& tenant = context.tenant_name;
+  if (const auto* done = std::get_if<step::SignedIn>(&page.flow.step)) {
+    (void)done;
+    Response response = Response::redirect("/security-info");
+    clear_cookie(response, request, kFlowCookie);
+    if (page.session) {
+      set_cookie(response, request, kSessionCookie, page.session->token.view(),
+                 page.session->persistent ? std::optional<Timestamp>(page.session->expires_at)
+                                          : std::nullopt);
+    }
+    return response;
+  }
+
+  PageData data;
+  data.set("csrf", csrf_token(context.csrf_key, page.flow_id));
+  if (!page.upn.empty()) data.set("upn", page.upn);
+  const std::string error = step_message(page);
+  if (!error.empty()) data.set("error", error);
+  std::string_view name;
+  std::string_view title;
+  std::visit(
+      [&](const auto& at) {
+        using Step = std::decay_t<decltype(at)>;
+        if constexpr (std::is_same_v<Step, step::EnterUsername>) {
+          name = "sign_in";
+          title = "Sign in";
+          const std::string notice = notice_text(page.flow.notice);
+          if (!notice.empty()) data.set("notice", notice);
+        } else if constexpr (std::is_same_v<Step, step::EnterPassword>) {
+          name = "enter_password";
+          title = "Enter password";
+        } else if constexpr (std::is_same_v<Step, step::UpdatePassword>) {
+          name = "update_password";
+          title = "Update your password";
+          if (!page.password_problem.empty()) data.set("error", page.password_problem);
+        } else if constexpr (std::is_same_v<Step, step::MoreInformationRequired>) {
+          name = "more_information";
+          title = "More information required";
+          data.set("skippable", page_flag(at.skippable));
+        } else if constexpr (std::is_same_v<Step, step::ChooseMethod>) {
+          name = "choose_method";
+          title = "Keep your account secure";
+          data.set("action", "/signin/register/method");
+          data.set("step", "choose_method");
+          data.set("button", "Next");
+        } else if constexpr (std::is_same_v<Step, step::SetUpAuthenticatorApp>) {
+          name = "set_up_app";
+          title = "Set up your authenticator app";
+          data.set("action", "/signin/register/app");
+          data.set("step", "set_up_app");
+          add_authenticator_page_details(data, at.secret, page.upn, tenant);
+        } else if constexpr (std::is_same_v<Step, step::VerifyAuthenticatorApp>) {
+          name = "enter_code";
+          title = "Enter code";
+          data.set("action", "/signin/register/verify");
+          data.set("step", "verify_app");
+        } else if constexpr (std::is_same_v<Step, step::EnterCode>) {
+          name = "enter_code";
+          title = "Enter code";
+          data.set("action", "/signin/code");
+          data.set("step", "enter_code");
+          data.set("other_ways", page_flag(true));
+        } else {
+          name = "stay_signed_in";
+          title = "Stay signed in?";
+        }
+      },
+      page.flow.step);
+  Response response = render_page(200, name, title, std::move(data), tenant);
+  set_cookie(response, request, kFlowCookie, page.flow_id);
+  return response;
+}
+
+namespace {
+
+using Submit = std::function<Result<SignInPage>(const Request&, const std::string& flow_id,
+                                                const std::map<std::string, std::string>& form)>;
+
+// Every sign-in POST: the CSRF token must match the flow cookie, else the flow starts over.
+Handler sign_in_post(WebContext& context, Submit submit) {
+  return [&context, submit = std::move(submit)](const Request& request) -> Response {
+    const std::string flow_id = cookie_value(request, kFlowCookie);
+    auto form = request.form_params();
+    const auto csrf = form.find("csrf");
+    if (csrf == form.end() || !csrf_valid(context.csrf_key, flow_id, csrf->second)) {
+      auto page = context.sign_in.start(SignInFlow::Notice::interrupted);
+      if (!page.ok()) return failure_page(context, page.status());
+      Response response = sign_in_response(request, context, *page);
+      response.status = 403;
+      return response;
+    }
+    auto page = submit(request, flow_id, form);
+    for (auto& [key, value] : form) wipe_string(value);  // passwords and codes
+    if (!page.ok()) return failure_page(context, page.status());
+    return sign_in_response(request, context, *page);
+  };
+}
+
+std::string field(const std::map<std::string, std::string>& form, const std::string& name) {
+  const auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+SecretBytes secret_field(const std::map<std::string, std::string>& form, const std::string& name) {
+  const auto it = form.find(name);
+  return it == form.end() ? SecretBytes() : SecretBytes::from_string(it->second);
+}
+
+}  // namespace
+
+void add_sign_in_routes(Router& router, WebContext& context) {
+  auto show_current = [&context](const Request& request) -> Response {
+    auto page = context.sign_in.current(cookie_value(request, kFlowCookie));
+    if (!page.ok()) return failure_page(context, page.status());
+    return sign_in_response(request, context, *page);
+  };
+  // "Sign in" always starts afresh; the step URLs show where the flow really is.
+  router.add(
+      HttpMethod::get, "/signin",
+      [&context](const Request& request) -> Response {
+        auto page = context.sign_in.start();
+        if (!page.ok()) return failure_page(context, page.status());
+        return sign_in_response(request, context, *page);
+      },
+      Dispatch::worker_pool);
+  for (const char* path :
+       {"/signin/username", "/signin/password", "/signin/update-password",
+        "/signin/more-information", "/signin/register/method", "/signin/register/app",
+        "/signin/register/verify", "/signin/code", "/signin/stay"}) {
+    router.add(HttpMethod::get, path, show_current, Dispatch::worker_pool);
+  }
+
+  router.add(HttpMethod::post, "/signin/username",
+             sign_in_post(context,
+                          [&context](const Request&, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_username(flow_id, field(form, "step"),
+                                                                   field(form, "username"));
+                          }),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/password",
+             sign_in_post(context,
+                          [&context](const Request& request, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_password(
+                                flow_id, field(form, "step"), secret_field(form, "password"),
+                                client_of(request));
+                          }),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/update-password",
+             sign_in_post(context,
+                          [&context](const Request& request, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_new_password(
+                                flow_id, field(form, "step"), secret_field(form, "current"),
+                                secret_field(form, "new"), secret_field(form, "confirm"),
+                                client_of(request));
+                          }),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/more-information",
+             sign_in_post(context,
+                          [&context](const Request& request, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_more_information(
+                                flow_id, field(form, "step"), field(form, "action") == "skip",
+                                client_of(request));
+                          }),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/register/method",
+             sign_in_post(context,
+                          [&context](const Request&, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_method_choice(
+                                flow_id, field(form, "step"), field(form, "method"));
+                          }),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/register/app",
+             sign_in_post(context,
+                          [&context](const Request&, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_app_scanned(flow_id, field(form, "step"));
+                          }),
+             Dispatch::worker_pool);
+  const Submit code = [&context](const Request& request, const std::string& flow_id,
+                                 const std::map<std::string, std::string>& form) {
+    return context.sign_in.submit_code(flow_id, field(form, "step"), field(form, "code"),
+                                       client_of(request));
+  };
+  router.add(HttpMethod::post, "/signin/register/verify", sign_in_post(context, code),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code),
+             Dispatch::worker_pool);
+  router.add(HttpMethod::post, "/signin/stay",
+             sign_in_post(context,
+                          [&context](const Request&, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_stay(
+                                flow_id, field(form, "step"), field(form, "answer") == "yes",
+                                field(form, "dont_show_again") == "1");
+                          }),
+             Dispatch::worker_pool);
+
+  router.add(HttpMethod::get, "/signin/other-ways", [&context](const Request&) {
+    PageData data;
+    PageData methods = page_list();
+    PageData app;
+    app.set("label", "Use a verification code from my authenticator app");
+    methods.push_back(app);
+    data.set("methods", methods);
+    return render_page(200, "other_ways", "Verify your identity", std::move(data),
+                       context.tenant_name);
+  });
+  router.add(HttpMethod::get, "/signin/forgot", [&context](const Request&) {
+    return render_page(200, "forgot_password", "Get back into your account", PageData(),
+                       context.tenant_name);
+  });
+}
+
+}  // namespace tessera

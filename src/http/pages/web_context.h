@@ -1,0 +1,25 @@
+// What the page handlers share: the services they call and the settings of the web front end.
+#pragma once
+
+#include <string>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "base/secret_bytes.h"
+#include "service/security_info_service.h"
+#include "service/session_service.h"
+#include "service/sign_in_service.h"
+#include "storage/store.h"
+
+namespace tessera {
+
+struct WebContext {
+  SignInService& sign_in;
+  SessionService& sessions;
+  SecurityInfoService& security_info;
+  const Clock& clock;
+  std::string tenant_name;  // shown on every page and as the authenticator app's issuer
+  SecretBytes csrf_key;     // 32 bytes derived from the master key
+};
+
+}  // namespace tessera

@@ -1,0 +1,150 @@
+#include "service/security_info_service.h"
+
+#include <algorithm>
+
+#include "base/ids.h"
+#include "crypto/otp.h"
+#include "crypto/token.h"
+#include "service/flow_codec.h"
+
+namespace tessera {
+namespace {
+
+std::string digits_of(std::string_view code) {
+  std::string digits;
+  for (const char c : code.substr(0, 32)) {
+    if (c != ' ' && c != '-') digits.push_back(c);
+  }
+  return digits;
+}
+
+}  // namespace
+
+Result<SecurityInfo> SecurityInfoService::overview(const SessionRecord& session) {
+  SecurityInfo info;
+  TESSERA_ASSIGN_OR_RETURN(info.user, store_.find_user_by_id(session.user_id));
+  TESSERA_ASSIGN_OR_RETURN(info.methods, store_.list_methods(session.user_id));
+  return info;
+}
+
+Result<Method> SecurityInfoService::method_of(const SessionRecord& session,
+                                              std::string_view method_id) {
+  auto method = store_.find_method(std::string(method_id));
+  if (!method.ok() || method->user_id != session.user_id) {
+    return not_found("no such sign-in method");
+  }
+  return method;
+}
+
+Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
+                                                const std::vector<Method>& methods) {
+  if (methods.empty()) return Status();
+  if (session.mfa_at && clock_.now() - *session.mfa_at <= kFreshProofWindow) return Status();
+  return permission_denied("Sign in again with your authenticator app to change your security info.");
+}
+
+Status SecurityInfoService::delete_method(const SessionRecord& session,
+                                          std::string_view method_id) {
+  TESSERA_ASSIGN_OR_RETURN(Method method, method_of(session, method_id));
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
+  TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
+  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
+  const AuditLogEntry audit{new_id(rng_), clock_.now(), user.upn, "method.delete", user.upn,
+                            "deleted " + std::string(to_string(method.kind))};
+  TESSERA_RETURN_IF_ERROR(store_.delete_method(method.id, &audit));
+  if (method.is_default) {
+    for (const Method& other : methods) {
+      if (other.id != method.id) return store_.set_default_method(user.id, other.id);
+    }
+  }
+  return Status();
+}
+
+Status SecurityInfoService::save(const std::string& id_hash, std::int64_t version,
+                                 const SignInFlow& flow) {
+  return store_.save_flow(FlowRecord{id_hash, encode_flow(flow), version, flow.expires_at})
+      .status();
+}
+
+Result<AddMethodFlow> SecurityInfoService::begin_add_app(const SessionRecord& session) {
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
+  TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
+  const Timestamp now = clock_.now();
+  IssuedToken id = issue_token(rng_);
+  SignInFlow flow = start_flow(now);
+  flow.expires_at = now + kAddMethodLifetime;
+  flow.step = step::SetUpAuthenticatorApp{session.user_id, rng_.secret_bytes(20)};
+  TESSERA_RETURN_IF_ERROR(save(id.token_hash, 0, flow));
+  return AddMethodFlow{std::string(id.token.view()), std::move(flow)};
+}
+
+Result<AddMethodFlow> SecurityInfoService::add_flow(const SessionRecord& session,
+                                                    std::string_view flow_id) {
+  if (flow_id.empty() || flow_id.size() > 128) return not_found("no method is being added");
+  auto record = store_.find_flow(hash_token(flow_id), clock_.now());
+  if (!record.ok()) return not_found("no method is being added");
+  TESSERA_ASSIGN_OR_RETURN(SignInFlow flow, decode_flow(record->state));
+  const bool ours = std::visit(
+      [&](const auto& s) {
+        if constexpr (requires { s.secret; }) {
+          return s.user_id == session.user_id;
+        } else {
+          return false;
+        }
+      },
+      flow.step);
+  if (!ours) return not_found("no method is being added");
+  return AddMethodFlow{std::string(flow_id), std::move(flow)};
+}
+
+Result<AddMethodFlow> SecurityInfoService::add_app_scanned(const SessionRecord& session,
+                                                           std::string_view flow_id) {
+  TESSERA_ASSIGN_OR_RETURN(AddMethodFlow added, add_flow(session, flow_id));
+  auto* set_up = std::get_if<step::SetUpAuthenticatorApp>(&added.flow.step);
+  if (set_up == nullptr) return added;  // already at the code: a repeated "Next"
+  const std::string id_hash = hash_token(flow_id);
+  TESSERA_ASSIGN_OR_RETURN(FlowRecord record, store_.find_flow(id_hash, clock_.now()));
+  added.flow.step = step::VerifyAuthenticatorApp{set_up->user_id, std::move(set_up->secret)};
+  TESSERA_RETURN_IF_ERROR(save(id_hash, record.version, added.flow));
+  return added;
+}
+
+Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
+                                                  std::string_view flow_id,
+                                                  std::string_view code) {
+  TESSERA_ASSIGN_OR_RETURN(AddMethodFlow added, add_flow(session, flow_id));
+  auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&added.flow.step);
+  if (verify == nullptr) return not_found("no method is being added");
+  const std::string id_hash = hash_token(flow_id);
+  const Timestamp now = clock_.now();
+  const auto matched = match_totp(verify->secret.span(), digits_of(code), now, TotpParameters{});
+  if (!matched) {
+    TESSERA_ASSIGN_OR_RETURN(FlowRecord record, store_.find_flow(id_hash, now));
+    added.flow.wrong_codes += 1;
+    if (added.flow.wrong_codes >= kMaxWrongCodesPerChallenge) {
+      (void)store_.delete_flow(id_hash);
+      return resource_exhausted("Too many wrong codes. Start adding the method again.");
+    }
+    TESSERA_RETURN_IF_ERROR(save(id_hash, record.version, added.flow));
+    return false;
+  }
+  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
+  Method method;
+  method.id = new_id(rng_);
+  method.user_id = user.id;
+  method.kind = MethodKind::authenticator_app;
+  method.label = "Authenticator app";
+  method.secret = verify->secret;
+  method.is_default =
+      std::none_of(methods.begin(), methods.end(), [](const Method& m) { return m.is_default; });
+  method.created_at = now;
+  method.last_used_step = *matched;
+  const AuditLogEntry audit{new_id(rng_), now, user.upn, "method.add", user.upn,
+                            "added an authenticator app on Security info"};
+  TESSERA_RETURN_IF_ERROR(store_.add_method(method, &audit));
+  (void)store_.delete_flow(id_hash);
+  return true;
+}
+
+}  // namespace tessera

@@ -1,0 +1,69 @@
+// The user's own Security info page: see, add and delete sign-in methods. Changes need a fresh
+// proof — MFA within the last kFreshProofWindow in this session — whenever the user already has a
+// method, so a stolen password plus an open session cannot swap in the attacker's authenticator
+// (DESIGN.md section 9). Adding an app goes through a short-lived flow in the store that holds the
+// new secret until a code from it is verified ("verify before saving", DESIGN.md section 4).
+//
+// Thread-safe if Store, Clock and Rng are.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/rng.h"
+#include "domain/session.h"
+#include "domain/sign_in_flow.h"
+#include "domain/user.h"
+#include "storage/store.h"
+
+namespace tessera {
+
+inline constexpr std::chrono::minutes kFreshProofWindow{10};
+inline constexpr std::chrono::minutes kAddMethodLifetime{10};
+
+struct SecurityInfo {
+  User user;
+  std::vector<Method> methods;  // oldest first; secrets are not for display
+};
+
+struct AddMethodFlow {
+  std::string flow_id;  // for the cookie
+  SignInFlow flow;      // at SetUpAuthenticatorApp or VerifyAuthenticatorApp
+};
+
+class SecurityInfoService {
+ public:
+  SecurityInfoService(Store& store, const Clock& clock, Rng& rng)
+      : store_(store), clock_(clock), rng_(rng) {}
+
+  Result<SecurityInfo> overview(const SessionRecord& session);
+  // not_found unless the method belongs to the session's user.
+  Result<Method> method_of(const SessionRecord& session, std::string_view method_id);
+  // permission_denied without a fresh proof. Deleting the default makes the oldest remaining
+  // method the default; deleting the last one leaves the MFA state as it is, so an Enforced user
+  // registers again at the next sign-in.
+  Status delete_method(const SessionRecord& session, std::string_view method_id);
+
+  Result<AddMethodFlow> begin_add_app(const SessionRecord& session);
+  // The add flow of this session's user; not_found when unknown, expired or someone else's.
+  Result<AddMethodFlow> add_flow(const SessionRecord& session, std::string_view flow_id);
+  Result<AddMethodFlow> add_app_scanned(const SessionRecord& session, std::string_view flow_id);
+  // True when the code matched and the method was saved (the flow is then gone); false for a
+  // wrong code. resource_exhausted after too many wrong codes (the flow is then gone).
+  Result<bool> confirm_add_app(const SessionRecord& session, std::string_view flow_id,
+                               std::string_view code);
+
+ private:
+  Status require_fresh_proof(const SessionRecord& session, const std::vector<Method>& methods);
+  Status save(const std::string& id_hash, std::int64_t version, const SignInFlow& flow);
+
+  Store& store_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace tessera
