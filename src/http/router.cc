@@ -17,7 +17,8 @@ void Router::add(HttpMethod method, std::string path, Handler handler, Dispatch 
   }
 }
 
-std::variant<Router::Match, Response> Router::lookup(HttpMethod method, std::string_view path) const {
+std::variant<Router::Match, Response> Router::lookup(HttpMethod method,
+                                                     std::string_view path) const {
   auto found = routes_.find(path);
   if (found == routes_.end()) return Response::text(404, "not found\n");
   const std::vector<Route>& routes = found->second;
@@ -32,8 +33,8 @@ std::variant<Router::Match, Response> Router::lookup(HttpMethod method, std::str
   if (route != nullptr) return Match{&route->handler, route->dispatch};
 
   std::string allow;
-  for (HttpMethod m : {HttpMethod::get, HttpMethod::head, HttpMethod::post, HttpMethod::put, HttpMethod::patch,
-                   HttpMethod::delete_, HttpMethod::options}) {
+  for (HttpMethod m : {HttpMethod::get, HttpMethod::head, HttpMethod::post, HttpMethod::put,
+                       HttpMethod::patch, HttpMethod::delete_, HttpMethod::options}) {
     bool allowed = route_for(m) != nullptr || (m == HttpMethod::head && route_for(HttpMethod::get));
     if (!allowed) continue;
     if (!allow.empty()) allow += ", ";

@@ -84,7 +84,8 @@ TEST_F(HttpServerTest, UnknownPathIs404) {
 
 TEST_F(HttpServerTest, WrongMethodIs405WithAllow) {
   router_.add(HttpMethod::get, "/page", [](const Request&) { return Response::text(200, "page"); });
-  router_.add(HttpMethod::post, "/page", [](const Request&) { return Response::text(200, "posted"); });
+  router_.add(HttpMethod::post, "/page",
+              [](const Request&) { return Response::text(200, "posted"); });
   start();
   auto response = fetch(port(), "DELETE", "/page");
   ASSERT_TRUE(response);
@@ -93,7 +94,8 @@ TEST_F(HttpServerTest, WrongMethodIs405WithAllow) {
 }
 
 TEST_F(HttpServerTest, HeadOmitsBody) {
-  router_.add(HttpMethod::get, "/page", [](const Request&) { return Response::text(200, "hello"); });
+  router_.add(HttpMethod::get, "/page",
+              [](const Request&) { return Response::text(200, "hello"); });
   start();
   TestConnection connection(port());
   ASSERT_TRUE(connection.connected());
@@ -190,8 +192,8 @@ TEST_F(HttpServerTest, WorkerPoolHandlerRuns) {
       },
       Dispatch::worker_pool);
   router_.add(
-      HttpMethod::get, "/fail", [](const Request&) -> Response { throw std::runtime_error("nope"); },
-      Dispatch::worker_pool);
+      HttpMethod::get, "/fail",
+      [](const Request&) -> Response { throw std::runtime_error("nope"); }, Dispatch::worker_pool);
   start();
   TestConnection connection(port());
   ASSERT_TRUE(connection.send(make_request("GET", "/work?a=1")));

@@ -1,0 +1,279 @@
+// SignInService on a real SQLite store with a manual clock: the journeys of DESIGN.md section 3
+// and every way of trying to skip, replay or guess, without a browser.
+#include "service/sign_in_service.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/sodium_init.h"
+#include "crypto/token.h"
+#include "service/policy_service.h"
+#include "service/user_admin_service.h"
+#include "storage/open_store.h"
+#include "support/temp_dir.h"
+
+namespace tessera {
+namespace {
+
+const Timestamp kStart = from_unix_seconds(1'795'000'020);
+const SignInClient kClient{"203.0.113.7", "Security info"};
+constexpr const char* kPassword = "Correct-Horse-Battery-9";
+
+class SignInServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(init_crypto_library());
+    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 5))));
+    StoreConfig config;
+    config.sqlite_path = dir_.path() / "tessera.db";
+    auto store = open_store(config, *sealer_, rng_);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->migrate().ok());
+    users_.emplace(*store_, hasher_, clock_, rng_);
+    policy_.emplace(*store_, clock_, rng_);
+    sessions_.emplace(*store_, clock_, rng_);
+    sign_in_.emplace(*store_, hasher_, *sessions_, clock_, rng_);
+  }
+
+  void add_user(const std::string& upn, MfaState state, bool temporary = false) {
+    NewUser request;
+    request.upn = upn;
+    request.display_name = "Someone";
+    request.password = SecretBytes::from_string(kPassword);
+    request.password_temporary = temporary;
+    ASSERT_TRUE(users_->add_user(request, Actor::cli()).ok());
+    ASSERT_TRUE(users_->set_mfa_state(upn, state, Actor::cli()).ok());
+  }
+
+  // Username and password; returns the page after the password.
+  SignInPage through_password(const std::string& upn, const std::string& password = kPassword,
+                              const SignInClient& client = kClient) {
+    SignInPage page = *sign_in_->start();
+    page = *sign_in_->submit_username(page.flow_id, "username", upn);
+    EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(page.flow.step));
+    return *sign_in_->submit_password(page.flow_id, "password",
+                                      SecretBytes::from_string(password), client);
+  }
+
+  // Registers an authenticator app from "More information required"; returns its secret.
+  SecretBytes register_app(SignInPage& page) {
+    EXPECT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
+    page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
+    page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
+    SecretBytes secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
+    EXPECT_EQ(secret.size(), 20u);
+    page = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
+    page = *sign_in_->submit_code(page.flow_id, "verify_app", code(secret), kClient);
+    return secret;
+  }
+
+  std::string code(const SecretBytes& secret, std::chrono::seconds offset = {}) {
+    return totp(secret.span(), clock_.now() + offset, TotpParameters{});
+  }
+
+  std::vector<SignInLogEntry> log() { return *store_->list_sign_ins(100); }
+
+  testing::TempDir dir_;
+  ManualClock clock_{kStart};
+  DeterministicRng rng_{11};
+  PasswordHasher hasher_{Argon2Parameters{8 * 1024, 1}};
+  std::optional<SecretSealer> sealer_;
+  std::unique_ptr<Store> store_;
+  std::optional<UserAdminService> users_;
+  std::optional<PolicyService> policy_;
+  std::optional<SessionService> sessions_;
+  std::optional<SignInService> sign_in_;
+};
+
+TEST_F(SignInServiceTest, UnknownUserSeesTheSameRefusalAsAWrongPassword) {
+  add_user("alice@example.com", MfaState::disabled);
+  const SignInPage unknown = through_password("nobody@example.com");
+  const SignInPage wrong = through_password("alice@example.com", "not her password");
+  EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(unknown.flow.step));
+  EXPECT_EQ(unknown.message, StepMessage::wrong_password);
+  EXPECT_EQ(wrong.message, StepMessage::wrong_password);
+  const auto entries = log();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].failure_reason, "wrong_password");
+  EXPECT_EQ(entries[1].failure_reason, "unknown_user");
+  EXPECT_EQ(entries[1].user_id, "");
+  EXPECT_EQ(entries[1].client_ip, "203.0.113.7");
+}
+
+TEST_F(SignInServiceTest, DisabledUserIsNotAskedForMfa) {
+  add_user("alice@example.com", MfaState::disabled);
+  const SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  EXPECT_EQ(log()[0].decided_by, "mfa_not_required");
+  EXPECT_EQ(log()[0].result, SignInResult::success);
+  EXPECT_FALSE(log()[0].mfa_required);
+}
+
+TEST_F(SignInServiceTest, TemporaryPasswordMustBeChangedByTheRules) {
+  add_user("alice@example.com", MfaState::disabled, /*temporary=*/true);
+  SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(std::holds_alternative<step::UpdatePassword>(page.flow.step));
+  const auto s = [](const char* text) { return SecretBytes::from_string(text); };
+  page = *sign_in_->submit_new_password(page.flow_id, "update_password", s("wrong"),
+                                        s("Another-Good-One-7"), s("Another-Good-One-7"), kClient);
+  EXPECT_EQ(page.password_problem, "Your current password is incorrect.");
+  page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
+                                        s("Another-Good-One-7"), s("Another-Good-One-8"), kClient);
+  EXPECT_EQ(page.password_problem, "The passwords don't match.");
+  page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
+                                        s("password1"), s("password1"), kClient);
+  EXPECT_NE(page.password_problem.find("commonly used"), std::string::npos);
+  page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
+                                        s("Another-Good-One-7"), s("Another-Good-One-7"), kClient);
+  EXPECT_TRUE(page.password_problem.empty());
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  auto user = store_->find_user_by_upn("alice@example.com");
+  EXPECT_FALSE(user->password_temporary);
+  EXPECT_TRUE(hasher_.verify(s("Another-Good-One-7"), user->password_hash));
+}
+
+TEST_F(SignInServiceTest, RegistrationMakesTheUserEnforcedAndTheCodeCannotBeReused) {
+  add_user("alice@example.com", MfaState::enabled);
+  SignInPage page = through_password("alice@example.com");
+  const SecretBytes secret = register_app(page);
+  ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  EXPECT_EQ(store_->find_user_by_upn("alice@example.com")->mfa_state, MfaState::enforced);
+  EXPECT_EQ(log()[0].failure_reason, "registered_app_now_enforced");
+  EXPECT_EQ(log()[0].method, "authenticator_app");
+  page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", true, false);
+  ASSERT_TRUE(page.session);
+  EXPECT_TRUE(page.session->persistent);
+
+  // Next sign-in: the code that registered the app is from a used step.
+  page = through_password("alice@example.com");
+  ASSERT_TRUE(std::holds_alternative<step::EnterCode>(page.flow.step));
+  page = *sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
+  EXPECT_EQ(page.message, StepMessage::code_already_used);
+  clock_.advance(std::chrono::seconds(30));
+  page = *sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  EXPECT_EQ(log()[0].decided_by, "user_state_enforced");
+}
+
+TEST_F(SignInServiceTest, WrongCodesEndTheChallengeAndThenLockTheUser) {
+  add_user("alice@example.com", MfaState::enabled);
+  SignInPage page = through_password("alice@example.com");
+  const SecretBytes secret = register_app(page);
+  const std::string wrong = code(secret) == "000000" ? "111111" : "000000";
+  int wrong_codes = 0;
+  for (int challenge = 0; challenge < 2; ++challenge) {
+    page = through_password("alice@example.com");
+    ASSERT_TRUE(std::holds_alternative<step::EnterCode>(page.flow.step));
+    for (int i = 0; i < kMaxWrongCodesPerChallenge; ++i) {
+      page = *sign_in_->submit_code(page.flow_id, "enter_code", wrong, kClient);
+      ++wrong_codes;
+      if (wrong_codes == kMaxWrongCodesPerUser) break;
+      if (i + 1 < kMaxWrongCodesPerChallenge) {
+        EXPECT_EQ(page.message, StepMessage::wrong_code);
+      }
+    }
+    if (challenge == 0) {
+      EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
+      EXPECT_EQ(page.flow.notice, SignInFlow::Notice::too_many_attempts);
+    }
+  }
+  EXPECT_TRUE(page.code_locked);
+  EXPECT_EQ(page.locked_minutes, 15);
+  // Even the right code is refused while locked.
+  clock_.advance(std::chrono::seconds(60));
+  page = *sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
+  EXPECT_TRUE(page.code_locked);
+  EXPECT_EQ(page.locked_minutes, 14);
+  clock_.advance(std::chrono::minutes(15));
+  page = through_password("alice@example.com");
+  page = *sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+}
+
+TEST_F(SignInServiceTest, WrongPasswordsLockTheAccountWithAClearTime) {
+  add_user("alice@example.com", MfaState::disabled);
+  ASSERT_TRUE(policy_->set("lockout_threshold", "3", Actor::cli()).ok());
+  SignInPage page;
+  for (int i = 0; i < 3; ++i) page = through_password("alice@example.com", "wrong password");
+  EXPECT_EQ(page.message, StepMessage::account_locked);
+  EXPECT_EQ(page.locked_minutes, 1);
+  page = through_password("alice@example.com");  // even the right password, while locked
+  EXPECT_EQ(page.message, StepMessage::account_locked);
+  clock_.advance(std::chrono::seconds(61));
+  page = through_password("alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+}
+
+TEST_F(SignInServiceTest, TrustedIpSkipsTheChallengeButNotRegistration) {
+  add_user("alice@example.com", MfaState::enabled);
+  ASSERT_TRUE(policy_->set("trusted_ip_ranges", "203.0.113.0/24", Actor::cli()).ok());
+  SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
+  register_app(page);
+  page = through_password("alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  EXPECT_EQ(log()[0].decided_by, "trusted_ip");
+  EXPECT_TRUE(log()[0].mfa_required);
+  page = through_password("alice@example.com", kPassword, SignInClient{"198.51.100.1", ""});
+  EXPECT_TRUE(std::holds_alternative<step::EnterCode>(page.flow.step));
+}
+
+TEST_F(SignInServiceTest, FormsForOtherStepsAndReplaysRestartTheFlow) {
+  add_user("alice@example.com", MfaState::enabled);
+  SignInPage page = *sign_in_->start();
+  // Jumping ahead: a code for a flow that is at "Sign in".
+  SignInPage jumped = *sign_in_->submit_code(page.flow_id, "enter_code", "123456", kClient);
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(jumped.flow.step));
+  EXPECT_EQ(jumped.flow.notice, SignInFlow::Notice::interrupted);
+  EXPECT_NE(jumped.flow_id, page.flow_id);
+  // The old flow is gone: using it again also restarts.
+  SignInPage again = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(again.flow.step));
+
+  // Replaying the password POST after the flow moved on.
+  page = *sign_in_->start();
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  const std::string flow_id = page.flow_id;
+  page = *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword),
+                                    kClient);
+  ASSERT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
+  page = *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword),
+                                    kClient);
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
+  // Another user's flow id (or any made-up one) does not exist.
+  page = *sign_in_->submit_password("made-up-id", "password", SecretBytes::from_string(kPassword),
+                                    kClient);
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
+}
+
+TEST_F(SignInServiceTest, ExpiredFlowRestarts) {
+  add_user("alice@example.com", MfaState::disabled);
+  SignInPage page = *sign_in_->start();
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  clock_.advance(kFlowLifetime + std::chrono::seconds(1));
+  page = *sign_in_->submit_password(page.flow_id, "password",
+                                    SecretBytes::from_string(kPassword), kClient);
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
+  EXPECT_EQ(page.flow.notice, SignInFlow::Notice::interrupted);
+}
+
+TEST_F(SignInServiceTest, DontShowAgainSkipsTheStayPromptNextTime) {
+  add_user("alice@example.com", MfaState::disabled);
+  SignInPage page = through_password("alice@example.com");
+  page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", false, true);
+  ASSERT_TRUE(page.session);
+  EXPECT_FALSE(page.session->persistent);
+  EXPECT_TRUE(store_->find_user_by_upn("alice@example.com")->stay_prompt_suppressed);
+  page = through_password("alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::SignedIn>(page.flow.step));
+  ASSERT_TRUE(page.session);
+  auto session = sessions_->find(page.session->token.view());
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(store_->find_user_by_id(session->user_id)->upn, "alice@example.com");
+  // The finished flow cannot be used again.
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(
+      sign_in_->current(page.flow_id)->flow.step));
+}
+
+}  // namespace
+}  // namespace tessera
