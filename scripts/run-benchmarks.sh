@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of a build and prints each figure as a ratio against the Argon2id baseline
 # measured in the same run (absolute numbers depend on the machine; ratios much less so).
-# Usage: scripts/run-benchmarks.sh BUILD_DIR
+# Usage: scripts/run-benchmarks.sh BUILD_DIR   (SIGN_IN_BENCH_ARGS: options of tessera_sign_in_bench)
 set -euo pipefail
 
 build_dir=${1:-build}
@@ -28,3 +28,10 @@ for name in runs:
     t = seconds(name)
     print(f"{name:40s} {t*1e6:10.2f} us  = {t/base*100:8.4f} % of one Argon2id hash")
 PY
+
+# Sign-ins/s through the HTTP server (password, password+TOTP) against the Argon2id bound of the
+# same run: as many threads hashing as the server's password-hashing pool has (target ≥ 90 %).
+# SIGN_IN_BENCH_ARGS passes options through (e.g. "--workers 4 --seconds 20").
+echo
+# shellcheck disable=SC2086
+"$build_dir/bench/tessera_sign_in_bench" --json "$out/sign_in.json" ${SIGN_IN_BENCH_ARGS:-}

@@ -56,6 +56,35 @@ for suite in "${suites[@]}"; do
   fi
 done
 
+# The browser end-to-end suite (Playwright + Debian chromium, node:test), after the C++ suites.
+echo "=== e2e (browser)"
+e2e_dir="$results_dir/e2e"
+start=$(date +%s)
+timeout 1200 bash tests/e2e/run.sh "$e2e_dir" "$build_dir" >"$results_dir/e2e.log" 2>&1
+status=$?
+seconds=$(( $(date +%s) - start ))
+tests=0; failures=0; skipped=0
+if [ -f "$e2e_dir/e2e.xml" ]; then
+  tests=$(grep -c '<testcase' "$e2e_dir/e2e.xml" || true)
+  failures=$(grep -c '<failure' "$e2e_dir/e2e.xml" || true)
+  skipped=$(grep -c '<skipped' "$e2e_dir/e2e.xml" || true)
+fi
+passed=$(( tests - failures - skipped ))
+failed=$(( failures + skipped ))  # a skipped browser test is not a pass
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1
+fi
+total_passed=$(( total_passed + passed ))
+total_failed=$(( total_failed + failed ))
+summary_lines+=("$(printf '%-24s %5d passed %3d failed %4ss' "e2e (browser)" "$passed" "$failed" "$seconds")")
+if [ "$failed" -ne 0 ]; then
+  failed_suites+=("e2e")
+  grep -E 'not ok|Error|expected|actual' "$results_dir/e2e.log" | head -n 60
+  echo "(full log: $results_dir/e2e.log; screenshots: $e2e_dir/screenshots)"
+else
+  echo "$passed browser tests passed (screenshots: $e2e_dir/screenshots)"
+fi
+
 echo
 echo "=== Summary ($(( $(date +%s) - start_all ))s)"
 printf '%s\n' "${summary_lines[@]}"
