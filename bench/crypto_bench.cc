@@ -17,7 +17,8 @@ void Argon2idHashDefaultParameters(benchmark::State& state) {
   init_crypto_library();
   const PasswordHasher hasher{Argon2Parameters{}};
   const auto password = SecretBytes::from_string("correct horse battery staple");
-  for (auto _ : state) benchmark::DoNotOptimize(hasher.hash(password));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(hasher.hash(password));
 }
 BENCHMARK(Argon2idHashDefaultParameters)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -27,7 +28,8 @@ void TotpMatchWithSkew(benchmark::State& state) {
   const TotpParameters parameters;
   const Timestamp now = from_unix_seconds(1'800'000'000);
   const std::string code = totp(seed.span(), now, parameters);
-  for (auto _ : state) benchmark::DoNotOptimize(match_totp(seed.span(), code, now, parameters));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(match_totp(seed.span(), code, now, parameters));
 }
 BENCHMARK(TotpMatchWithSkew)->Unit(benchmark::kMicrosecond);
 
@@ -46,7 +48,8 @@ BENCHMARK(SealAndOpenSeed)->Unit(benchmark::kMicrosecond);
 void IssueSessionToken(benchmark::State& state) {
   init_crypto_library();
   SystemRng rng;
-  for (auto _ : state) benchmark::DoNotOptimize(issue_token(rng));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(issue_token(rng));
 }
 BENCHMARK(IssueSessionToken)->Unit(benchmark::kMicrosecond);
 

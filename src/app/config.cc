@@ -59,8 +59,8 @@ class Reader {
   }
 
   template <typename Int>
-  Status integer(std::string_view section, std::string_view key, std::int64_t min,
-                 std::int64_t max, Int& out) const {
+  Status integer(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max,
+                 Int& out) const {
     const auto node = root_[section][key];
     if (!node) return Status();
     if (!node.is_integer()) return error(name(section, key), "must be a whole number");
@@ -73,8 +73,8 @@ class Reader {
     return Status();
   }
 
-  Status seconds(std::string_view section, std::string_view key, std::int64_t min,
-                 std::int64_t max, std::chrono::seconds& out) const {
+  Status seconds(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max,
+                 std::chrono::seconds& out) const {
     std::int64_t value = out.count();
     TESSERA_RETURN_IF_ERROR(integer(section, key, min, max, value));
     out = std::chrono::seconds(value);
@@ -101,8 +101,8 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
   TESSERA_RETURN_IF_ERROR(reader.string("server", "address", server.address));
   TESSERA_RETURN_IF_ERROR(reader.integer("server", "port", 0, 65535, server.port));
   TESSERA_RETURN_IF_ERROR(reader.integer("server", "io_threads", 0, 256, server.io_threads));
-  TESSERA_RETURN_IF_ERROR(reader.integer("server", "header_limit_bytes", 1024, 1024 * 1024,
-                                         server.header_limit_bytes));
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("server", "header_limit_bytes", 1024, 1024 * 1024, server.header_limit_bytes));
   TESSERA_RETURN_IF_ERROR(reader.integer("server", "body_limit_bytes", 1024, 16 * 1024 * 1024,
                                          server.body_limit_bytes));
   TESSERA_RETURN_IF_ERROR(
@@ -122,7 +122,8 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
   } else if (kind == "postgres") {
     storage.kind = StoreConfig::Kind::postgres;
   } else {
-    return invalid_argument(std::string(file) + ": storage.kind must be \"sqlite\" or \"postgres\"");
+    return invalid_argument(std::string(file) +
+                            ": storage.kind must be \"sqlite\" or \"postgres\"");
   }
   std::string sqlite_path = storage.sqlite_path.string();
   TESSERA_RETURN_IF_ERROR(reader.string("storage", "sqlite_path", sqlite_path));
@@ -198,8 +199,7 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view file_na
   } catch (const toml::parse_error& error) {
     const auto& where = error.source().begin;
     return invalid_argument(std::string(file_name) + ":" + std::to_string(where.line) + ":" +
-                            std::to_string(where.column) + ": " +
-                            std::string(error.description()));
+                            std::to_string(where.column) + ": " + std::string(error.description()));
   }
   return config;
 }

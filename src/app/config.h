@@ -39,7 +39,7 @@ struct ServerConfig {
 
 struct HashingConfig {
   Argon2Parameters argon2;
-  int workers = 0;            // 0 = one per core
+  int workers = 0;               // 0 = one per core
   std::size_t queue_limit = 64;  // waiting hash jobs before the server answers 503
 };
 

@@ -44,7 +44,6 @@ Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<Secret
       users_(*store_, hasher_, clock_, *rng_),
       policy_(*store_, clock_, *rng_),
       sessions_(*store_, clock_, *rng_),
-      sign_in_(*store_, hasher_, sessions_, clock_, *rng_),
       security_info_(*store_, clock_, *rng_),
       csrf_key_(std::move(csrf_key)) {}
 
@@ -76,16 +75,14 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration m
   } else {
     if (found_version < store->latest_schema_version()) {
       return failed_precondition("the database is at schema version " +
-                                 std::to_string(found_version) +
-                                 " but this tessera needs " +
+                                 std::to_string(found_version) + " but this tessera needs " +
                                  std::to_string(store->latest_schema_version()) +
                                  "; run `tessera migrate`");
     }
   }
   TESSERA_RETURN_IF_ERROR(store->verify_master_key());
-  return std::unique_ptr<Runtime>(
-      new Runtime(config, std::move(rng), std::move(owned_sealer), std::move(store),
-                  std::move(csrf_key)));
+  return std::unique_ptr<Runtime>(new Runtime(config, std::move(rng), std::move(owned_sealer),
+                                              std::move(store), std::move(csrf_key)));
 }
 
 }  // namespace tessera

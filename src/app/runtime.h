@@ -14,7 +14,6 @@
 #include "service/policy_service.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
-#include "service/sign_in_service.h"
 #include "service/user_admin_service.h"
 #include "storage/store.h"
 
@@ -36,7 +35,6 @@ class Runtime {
   UserAdminService& users() { return users_; }
   PolicyService& policy() { return policy_; }
   SessionService& sessions() { return sessions_; }
-  SignInService& sign_in() { return sign_in_; }
   SecurityInfoService& security_info() { return security_info_; }
   // A key for CSRF tokens, derived from the master key (so every node has the same one).
   const SecretBytes& csrf_key() const { return csrf_key_; }
@@ -56,7 +54,6 @@ class Runtime {
   UserAdminService users_;
   PolicyService policy_;
   SessionService sessions_;
-  SignInService sign_in_;
   SecurityInfoService security_info_;
   SecretBytes csrf_key_;
 };

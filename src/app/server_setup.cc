@@ -6,6 +6,11 @@
 namespace tessera {
 namespace {
 
+// Database waits are short but must not hold a hashing thread; a few threads cover the store's
+// connection pool.
+constexpr int kBlockingThreads = 8;
+constexpr std::size_t kBlockingQueueLimit = 1024;
+
 Router make_router(Runtime& runtime, WebContext& web) {
   Router router;
   add_web_routes(router, web);
@@ -32,10 +37,13 @@ ServerOptions server_options(const ServerConfig& config) {
 
 WebServer::WebServer(Runtime& runtime)
     : runtime_(runtime),
-      web_{runtime.sign_in(), runtime.sessions(), runtime.security_info(), runtime.clock(),
-           runtime.config().tenant_name, runtime.csrf_key()},
-      router_(make_router(runtime, web_)),
       workers_(runtime.config().hashing.workers, runtime.config().hashing.queue_limit),
-      server_(server_options(runtime.config().server), router_, workers_) {}
+      blocking_(kBlockingThreads, kBlockingQueueLimit),
+      hashing_(runtime.hasher(), workers_),
+      sign_in_(runtime.store(), hashing_, runtime.sessions(), runtime.clock(), runtime.rng()),
+      web_{sign_in_,        runtime.sessions(),           runtime.security_info(),
+           runtime.clock(), runtime.config().tenant_name, runtime.csrf_key()},
+      router_(make_router(runtime, web_)),
+      server_(server_options(runtime.config().server), router_, workers_, &blocking_) {}
 
 }  // namespace tessera

@@ -4,11 +4,13 @@
 
 #include <memory>
 
+#include "app/pooled_password_hashing.h"
 #include "app/runtime.h"
 #include "http/pages/web_context.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/worker_pool.h"
+#include "service/sign_in_service.h"
 
 namespace tessera {
 
@@ -24,9 +26,12 @@ class WebServer {
 
  private:
   Runtime& runtime_;
+  WorkerPool workers_;   // password hashing only: one thread per core by default
+  WorkerPool blocking_;  // request handlers, which wait on the database
+  PooledPasswordHashing hashing_;
+  SignInService sign_in_;
   WebContext web_;
   Router router_;
-  WorkerPool workers_;
   HttpServer server_;
 };
 

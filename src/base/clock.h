@@ -10,7 +10,9 @@ namespace tessera {
 
 using Timestamp = std::chrono::sys_seconds;  // whole seconds since the Unix epoch, UTC
 
-inline std::int64_t to_unix_seconds(Timestamp t) { return t.time_since_epoch().count(); }
+inline std::int64_t to_unix_seconds(Timestamp t) {
+  return t.time_since_epoch().count();
+}
 inline Timestamp from_unix_seconds(std::int64_t seconds) {
   return Timestamp(std::chrono::seconds(seconds));
 }

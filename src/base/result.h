@@ -16,7 +16,7 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<std::remove_cvref_t<T>, Status>, "use Status directly");
 
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT: implicit
     if (std::get<1>(state_).ok()) std::abort();  // an ok Status carries no value
   }
@@ -24,7 +24,9 @@ class [[nodiscard]] Result {
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  const T& value() const& { return ok() ? std::get<0>(state_) : (std::abort(), std::get<0>(state_)); }
+  const T& value() const& {
+    return ok() ? std::get<0>(state_) : (std::abort(), std::get<0>(state_));
+  }
   T& value() & { return ok() ? std::get<0>(state_) : (std::abort(), std::get<0>(state_)); }
   T&& value() && { return std::move(value()); }
 
@@ -55,8 +57,8 @@ class [[nodiscard]] Result {
 // returns the error from the enclosing function (which must return Status or Result<U>).
 #define TESSERA_CONCAT_INNER_(a, b) a##b
 #define TESSERA_CONCAT_(a, b) TESSERA_CONCAT_INNER_(a, b)
-#define TESSERA_ASSIGN_OR_RETURN(declaration, expr)                           \
-  auto TESSERA_CONCAT_(tessera_result_, __LINE__) = (expr);                   \
-  if (!TESSERA_CONCAT_(tessera_result_, __LINE__).ok())                       \
-    return TESSERA_CONCAT_(tessera_result_, __LINE__).status();               \
+#define TESSERA_ASSIGN_OR_RETURN(declaration, expr)             \
+  auto TESSERA_CONCAT_(tessera_result_, __LINE__) = (expr);     \
+  if (!TESSERA_CONCAT_(tessera_result_, __LINE__).ok())         \
+    return TESSERA_CONCAT_(tessera_result_, __LINE__).status(); \
   declaration = std::move(TESSERA_CONCAT_(tessera_result_, __LINE__)).value()

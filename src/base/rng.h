@@ -1,5 +1,5 @@
-// Randomness is injected. Production uses the operating system's CSPRNG through libsodium; tests use
-// a seeded deterministic generator so ids, secrets and codes are reproducible.
+// Randomness is injected. Production uses the operating system's CSPRNG through libsodium; tests
+// use a seeded deterministic generator so ids, secrets and codes are reproducible.
 #pragma once
 
 #include <cstdint>

@@ -17,7 +17,8 @@ void wipe_string(std::string& text) {
 
 SecretBytes::SecretBytes(std::size_t size) : bytes_(size, 0) {}
 
-SecretBytes::SecretBytes(std::span<const std::uint8_t> bytes) : bytes_(bytes.begin(), bytes.end()) {}
+SecretBytes::SecretBytes(std::span<const std::uint8_t> bytes)
+    : bytes_(bytes.begin(), bytes.end()) {}
 
 SecretBytes SecretBytes::from_string(std::string_view text) {
   return SecretBytes(std::span<const std::uint8_t>(
@@ -47,7 +48,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
   return *this;
 }
 
-SecretBytes::~SecretBytes() { wipe(); }
+SecretBytes::~SecretBytes() {
+  wipe();
+}
 
 bool SecretBytes::equals(const SecretBytes& other) const {
   if (bytes_.size() != other.bytes_.size()) return false;

@@ -1,6 +1,6 @@
-// Errors as values. A Status is either ok or carries an ErrorCode and a one-line message meant for a
-// person (an operator reading stderr, or a log line). No exception crosses a module boundary: code
-// that calls a throwing library catches at its edge and returns a Status.
+// Errors as values. A Status is either ok or carries an ErrorCode and a one-line message meant for
+// a person (an operator reading stderr, or a log line). No exception crosses a module boundary:
+// code that calls a throwing library catches at its edge and returns a Status.
 #pragma once
 
 #include <string>
@@ -47,7 +47,9 @@ class [[nodiscard]] Status {
 inline Status invalid_argument(std::string message) {
   return {ErrorCode::invalid_argument, std::move(message)};
 }
-inline Status not_found(std::string message) { return {ErrorCode::not_found, std::move(message)}; }
+inline Status not_found(std::string message) {
+  return {ErrorCode::not_found, std::move(message)};
+}
 inline Status already_exists(std::string message) {
   return {ErrorCode::already_exists, std::move(message)};
 }
@@ -69,13 +71,15 @@ inline Status unavailable(std::string message) {
 inline Status internal_error(std::string message) {
   return {ErrorCode::internal, std::move(message)};
 }
-inline Status data_loss(std::string message) { return {ErrorCode::data_loss, std::move(message)}; }
+inline Status data_loss(std::string message) {
+  return {ErrorCode::data_loss, std::move(message)};
+}
 
 }  // namespace tessera
 
 // Returns early from the enclosing function when `expr` (a Status) is not ok.
-#define TESSERA_RETURN_IF_ERROR(expr)           \
-  do {                                          \
-    ::tessera::Status tessera_status_ = (expr); \
+#define TESSERA_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::tessera::Status tessera_status_ = (expr);        \
     if (!tessera_status_.ok()) return tessera_status_; \
   } while (false)

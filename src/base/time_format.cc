@@ -20,8 +20,9 @@ Result<Date> parse_date(std::string_view text) {
   int year = 0;
   int month = 0;
   int day = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !parse_digits(text.substr(0, 4), year) ||
-      !parse_digits(text.substr(5, 2), month) || !parse_digits(text.substr(8, 2), day)) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
+      !parse_digits(text.substr(0, 4), year) || !parse_digits(text.substr(5, 2), month) ||
+      !parse_digits(text.substr(8, 2), day)) {
     return invalid_argument("'" + std::string(text.substr(0, 40)) +
                             "' is not a date; use YYYY-MM-DD, for example 2026-12-01");
   }
@@ -44,7 +45,9 @@ Timestamp start_of_day(Date date) {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::sys_days(date));
 }
 
-Date date_of(Timestamp t) { return Date(std::chrono::floor<std::chrono::days>(t)); }
+Date date_of(Timestamp t) {
+  return Date(std::chrono::floor<std::chrono::days>(t));
+}
 
 std::string format_timestamp(Timestamp t) {
   const auto day = std::chrono::floor<std::chrono::days>(t);

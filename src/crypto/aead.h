@@ -1,6 +1,6 @@
-// Secrets at rest: XChaCha20-Poly1305 (libsodium) under the 32-byte master key. Associated data binds
-// a ciphertext to where it is stored ("methods:<row id>"), so a sealed value copied to another row
-// or table does not open.
+// Secrets at rest: XChaCha20-Poly1305 (libsodium) under the 32-byte master key. Associated data
+// binds a ciphertext to where it is stored ("methods:<row id>"), so a sealed value copied to
+// another row or table does not open.
 //
 // Sealed format: version byte 0x01 || 24-byte random nonce || ciphertext || 16-byte tag.
 #pragma once

@@ -29,13 +29,15 @@ std::string base32_encode(std::span<const std::uint8_t> bytes, bool pad) {
   }
   if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 0x1f]);
   if (pad) {
-    while (out.size() % 8 != 0) out.push_back('=');
+    while (out.size() % 8 != 0)
+      out.push_back('=');
   }
   return out;
 }
 
 Result<SecretBytes> base32_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=')
+    text.remove_suffix(1);
   SecretBytes out(text.size() * 5 / 8);
   std::size_t written = 0;
   std::uint32_t buffer = 0;

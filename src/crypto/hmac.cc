@@ -8,9 +8,12 @@ namespace {
 
 const EVP_MD* digest_of(OtpAlgorithm algorithm) {
   switch (algorithm) {
-    case OtpAlgorithm::sha1: return EVP_sha1();
-    case OtpAlgorithm::sha256: return EVP_sha256();
-    case OtpAlgorithm::sha512: return EVP_sha512();
+    case OtpAlgorithm::sha1:
+      return EVP_sha1();
+    case OtpAlgorithm::sha256:
+      return EVP_sha256();
+    case OtpAlgorithm::sha512:
+      return EVP_sha512();
   }
   return EVP_sha1();
 }

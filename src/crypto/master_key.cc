@@ -1,13 +1,12 @@
 #include "crypto/master_key.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/hex.h"
 #include "crypto/aead.h"
@@ -33,7 +32,9 @@ Result<SecretBytes> parse_key_text(std::string_view text, std::string_view sourc
   return key;
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 }  // namespace
 
@@ -99,8 +100,8 @@ Result<SecretBytes> load_master_key(const std::filesystem::path& path) {
   const ssize_t length = ::read(fd, buffer, sizeof buffer);
   ::close(fd);
   if (length < 0) return internal_error("cannot read " + path.string() + ": " + errno_text());
-  auto key = parse_key_text(std::string_view(buffer, static_cast<std::size_t>(length)),
-                            path.string());
+  auto key =
+      parse_key_text(std::string_view(buffer, static_cast<std::size_t>(length)), path.string());
   wipe_memory(buffer, sizeof buffer);
   return key;
 }

@@ -1,5 +1,5 @@
-// The master key: 32 random bytes, stored as 64 hex characters in a key file of mode 0600 created by
-// `tessera init`, or given in the environment variable TESSERA_MASTER_KEY (64 hex characters).
+// The master key: 32 random bytes, stored as 64 hex characters in a key file of mode 0600 created
+// by `tessera init`, or given in the environment variable TESSERA_MASTER_KEY (64 hex characters).
 #pragma once
 
 #include <filesystem>

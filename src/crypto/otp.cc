@@ -9,9 +9,12 @@ namespace tessera {
 
 std::string_view to_string(OtpAlgorithm algorithm) {
   switch (algorithm) {
-    case OtpAlgorithm::sha1: return "SHA1";
-    case OtpAlgorithm::sha256: return "SHA256";
-    case OtpAlgorithm::sha512: return "SHA512";
+    case OtpAlgorithm::sha1:
+      return "SHA1";
+    case OtpAlgorithm::sha256:
+      return "SHA256";
+    case OtpAlgorithm::sha512:
+      return "SHA512";
   }
   return "SHA1";
 }
@@ -32,7 +35,8 @@ std::string hotp(std::span<const std::uint8_t> key, std::uint64_t counter, int d
                                static_cast<std::uint32_t>(mac[offset + 3]);
   wipe_memory(mac.data(), mac.size());
   std::uint32_t modulus = 1;
-  for (int i = 0; i < digits; ++i) modulus *= 10;
+  for (int i = 0; i < digits; ++i)
+    modulus *= 10;
   std::string code = std::to_string(binary % modulus);
   if (code.size() < static_cast<std::size_t>(digits)) {
     code.insert(0, static_cast<std::size_t>(digits) - code.size(), '0');

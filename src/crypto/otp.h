@@ -19,9 +19,9 @@ std::string_view to_string(OtpAlgorithm algorithm);  // "SHA1", "SHA256", "SHA51
 
 struct TotpParameters {
   OtpAlgorithm algorithm = OtpAlgorithm::sha1;
-  int digits = 6;                      // 6-8
+  int digits = 6;  // 6-8
   std::chrono::seconds period{30};
-  int allowed_skew_steps = 1;          // accept codes from now ± this many steps
+  int allowed_skew_steps = 1;  // accept codes from now ± this many steps
 };
 
 // The HOTP value of `counter`, zero-padded to `digits` (6-8).

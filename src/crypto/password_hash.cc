@@ -1,9 +1,9 @@
 #include "crypto/password_hash.h"
 
-#include <sodium.h>
-
 #include <charconv>
 #include <cstring>
+
+#include <sodium.h>
 
 namespace tessera {
 namespace {
@@ -18,7 +18,8 @@ bool parse_parameters(std::string_view encoded, Argon2Parameters& out) {
   std::string_view rest = encoded.substr(start + 3);
   std::uint32_t memory = 0;
   std::uint32_t iterations = 0;
-  auto [after_memory, memory_error] = std::from_chars(rest.data(), rest.data() + rest.size(), memory);
+  auto [after_memory, memory_error] =
+      std::from_chars(rest.data(), rest.data() + rest.size(), memory);
   if (memory_error != std::errc() || !std::string_view(after_memory).starts_with(",t=")) {
     return false;
   }

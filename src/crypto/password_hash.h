@@ -2,8 +2,8 @@
 // "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>", so parameters can change later: old hashes still
 // verify, and needs_rehash() tells the caller to store a new hash after a successful sign-in.
 //
-// Hashing is deliberately slow (tens of milliseconds) and memory-hungry: call it on the worker pool,
-// never on an I/O thread.
+// Hashing is deliberately slow (tens of milliseconds) and memory-hungry: call it on the worker
+// pool, never on an I/O thread.
 #pragma once
 
 #include <cstdint>

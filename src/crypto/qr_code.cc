@@ -1,10 +1,10 @@
 #include "crypto/qr_code.h"
 
-#include <png.h>
-#include <qrencode.h>
-
 #include <memory>
 #include <string>
+
+#include <png.h>
+#include <qrencode.h>
 
 namespace tessera {
 namespace {
@@ -22,7 +22,9 @@ Result<QrPointer> encode(std::string_view text) {
   return code;
 }
 
-bool dark(const QRcode& code, int x, int y) { return (code.data[y * code.width + x] & 1) != 0; }
+bool dark(const QRcode& code, int x, int y) {
+  return (code.data[y * code.width + x] & 1) != 0;
+}
 
 }  // namespace
 
@@ -38,7 +40,8 @@ Result<std::string> qr_svg(std::string_view text, const QrRenderOptions& options
       if (!dark(*code, x, y)) continue;
       // Runs of dark modules become one rectangle, keeping the path short.
       int run = 1;
-      while (x + run < code->width && dark(*code, x + run, y)) ++run;
+      while (x + run < code->width && dark(*code, x + run, y))
+        ++run;
       svg += "M" + std::to_string(x + options.quiet_zone_modules) + "," +
              std::to_string(y + options.quiet_zone_modules) + "h" + std::to_string(run) + "v1h-" +
              std::to_string(run) + "z";

@@ -17,6 +17,7 @@ struct QrRenderOptions {
 
 // invalid_argument when `text` is empty or too long for a QR code.
 Result<std::string> qr_svg(std::string_view text, const QrRenderOptions& options = {});
-Result<std::vector<std::uint8_t>> qr_png(std::string_view text, const QrRenderOptions& options = {});
+Result<std::vector<std::uint8_t>> qr_png(std::string_view text,
+                                         const QrRenderOptions& options = {});
 
 }  // namespace tessera

@@ -1,7 +1,6 @@
 #include "domain/ip_range.h"
 
 #include <arpa/inet.h>
-
 #include <charconv>
 #include <cstring>
 

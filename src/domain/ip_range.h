@@ -21,8 +21,8 @@ struct IpAddress {
 };
 
 struct IpRange {
-  IpAddress network;       // host bits are zero
-  int prefix_length = 0;   // 0-32 for IPv4, 0-128 for IPv6 (as written)
+  IpAddress network;      // host bits are zero
+  int prefix_length = 0;  // 0-32 for IPv4, 0-128 for IPv6 (as written)
 
   // "10.0.0.0/8", "2001:db8::/32", or a bare address (a /32 or /128). Host bits set in the network
   // ("10.0.0.1/8") are invalid_argument: such a typo would trust more or less than meant.

@@ -4,9 +4,12 @@ namespace tessera {
 
 std::string_view to_string(SignInResult result) {
   switch (result) {
-    case SignInResult::success: return "success";
-    case SignInResult::failure: return "failure";
-    case SignInResult::interrupted: return "interrupted";
+    case SignInResult::success:
+      return "success";
+    case SignInResult::failure:
+      return "failure";
+    case SignInResult::interrupted:
+      return "interrupted";
   }
   return "failure";
 }

@@ -4,11 +4,16 @@ namespace tessera {
 
 std::string_view to_string(MethodKind kind) {
   switch (kind) {
-    case MethodKind::authenticator_app: return "authenticator_app";
-    case MethodKind::app_notification: return "app_notification";
-    case MethodKind::phone: return "phone";
-    case MethodKind::alternate_phone: return "alternate_phone";
-    case MethodKind::email: return "email";
+    case MethodKind::authenticator_app:
+      return "authenticator_app";
+    case MethodKind::app_notification:
+      return "app_notification";
+    case MethodKind::phone:
+      return "phone";
+    case MethodKind::alternate_phone:
+      return "alternate_phone";
+    case MethodKind::email:
+      return "email";
   }
   return "authenticator_app";
 }

@@ -4,9 +4,12 @@ namespace tessera {
 
 std::string_view to_string(MfaState state) {
   switch (state) {
-    case MfaState::disabled: return "disabled";
-    case MfaState::enabled: return "enabled";
-    case MfaState::enforced: return "enforced";
+    case MfaState::disabled:
+      return "disabled";
+    case MfaState::enabled:
+      return "enabled";
+    case MfaState::enforced:
+      return "enforced";
   }
   return "disabled";
 }

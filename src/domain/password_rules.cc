@@ -20,8 +20,11 @@ std::optional<std::size_t> utf8_length(std::string_view text) {
   std::size_t count = 0;
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t width = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3
-                                        : (lead >> 3) == 0x1e ? 4 : 0;
+    std::size_t width = lead < 0x80           ? 1
+                        : (lead >> 5) == 0x6  ? 2
+                        : (lead >> 4) == 0xe  ? 3
+                        : (lead >> 3) == 0x1e ? 4
+                                              : 0;
     if (width == 0 || i + width > text.size()) return std::nullopt;
     for (std::size_t k = 1; k < width; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return std::nullopt;
@@ -66,7 +69,9 @@ bool is_common_password(std::string_view password) {
   return found;
 }
 
-std::size_t common_password_count() { return common_passwords().size(); }
+std::size_t common_password_count() {
+  return common_passwords().size();
+}
 
 Status check_new_password(std::string_view password, const PasswordContext& context) {
   const auto length = utf8_length(password);

@@ -35,8 +35,10 @@ Status parse_bool(std::string_view key, std::string_view value, bool& out) {
 }
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ')
+    text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ')
+    text.remove_suffix(1);
   return text;
 }
 
@@ -58,11 +60,16 @@ Status parse_allowed_methods(std::string_view value, AllowedMethods& out) {
   AllowedMethods parsed{false, false, false, false, false};
   if (value != "none") {
     for (auto item : split_list(value)) {
-      if (item == "app_notification") parsed.app_notification = true;
-      else if (item == "app_code") parsed.app_code = true;
-      else if (item == "text_message") parsed.text_message = true;
-      else if (item == "phone_call") parsed.phone_call = true;
-      else if (item == "email") parsed.email = true;
+      if (item == "app_notification")
+        parsed.app_notification = true;
+      else if (item == "app_code")
+        parsed.app_code = true;
+      else if (item == "text_message")
+        parsed.text_message = true;
+      else if (item == "phone_call")
+        parsed.phone_call = true;
+      else if (item == "email")
+        parsed.email = true;
       else
         return invalid_argument("allowed_methods: '" + std::string(item.substr(0, 40)) +
                                 "' is not one of app_notification, app_code, text_message, "
@@ -163,9 +170,8 @@ Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_vie
   } else if (key == "allowed_methods") {
     TESSERA_RETURN_IF_ERROR(parse_allowed_methods(value, changed.allowed_methods));
   } else {
-    return invalid_argument(
-        "'" + std::string(key.substr(0, 64)) +
-        "' is not a policy setting; `tessera policy show` lists the settings");
+    return invalid_argument("'" + std::string(key.substr(0, 64)) +
+                            "' is not a policy setting; `tessera policy show` lists the settings");
   }
   TESSERA_RETURN_IF_ERROR(validate(changed));
   policy = std::move(changed);

@@ -23,7 +23,7 @@ struct AllowedMethods {
 };
 
 struct LockoutPolicy {
-  int threshold = 10;                  // consecutive wrong passwords before a lockout
+  int threshold = 10;                 // consecutive wrong passwords before a lockout
   std::chrono::seconds duration{60};  // first lockout; doubles per further lockout (DESIGN.md 9)
   friend bool operator==(const LockoutPolicy&, const LockoutPolicy&) = default;
 };
@@ -34,11 +34,12 @@ struct OrgPolicy {
   // "Require MFA for all users from DATE": from midnight UTC of this date everyone is at least
   // Enabled; users created after it are stored as Enabled.
   std::optional<Date> mfa_required_from;
-  int registration_grace_days = 0;  // 0-90: days after MFA became required when "Skip for now" shows
+  int registration_grace_days =
+      0;  // 0-90: days after MFA became required when "Skip for now" shows
   AllowedMethods allowed_methods;
   bool allow_app_passwords = true;
   bool remember_mfa_enabled = false;
-  int remember_mfa_days = 14;  // 1-365
+  int remember_mfa_days = 14;              // 1-365
   std::vector<IpRange> trusted_ip_ranges;  // ≤ kMaxTrustedIpRanges
   LockoutPolicy lockout;
   friend bool operator==(const OrgPolicy&, const OrgPolicy&) = default;

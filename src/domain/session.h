@@ -14,8 +14,8 @@ struct SessionRecord {
   std::string user_id;
   Timestamp created_at{};
   Timestamp last_seen_at{};
-  Timestamp expires_at{};  // absolute timeout
-  bool persistent = false; // "Stay signed in?" Yes
+  Timestamp expires_at{};           // absolute timeout
+  bool persistent = false;          // "Stay signed in?" Yes
   std::optional<Timestamp> mfa_at;  // when MFA was last proven in this session
 };
 

@@ -27,37 +27,58 @@ Timestamp requirement_start(const User& user, const OrgPolicy& policy, Timestamp
   return now;
 }
 
-SignInDecision deny(DecisionRule rule) { return {NextStep::deny, rule}; }
+SignInDecision deny(DecisionRule rule) {
+  return {NextStep::deny, rule};
+}
 
 }  // namespace
 
 std::string_view to_string(NextStep step) {
   switch (step) {
-    case NextStep::deny: return "deny";
-    case NextStep::change_password: return "change_password";
-    case NextStep::register_mfa: return "register_mfa";
-    case NextStep::challenge_mfa: return "challenge_mfa";
-    case NextStep::complete: return "complete";
+    case NextStep::deny:
+      return "deny";
+    case NextStep::change_password:
+      return "change_password";
+    case NextStep::register_mfa:
+      return "register_mfa";
+    case NextStep::challenge_mfa:
+      return "challenge_mfa";
+    case NextStep::complete:
+      return "complete";
   }
   return "deny";
 }
 
 std::string_view to_string(DecisionRule rule) {
   switch (rule) {
-    case DecisionRule::unknown_user: return "unknown_user";
-    case DecisionRule::no_password_set: return "no_password_set";
-    case DecisionRule::wrong_password: return "wrong_password";
-    case DecisionRule::account_blocked: return "account_blocked";
-    case DecisionRule::account_locked: return "account_locked";
-    case DecisionRule::temporary_password: return "temporary_password";
-    case DecisionRule::mfa_not_required: return "mfa_not_required";
-    case DecisionRule::mfa_already_satisfied: return "mfa_already_satisfied";
-    case DecisionRule::user_state_enabled: return "user_state_enabled";
-    case DecisionRule::user_state_enforced: return "user_state_enforced";
-    case DecisionRule::org_policy_mfa_for_all: return "org_policy_mfa_for_all";
-    case DecisionRule::trusted_ip: return "trusted_ip";
-    case DecisionRule::remembered_device: return "remembered_device";
-    case DecisionRule::registration_required: return "registration_required";
+    case DecisionRule::unknown_user:
+      return "unknown_user";
+    case DecisionRule::no_password_set:
+      return "no_password_set";
+    case DecisionRule::wrong_password:
+      return "wrong_password";
+    case DecisionRule::account_blocked:
+      return "account_blocked";
+    case DecisionRule::account_locked:
+      return "account_locked";
+    case DecisionRule::temporary_password:
+      return "temporary_password";
+    case DecisionRule::mfa_not_required:
+      return "mfa_not_required";
+    case DecisionRule::mfa_already_satisfied:
+      return "mfa_already_satisfied";
+    case DecisionRule::user_state_enabled:
+      return "user_state_enabled";
+    case DecisionRule::user_state_enforced:
+      return "user_state_enforced";
+    case DecisionRule::org_policy_mfa_for_all:
+      return "org_policy_mfa_for_all";
+    case DecisionRule::trusted_ip:
+      return "trusted_ip";
+    case DecisionRule::remembered_device:
+      return "remembered_device";
+    case DecisionRule::registration_required:
+      return "registration_required";
   }
   return "unknown_user";
 }
@@ -113,7 +134,8 @@ SignInDecision decide_sign_in(const SignInFacts& facts) {
     return decision;
   }
 
-  // 4. Nothing usable registered: registration, which trusted IPs and remembered devices never skip.
+  // 4. Nothing usable registered: registration, which trusted IPs and remembered devices never
+  // skip.
   if (!facts.has_usable_method) {
     decision.next = NextStep::register_mfa;
     decision.rule = DecisionRule::registration_required;

@@ -23,20 +23,20 @@ enum class NextStep {
 
 // Why the decision was made; written to the sign-in log. Stable names (see to_string).
 enum class DecisionRule {
-  unknown_user,          // no such UPN (the page says the same as for a wrong password)
-  no_password_set,       // the account has no password hash
+  unknown_user,     // no such UPN (the page says the same as for a wrong password)
+  no_password_set,  // the account has no password hash
   wrong_password,
   account_blocked,
-  account_locked,        // too many wrong passwords; locked_until is in the future
-  temporary_password,    // must change the password first
-  mfa_not_required,      // state Disabled and no org-wide requirement in force
-  mfa_already_satisfied, // MFA was completed earlier in this flow
-  user_state_enabled,    // MFA required because the user's state is Enabled
-  user_state_enforced,   // MFA required because the user's state is Enforced
-  org_policy_mfa_for_all,// MFA required by "Require MFA for all users from DATE"
-  trusted_ip,            // required, but the client IP is in a trusted range: challenge skipped
-  remembered_device,     // required, but a valid remembered-device token: challenge skipped
-  registration_required, // required and nothing usable registered
+  account_locked,          // too many wrong passwords; locked_until is in the future
+  temporary_password,      // must change the password first
+  mfa_not_required,        // state Disabled and no org-wide requirement in force
+  mfa_already_satisfied,   // MFA was completed earlier in this flow
+  user_state_enabled,      // MFA required because the user's state is Enabled
+  user_state_enforced,     // MFA required because the user's state is Enforced
+  org_policy_mfa_for_all,  // MFA required by "Require MFA for all users from DATE"
+  trusted_ip,              // required, but the client IP is in a trusted range: challenge skipped
+  remembered_device,       // required, but a valid remembered-device token: challenge skipped
+  registration_required,   // required and nothing usable registered
 };
 
 std::string_view to_string(NextStep step);

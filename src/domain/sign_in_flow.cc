@@ -46,7 +46,8 @@ Transition apply_decision(SignInFlow flow, const SignInDecision& decision,
       flow.step = step::MoreInformationRequired{user_id, decision.registration_skippable};
       return {std::move(flow)};
     case NextStep::challenge_mfa:
-      if (context.method_for_challenge.empty()) return restart(context.now, SignInFlow::Notice::interrupted);
+      if (context.method_for_challenge.empty())
+        return restart(context.now, SignInFlow::Notice::interrupted);
       flow.wrong_codes = 0;
       flow.step = step::EnterCode{user_id, context.method_for_challenge};
       return {std::move(flow)};
@@ -92,7 +93,9 @@ SignInFlow start_flow(Timestamp now) {
   return flow;
 }
 
-bool expired(const SignInFlow& flow, Timestamp now) { return now >= flow.expires_at; }
+bool expired(const SignInFlow& flow, Timestamp now) {
+  return now >= flow.expires_at;
+}
 
 Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& context) {
   const Timestamp now = context.now;
@@ -128,7 +131,8 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             return finish(std::move(flow), at.user_id, context);
           },
           [&](step::ChooseMethod& at, event::AuthenticatorAppChosen& chosen) -> Transition {
-            flow.step = step::SetUpAuthenticatorApp{std::move(at.user_id), std::move(chosen.secret)};
+            flow.step =
+                step::SetUpAuthenticatorApp{std::move(at.user_id), std::move(chosen.secret)};
             return {std::move(flow)};
           },
           [&](step::SetUpAuthenticatorApp& at, event::AppScanned&) -> Transition {
@@ -136,8 +140,8 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             flow.step = step::VerifyAuthenticatorApp{std::move(at.user_id), std::move(at.secret)};
             return {std::move(flow)};
           },
-          [&](step::VerifyAuthenticatorApp& at, event::RegistrationCodeChecked& checked)
-              -> Transition {
+          [&](step::VerifyAuthenticatorApp& at,
+              event::RegistrationCodeChecked& checked) -> Transition {
             if (checked.outcome == event::CodeOutcome::accepted) {
               flow.registered_in_flow = true;
               flow.method_used = "authenticator_app";
@@ -162,9 +166,7 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             flow.step = step::SignedIn{std::move(at.user_id), answer.stay_signed_in};
             return {std::move(flow)};
           },
-          [&](auto&, auto&) -> Transition {
-            return restart(now, SignInFlow::Notice::interrupted);
-          },
+          [&](auto&, auto&) -> Transition { return restart(now, SignInFlow::Notice::interrupted); },
       },
       current, event);
 }

@@ -1,6 +1,7 @@
-// The interactive sign-in as a state machine (DESIGN.md section 3): a flow is a step plus what every
-// step shares. Steps are data, each holding exactly what it needs; transitions are pure functions
-// from (flow, event, now) to the next flow, so the whole journey is testable without a server.
+// The interactive sign-in as a state machine (DESIGN.md section 3): a flow is a step plus what
+// every step shares. Steps are data, each holding exactly what it needs; transitions are pure
+// functions from (flow, event, now) to the next flow, so the whole journey is testable without a
+// server.
 //
 // Services check credentials (Argon2, TOTP, the store) and feed the outcome in as an event; the
 // flow only decides where that leads. Anything a step does not expect restarts at EnterUsername:
@@ -59,8 +60,7 @@ struct SignedIn {
 using SignInStep =
     std::variant<step::EnterUsername, step::EnterPassword, step::UpdatePassword,
                  step::MoreInformationRequired, step::ChooseMethod, step::SetUpAuthenticatorApp,
-                 step::VerifyAuthenticatorApp, step::EnterCode, step::StaySignedIn,
-                 step::SignedIn>;
+                 step::VerifyAuthenticatorApp, step::EnterCode, step::StaySignedIn, step::SignedIn>;
 
 // Stable names, used in forms (each POST names the step it answers) and in storage.
 std::string_view step_name(const SignInStep& step);
@@ -74,10 +74,10 @@ struct SignInFlow {
   Timestamp expires_at{};
   // Why the flow was restarted, shown on the Sign in page once.
   enum class Notice { none, interrupted, too_many_attempts } notice = Notice::none;
-  int wrong_codes = 0;            // in the current challenge or verification
-  bool mfa_required = false;      // from the decision after the password
-  std::string decided_by;         // the DecisionRule that decided, for the sign-in log
-  std::string method_used;        // "authenticator_app" once MFA succeeded
+  int wrong_codes = 0;              // in the current challenge or verification
+  bool mfa_required = false;        // from the decision after the password
+  std::string decided_by;           // the DecisionRule that decided, for the sign-in log
+  std::string method_used;          // "authenticator_app" once MFA succeeded
   bool registered_in_flow = false;  // a first method was registered (state becomes Enforced)
 };
 
@@ -125,7 +125,7 @@ using SignInEvent =
 // What the page should say after a transition that stayed on the same step.
 enum class StepMessage {
   none,
-  wrong_password,        // deny: unknown user, wrong password, no password
+  wrong_password,  // deny: unknown user, wrong password, no password
   account_locked,
   account_blocked,
   wrong_code,

@@ -14,13 +14,14 @@ struct User {
   std::string upn;           // canonical_upn()
   std::string display_name;  // 1-256 characters, shown on pages
   UserStatus status = UserStatus::active;
-  std::string password_hash;  // Argon2id PHC string; empty = no password set (cannot sign in)
+  std::string password_hash;        // Argon2id PHC string; empty = no password set (cannot sign in)
   bool password_temporary = false;  // must be changed at next sign-in
   MfaState mfa_state = MfaState::disabled;
   Timestamp mfa_state_changed_at{};  // start of the registration grace period for Enabled
   Timestamp created_at{};
   Timestamp password_changed_at{};
-  // Password lockout (DESIGN.md section 9): consecutive failures and the end of the current lockout.
+  // Password lockout (DESIGN.md section 9): consecutive failures and the end of the current
+  // lockout.
   int failed_password_attempts = 0;
   std::optional<Timestamp> locked_until;
   // The same for wrong MFA codes, counted across challenges (DESIGN.md section 9).

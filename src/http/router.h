@@ -21,7 +21,9 @@ using Handler = std::function<Response(const Request&)>;
 
 enum class Dispatch {
   io_thread,    // fast, non-blocking work: runs on the connection's io thread
-  worker_pool,  // blocking work (database, password hashing): runs on the WorkerPool
+  worker_pool,  // CPU-heavy work (password hashing): runs on the server's WorkerPool
+  blocking,     // waits on I/O (the database): runs on the server's blocking pool, so a disk or
+                // network wait never holds a hashing thread (the WorkerPool when there is none)
 };
 
 class Router {

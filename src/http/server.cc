@@ -125,8 +125,11 @@ class HttpServer::Impl {
  public:
   class Session;
 
-  Impl(ServerOptions options, const Router& router, WorkerPool& pool)
-      : options_(std::move(options)), router_(router), pool_(pool) {}
+  Impl(ServerOptions options, const Router& router, WorkerPool& pool, WorkerPool* blocking_pool)
+      : options_(std::move(options)),
+        router_(router),
+        pool_(pool),
+        blocking_pool_(blocking_pool != nullptr ? *blocking_pool : pool) {}
 
   Status start();
   void stop();
@@ -147,6 +150,7 @@ class HttpServer::Impl {
   const ServerOptions options_;
   const Router& router_;
   WorkerPool& pool_;
+  WorkerPool& blocking_pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint16_t> port_{0};
 
@@ -344,7 +348,8 @@ void HttpServer::Impl::Session::handle_request() {
   auto shared_request = std::make_shared<const Request>(std::move(request));
   Impl* server = &server_;
   server->job_started();
-  bool accepted = server->pool_.try_submit(
+  WorkerPool& pool = match.dispatch == Dispatch::blocking ? server->blocking_pool_ : server->pool_;
+  bool accepted = pool.try_submit(
       [self = shared_from_this(), handler = match.handler, shared_request, server]() mutable {
         Response response = invoke_handler(*handler, *shared_request);
         {
@@ -621,8 +626,9 @@ void HttpServer::Impl::wait_for_jobs() {
 
 // --- HttpServer ------------------------------------------------------------------------------
 
-HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& pool)
-    : impl_(std::make_unique<Impl>(std::move(options), router, pool)) {}
+HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& pool,
+                       WorkerPool* blocking_pool)
+    : impl_(std::make_unique<Impl>(std::move(options), router, pool, blocking_pool)) {}
 
 HttpServer::~HttpServer() {
   impl_->stop();

@@ -31,16 +31,19 @@ struct ServerOptions {
 // Cache-Control: no-store unless the handler set Cache-Control; no Server header. A malformed
 // request is a 400, too-large headers a 431, a too-large body a 413 (each then closes the
 // connection); a throwing handler is a 500 whose details are logged, never sent. When a
-// Dispatch::worker_pool handler cannot be queued the answer is 503 with Retry-After: 1. Each
-// response is logged as event "http_request" with method, path (never the query), status,
-// duration_ms and remote.
+// Dispatch::worker_pool or Dispatch::blocking handler cannot be queued the answer is 503 with
+// Retry-After: 1. Each response is logged as event "http_request" with method, path (never the
+// query), status, duration_ms and remote.
 //
 // start(), stop() and wait() may be called from any thread except an io thread or a worker job.
 class HttpServer {
  public:
-  // `router` and `pool` must outlive the server; `router` must not change once start() is called.
-  HttpServer(ServerOptions options, const Router& router, WorkerPool& pool);
-  // stop(), then waits for any of this server's jobs still in `pool` to finish.
+  // `router` and the pools must outlive the server; `router` must not change once start() is
+  // called. Dispatch::worker_pool handlers run on `pool`, Dispatch::blocking ones on
+  // `blocking_pool` (or on `pool` when it is null).
+  HttpServer(ServerOptions options, const Router& router, WorkerPool& pool,
+             WorkerPool* blocking_pool = nullptr);
+  // stop(), then waits for any of this server's jobs still in the pools to finish.
   ~HttpServer();
 
   HttpServer(const HttpServer&) = delete;

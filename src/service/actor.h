@@ -1,5 +1,5 @@
-// Who asks for a change, for the audit log: "cli" for the command line, an admin's UPN for the admin
-// pages and API, "system" for automatic changes.
+// Who asks for a change, for the audit log: "cli" for the command line, an admin's UPN for the
+// admin pages and API, "system" for automatic changes.
 #pragma once
 
 #include <string>

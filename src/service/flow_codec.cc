@@ -15,7 +15,9 @@ struct Overloaded : Handlers... {
 template <class... Handlers>
 Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
-std::string secret_hex(const SecretBytes& secret) { return to_hex(secret.span()); }
+std::string secret_hex(const SecretBytes& secret) {
+  return to_hex(secret.span());
+}
 
 }  // namespace
 

@@ -4,7 +4,9 @@
 
 namespace tessera {
 
-Result<OrgPolicy> PolicyService::show() { return store_.load_policy(); }
+Result<OrgPolicy> PolicyService::show() {
+  return store_.load_policy();
+}
 
 Result<OrgPolicy> PolicyService::set(std::string_view key, std::string_view value,
                                      const Actor& actor) {
@@ -14,8 +16,8 @@ Result<OrgPolicy> PolicyService::set(std::string_view key, std::string_view valu
   for (const auto& [name, text] : describe_policy(policy)) {
     if (name == key) shown = text;
   }
-  const AuditLogEntry entry{new_id(rng_), clock_.now(), actor.name, "policy.set", std::string(key),
-                            std::string(key) + " = " + shown};
+  const AuditLogEntry entry{new_id(rng_), clock_.now(),     actor.name,
+                            "policy.set", std::string(key), std::string(key) + " = " + shown};
   TESSERA_RETURN_IF_ERROR(store_.save_policy(policy, &entry));
   return policy;
 }

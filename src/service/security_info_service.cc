@@ -40,7 +40,8 @@ Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
                                                 const std::vector<Method>& methods) {
   if (methods.empty()) return Status();
   if (session.mfa_at && clock_.now() - *session.mfa_at <= kFreshProofWindow) return Status();
-  return permission_denied("Sign in again with your authenticator app to change your security info.");
+  return permission_denied(
+      "Sign in again with your authenticator app to change your security info.");
 }
 
 Status SecurityInfoService::delete_method(const SessionRecord& session,
@@ -49,8 +50,9 @@ Status SecurityInfoService::delete_method(const SessionRecord& session,
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
   TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
-  const AuditLogEntry audit{new_id(rng_), clock_.now(), user.upn, "method.delete", user.upn,
-                            "deleted " + std::string(to_string(method.kind))};
+  const AuditLogEntry audit{new_id(rng_), clock_.now(),
+                            user.upn,     "method.delete",
+                            user.upn,     "deleted " + std::string(to_string(method.kind))};
   TESSERA_RETURN_IF_ERROR(store_.delete_method(method.id, &audit));
   if (method.is_default) {
     for (const Method& other : methods) {
@@ -110,8 +112,7 @@ Result<AddMethodFlow> SecurityInfoService::add_app_scanned(const SessionRecord& 
 }
 
 Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
-                                                  std::string_view flow_id,
-                                                  std::string_view code) {
+                                                  std::string_view flow_id, std::string_view code) {
   TESSERA_ASSIGN_OR_RETURN(AddMethodFlow added, add_flow(session, flow_id));
   auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&added.flow.step);
   if (verify == nullptr) return not_found("no method is being added");
@@ -140,8 +141,8 @@ Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
       std::none_of(methods.begin(), methods.end(), [](const Method& m) { return m.is_default; });
   method.created_at = now;
   method.last_used_step = *matched;
-  const AuditLogEntry audit{new_id(rng_), now, user.upn, "method.add", user.upn,
-                            "added an authenticator app on Security info"};
+  const AuditLogEntry audit{new_id(rng_), now,      user.upn,
+                            "method.add", user.upn, "added an authenticator app on Security info"};
   TESSERA_RETURN_IF_ERROR(store_.add_method(method, &audit));
   (void)store_.delete_flow(id_hash);
   return true;

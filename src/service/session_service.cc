@@ -4,23 +4,29 @@
 
 namespace tessera {
 
-Result<IssuedSession> SessionService::issue(const std::string& user_id, bool persistent,
-                                            std::optional<Timestamp> mfa_at) {
+IssuedSession SessionService::prepare(const std::string& user_id, bool persistent,
+                                      std::optional<Timestamp> mfa_at, SessionRecord& record) {
   const Timestamp now = clock_.now();
   IssuedToken issued = issue_token(rng_);
-  SessionRecord record;
   record.token_hash = issued.token_hash;
   record.user_id = user_id;
   record.created_at = now;
   record.last_seen_at = now;
-  record.expires_at = now + (persistent ? std::chrono::duration_cast<std::chrono::seconds>(
-                                              kPersistentSessionLifetime)
-                                        : std::chrono::duration_cast<std::chrono::seconds>(
-                                              kBrowserSessionLifetime));
+  record.expires_at =
+      now + (persistent
+                 ? std::chrono::duration_cast<std::chrono::seconds>(kPersistentSessionLifetime)
+                 : std::chrono::duration_cast<std::chrono::seconds>(kBrowserSessionLifetime));
   record.persistent = persistent;
   record.mfa_at = mfa_at;
-  TESSERA_RETURN_IF_ERROR(store_.create_session(record));
   return IssuedSession{std::move(issued.token), persistent, record.expires_at};
+}
+
+Result<IssuedSession> SessionService::issue(const std::string& user_id, bool persistent,
+                                            std::optional<Timestamp> mfa_at) {
+  SessionRecord record;
+  IssuedSession session = prepare(user_id, persistent, mfa_at, record);
+  TESSERA_RETURN_IF_ERROR(store_.create_session(record));
+  return session;
 }
 
 Result<SessionRecord> SessionService::find(std::string_view token) {

@@ -31,6 +31,10 @@ class SessionService {
 
   Result<IssuedSession> issue(const std::string& user_id, bool persistent,
                               std::optional<Timestamp> mfa_at);
+  // A new session's token and the record to store, without storing it (for callers that store it
+  // together with other changes, e.g. Store::finish_sign_in).
+  IssuedSession prepare(const std::string& user_id, bool persistent,
+                        std::optional<Timestamp> mfa_at, SessionRecord& record);
   // The live session for a presented cookie value; unauthenticated when missing or expired
   // (an expired one is deleted).
   Result<SessionRecord> find(std::string_view token);

@@ -48,22 +48,31 @@ std::string normalise_code(std::string_view code) {
 
 }  // namespace
 
-Result<SignInPage> SignInService::start(SignInFlow::Notice notice) { return restart(notice); }
+Result<SignInPage> SignInService::start(SignInFlow::Notice notice) {
+  return restart(notice);
+}
 
 Result<SignInPage> SignInService::restart(SignInFlow::Notice notice) {
   const Timestamp now = clock_.now();
   IssuedToken id = issue_token(rng_);
   SignInFlow flow = start_flow(now);
   flow.notice = notice;
-  // Old flows are swept here, on the path every new visitor takes, so no timer is needed.
-  (void)store_.delete_expired_flows(now);
-  TESSERA_RETURN_IF_ERROR(
-      store_.save_flow(FlowRecord{id.token_hash, encode_flow(flow), 0, flow.expires_at})
-          .status());
+  // A flow at "Sign in" holds nothing yet, so it is not stored: the id only binds the page's CSRF
+  // token. It is stored from the username on, under a new id (submit_username).
   SignInPage page;
   page.flow_id = std::string(id.token.view());
   page.flow = std::move(flow);
   return page;
+}
+
+// Old flows are swept on the path every new visitor takes, at most once a minute per node, so no
+// timer is needed and a busy server does not pay for it on every request.
+void SignInService::sweep_expired_flows(Timestamp now) {
+  std::int64_t last = last_sweep_.load();
+  const std::int64_t seconds = to_unix_seconds(now);
+  if (seconds - last < kFlowSweepInterval.count()) return;
+  if (!last_sweep_.compare_exchange_strong(last, seconds)) return;  // another thread sweeps
+  (void)store_.delete_expired_flows(now);
 }
 
 Result<std::optional<SignInService::Loaded>> SignInService::load(std::string_view flow_id,
@@ -110,9 +119,8 @@ Result<SignInPage> SignInService::save(Loaded& loaded, Transition transition) {
     (void)store_.delete_flow(loaded.id_hash);
     return restart(transition.flow.notice);
   }
-  auto saved = store_.save_flow(
-      FlowRecord{loaded.id_hash, encode_flow(transition.flow), loaded.version,
-                 transition.flow.expires_at});
+  auto saved = store_.save_flow(FlowRecord{loaded.id_hash, encode_flow(transition.flow),
+                                           loaded.version, transition.flow.expires_at});
   if (!saved.ok()) {
     if (saved.status().code() == ErrorCode::failed_precondition) {
       return restart(SignInFlow::Notice::interrupted);
@@ -135,15 +143,22 @@ Result<SignInPage> SignInService::save(Loaded& loaded, Transition transition) {
 Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
                                                   std::string_view posted_step,
                                                   std::string_view username) {
-  TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
-  if (!loaded) return restart(SignInFlow::Notice::interrupted);
+  if (posted_step != "username" || flow_id.empty()) return restart(SignInFlow::Notice::interrupted);
+  // The username starts the stored flow, always under a fresh id: an id someone planted in the
+  // browser (flow fixation) is never the one that ends signed in.
+  const Timestamp now = clock_.now();
+  sweep_expired_flows(now);
+  IssuedToken id = issue_token(rng_);
+  Loaded loaded;
+  loaded.id = std::string(id.token.view());
+  loaded.id_hash = id.token_hash;
+  loaded.flow = start_flow(now);
   auto canonical = canonical_upn(username);
   // An invalid name goes on to "Enter password" like an unknown one: nothing is revealed.
-  std::string upn = canonical.ok() ? *canonical
-                                   : std::string(username.substr(0, kMaxLoggedUpnLength));
-  TransitionContext context{clock_.now()};
-  return save(*loaded, advance(std::move(loaded->flow), event::UsernameEntered{std::move(upn)},
-                               context));
+  std::string upn =
+      canonical.ok() ? *canonical : std::string(username.substr(0, kMaxLoggedUpnLength));
+  return save(loaded, advance(std::move(loaded.flow), event::UsernameEntered{std::move(upn)},
+                              TransitionContext{now}));
 }
 
 Result<SignInDecision> SignInService::decide(const User& user, const SignInClient& client,
@@ -155,10 +170,10 @@ Result<SignInDecision> SignInService::decide(const User& user, const SignInClien
   facts.password_correct = true;
   facts.policy = &policy;
   if (auto ip = IpAddress::parse(client.ip); ip.ok()) facts.client_ip = *ip;
-  facts.has_usable_method =
-      policy.allowed_methods.app_code &&
-      std::any_of(methods.begin(), methods.end(),
-                  [](const Method& m) { return m.kind == MethodKind::authenticator_app; });
+  facts.has_usable_method = policy.allowed_methods.app_code &&
+                            std::any_of(methods.begin(), methods.end(), [](const Method& m) {
+                              return m.kind == MethodKind::authenticator_app;
+                            });
   facts.mfa_completed_in_flow = mfa_completed_in_flow;
   facts.now = clock_.now();
   return decide_sign_in(facts);
@@ -192,7 +207,8 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   if (!found.ok() && found.status().code() != ErrorCode::not_found) return found.status();
 
   if (!found.ok()) {
-    hasher_.dummy_verify(password);  // an unknown name costs what a known one costs
+    // An unknown name costs what a known one costs.
+    TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
     SignInFacts facts;
     OrgPolicy policy;
     facts.policy = &policy;
@@ -209,11 +225,15 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   const bool locked = user.locked_until && *user.locked_until > now;
   bool correct = false;
-  if (!locked) correct = hasher_.verify(password, user.password_hash);
+  if (!locked) {
+    TESSERA_ASSIGN_OR_RETURN(correct, hasher_.verify(password, user.password_hash));
+  }
 
   SignInDecision decision;
   if (correct && user.status == UserStatus::active) {
-    TESSERA_RETURN_IF_ERROR(store_.reset_password_failures(user.id));
+    if (user.failed_password_attempts != 0 || user.locked_until) {
+      TESSERA_RETURN_IF_ERROR(store_.reset_password_failures(user.id));
+    }
     user.failed_password_attempts = 0;
     user.locked_until.reset();
     if (hasher_.needs_rehash(user.password_hash)) {
@@ -266,12 +286,9 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   return finish_page(*loaded, std::move(transition), client, user.id);
 }
 
-Result<SignInPage> SignInService::submit_new_password(std::string_view flow_id,
-                                                      std::string_view posted_step,
-                                                      const SecretBytes& current,
-                                                      const SecretBytes& fresh,
-                                                      const SecretBytes& confirm,
-                                                      const SignInClient& client) {
+Result<SignInPage> SignInService::submit_new_password(
+    std::string_view flow_id, std::string_view posted_step, const SecretBytes& current,
+    const SecretBytes& fresh, const SecretBytes& confirm, const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
   const std::string user_id = std::get<step::UpdatePassword>(loaded->flow.step).user_id;
@@ -287,21 +304,21 @@ Result<SignInPage> SignInService::submit_new_password(std::string_view flow_id,
     page.password_problem = std::move(problem);
     return page;
   };
-  if (!hasher_.verify(current, user.password_hash)) {
-    return refuse("Your current password is incorrect.");
-  }
+  TESSERA_ASSIGN_OR_RETURN(const bool current_correct, hasher_.verify(current, user.password_hash));
+  if (!current_correct) return refuse("Your current password is incorrect.");
   if (!fresh.equals(confirm)) return refuse("The passwords don't match.");
-  if (Status rules = check_new_password(fresh.view(), {user.upn, user.display_name});
-      !rules.ok()) {
+  if (Status rules = check_new_password(fresh.view(), {user.upn, user.display_name}); !rules.ok()) {
     return refuse(rules.message());
   }
-  if (fresh.equals(current)) return refuse("Your new password must be different from the current one.");
+  if (fresh.equals(current))
+    return refuse("Your new password must be different from the current one.");
 
   TESSERA_ASSIGN_OR_RETURN(user.password_hash, hasher_.hash(fresh));
   user.password_temporary = false;
   user.password_changed_at = clock_.now();
-  const AuditLogEntry audit{new_id(rng_), clock_.now(), user.upn, "user.change_password",
-                            user.upn, "changed the temporary password at sign-in"};
+  const AuditLogEntry audit{new_id(rng_), clock_.now(),
+                            user.upn,     "user.change_password",
+                            user.upn,     "changed the temporary password at sign-in"};
   TESSERA_RETURN_IF_ERROR(store_.update_user(user, &audit));
   // A password change ends every other session (DESIGN.md section 9).
   TESSERA_RETURN_IF_ERROR(store_.delete_user_sessions(user.id));
@@ -341,22 +358,22 @@ Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
   }
   // 160 bits, as RFC 4226 recommends and DESIGN.md section 4 asks.
   SecretBytes secret = rng_.secret_bytes(20);
-  return save(*loaded, advance(std::move(loaded->flow),
-                               event::AuthenticatorAppChosen{std::move(secret)},
-                               TransitionContext{clock_.now()}));
+  return save(*loaded,
+              advance(std::move(loaded->flow), event::AuthenticatorAppChosen{std::move(secret)},
+                      TransitionContext{clock_.now()}));
 }
 
 Result<SignInPage> SignInService::submit_app_scanned(std::string_view flow_id,
                                                      std::string_view posted_step) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
-  return save(*loaded,
-              advance(std::move(loaded->flow), event::AppScanned{}, TransitionContext{clock_.now()}));
+  return save(*loaded, advance(std::move(loaded->flow), event::AppScanned{},
+                               TransitionContext{clock_.now()}));
 }
 
 Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
-                                              std::string_view posted_step,
-                                              std::string_view code, const SignInClient& client) {
+                                              std::string_view posted_step, std::string_view code,
+                                              const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
   const Timestamp now = clock_.now();
@@ -369,9 +386,9 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
     if (!step) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::interrupted, "wrong_code_registering"));
-      Transition transition =
-          advance(std::move(loaded->flow),
-                  event::RegistrationCodeChecked{event::CodeOutcome::wrong}, TransitionContext{now});
+      Transition transition = advance(std::move(loaded->flow),
+                                      event::RegistrationCodeChecked{event::CodeOutcome::wrong},
+                                      TransitionContext{now});
       return save(*loaded, std::move(transition));
     }
     TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, store_.list_methods(user.id));
@@ -385,14 +402,15 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
                                      [](const Method& m) { return m.is_default; });
     method.created_at = now;
     method.last_used_step = *step;  // the code that proved it cannot sign in again
-    const AuditLogEntry added{new_id(rng_), now, user.upn, "method.add", user.upn,
-                              "registered an authenticator app at sign-in"};
+    const AuditLogEntry added{new_id(rng_), now,      user.upn,
+                              "method.add", user.upn, "registered an authenticator app at sign-in"};
     TESSERA_RETURN_IF_ERROR(store_.add_method(method, &added));
     if (user.mfa_state != MfaState::enforced) {
       user.mfa_state = MfaState::enforced;
       user.mfa_state_changed_at = now;
-      const AuditLogEntry enforced{new_id(rng_), now, "system", "mfa.set", user.upn,
-                                   "enforced: registered an authenticator app"};
+      const AuditLogEntry enforced{new_id(rng_), now,
+                                   "system",     "mfa.set",
+                                   user.upn,     "enforced: registered an authenticator app"};
       TESSERA_RETURN_IF_ERROR(store_.update_user(user, &enforced));
     }
     TransitionContext context{now};
@@ -420,8 +438,8 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
     return page;
   };
   if (user.code_locked_until && *user.code_locked_until > now) {
-    TESSERA_RETURN_IF_ERROR(
-        log_attempt(loaded->flow, user.id, user.upn, client, SignInResult::failure, "code_lockout"));
+    TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
+                                        SignInResult::failure, "code_lockout"));
     return stay_locked(*user.code_locked_until);
   }
   auto method = store_.find_method(challenge->method_id);
@@ -431,17 +449,23 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
   }
   event::CodeOutcome outcome = event::CodeOutcome::wrong;
   if (const auto step = match_totp(method->secret.span(), digits, now, parameters)) {
-    TESSERA_ASSIGN_OR_RETURN(bool fresh, store_.advance_method_step(method->id, *step));
-    outcome = fresh ? event::CodeOutcome::accepted : event::CodeOutcome::already_used;
-  }
-  if (outcome == event::CodeOutcome::accepted) {
-    TESSERA_RETURN_IF_ERROR(store_.reset_code_failures(user.id));
+    const bool had_failures = user.failed_code_attempts != 0 || user.code_locked_until;
     TransitionContext context{now};
     context.stay_prompt_suppressed = user.stay_prompt_suppressed;
-    return finish_page(*loaded,
-                       advance(std::move(loaded->flow), event::ChallengeCodeChecked{outcome},
-                               context),
-                       client, user.id);
+    Transition accepted =
+        advance(loaded->flow, event::ChallengeCodeChecked{event::CodeOutcome::accepted}, context);
+    Result<SignInPage> page = failed_precondition("that code's time step was already used");
+    if (std::holds_alternative<step::SignedIn>(accepted.flow.step)) {
+      // Signing in now: the replay guard commits with the session, in one transaction.
+      const MethodStepGuard guard{method->id, *step};
+      page = finish_page(*loaded, std::move(accepted), client, user.id, &guard);
+    } else {
+      TESSERA_ASSIGN_OR_RETURN(bool fresh, store_.advance_method_step(method->id, *step));
+      if (fresh) page = finish_page(*loaded, std::move(accepted), client, user.id);
+    }
+    if (page.ok() && had_failures) TESSERA_RETURN_IF_ERROR(store_.reset_code_failures(user.id));
+    if (page.ok() || page.status().code() != ErrorCode::failed_precondition) return page;
+    outcome = event::CodeOutcome::already_used;
   }
   TESSERA_RETURN_IF_ERROR(log_attempt(
       loaded->flow, user.id, user.upn, client, SignInResult::failure,
@@ -478,26 +502,32 @@ Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
 
 Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transition,
                                               const SignInClient& client,
-                                              const std::string& user_id) {
+                                              const std::string& user_id,
+                                              const MethodStepGuard* guard) {
   // The moment authentication completes (first arrival at a final step) is the logged success.
   const bool completed_now = !transition.restarted && is_final(transition.flow.step) &&
                              !std::holds_alternative<step::SignedIn>(transition.flow.step);
-  const bool signed_in = !transition.restarted &&
-                         std::holds_alternative<step::SignedIn>(transition.flow.step);
+  const bool signed_in =
+      !transition.restarted && std::holds_alternative<step::SignedIn>(transition.flow.step);
+  std::optional<SignInLogEntry> entry;
   if (completed_now || (signed_in && !client.ip.empty())) {
     TESSERA_ASSIGN_OR_RETURN(std::string upn, upn_of(user_id));
-    TESSERA_RETURN_IF_ERROR(log_attempt(
-        transition.flow, user_id, upn, client, SignInResult::success,
-        transition.flow.registered_in_flow ? "registered_app_now_enforced" : ""));
+    entry = log_entry(transition.flow, user_id, upn, client, SignInResult::success,
+                      transition.flow.registered_in_flow ? "registered_app_now_enforced" : "");
   }
-  if (!signed_in) return save(loaded, std::move(transition));
+  if (!signed_in) {
+    if (entry) TESSERA_RETURN_IF_ERROR(store_.append_sign_in(*entry));
+    return save(loaded, std::move(transition));
+  }
 
   const auto& done = std::get<step::SignedIn>(transition.flow.step);
   std::optional<Timestamp> mfa_at;
   if (!transition.flow.method_used.empty()) mfa_at = clock_.now();
-  TESSERA_ASSIGN_OR_RETURN(IssuedSession session,
-                           sessions_.issue(done.user_id, done.persistent, mfa_at));
-  (void)store_.delete_flow(loaded.id_hash);  // a finished flow cannot be replayed
+  SessionRecord record;
+  IssuedSession session = sessions_.prepare(done.user_id, done.persistent, mfa_at, record);
+  // Log, session and the end of the flow (so it cannot be replayed) in one transaction.
+  TESSERA_RETURN_IF_ERROR(
+      store_.finish_sign_in(record, entry ? &*entry : nullptr, loaded.id_hash, guard));
   SignInPage page;
   page.flow_id = loaded.id;
   page.flow = std::move(transition.flow);
@@ -508,6 +538,12 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
 Status SignInService::log_attempt(const SignInFlow& flow, const std::string& user_id,
                                   std::string_view upn, const SignInClient& client,
                                   SignInResult result, std::string_view reason) {
+  return store_.append_sign_in(log_entry(flow, user_id, upn, client, result, reason));
+}
+
+SignInLogEntry SignInService::log_entry(const SignInFlow& flow, const std::string& user_id,
+                                        std::string_view upn, const SignInClient& client,
+                                        SignInResult result, std::string_view reason) {
   SignInLogEntry entry;
   entry.id = new_id(rng_);
   entry.time = clock_.now();
@@ -520,7 +556,7 @@ Status SignInService::log_attempt(const SignInFlow& flow, const std::string& use
   entry.mfa_required = flow.mfa_required;
   entry.decided_by = flow.decided_by.empty() ? std::string(reason) : flow.decided_by;
   entry.method = flow.method_used;
-  return store_.append_sign_in(entry);
+  return entry;
 }
 
 Result<std::string> SignInService::upn_of(const std::string& user_id) {

@@ -1,14 +1,16 @@
-// The interactive sign-in (DESIGN.md section 3) as use cases, one per form a person submits. The
-// flow lives in the store under the hash of a random flow id (the browser holds the id in a
-// cookie). Each call loads the flow, checks the form answers the step the flow is at, checks the
-// credentials, feeds the outcome to the domain state machine (domain/sign_in_flow.h), saves the
-// result and writes the sign-in log. Anything unexpected — an unknown or expired flow id, a form for
-// another step, a replayed POST, a concurrent request — starts a new flow at "Sign in".
+// The interactive sign-in (DESIGN.md section 3) as use cases, one per form a person submits. From
+// the username on, the flow lives in the store under the hash of a random flow id (the browser
+// holds the id in a cookie); at "Sign in" it holds nothing and is not stored. Each call loads the
+// flow, checks the form answers the step the flow is at, checks the credentials, feeds the outcome
+// to the domain state machine (domain/sign_in_flow.h), saves the result and writes the sign-in log.
+// Anything unexpected — an unknown or expired flow id, a form for another step, a replayed POST, a
+// concurrent request — starts a new flow at "Sign in".
 //
-// Thread-safe if Store, Clock and Rng are. submit_password and submit_new_password run Argon2id
-// on the calling thread: call them from the worker pool.
+// Thread-safe if Store, PasswordHashing, Clock and Rng are. submit_password and
+// submit_new_password wait for Argon2id (PasswordHashing decides where it runs).
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,8 +20,8 @@
 #include "base/rng.h"
 #include "base/secret_bytes.h"
 #include "crypto/otp.h"
-#include "crypto/password_hash.h"
 #include "domain/sign_in_flow.h"
+#include "service/password_hashing.h"
 #include "service/session_service.h"
 #include "storage/store.h"
 
@@ -28,6 +30,7 @@ namespace tessera {
 inline constexpr int kMaxWrongCodesPerUser = 10;
 inline constexpr std::chrono::minutes kCodeLockoutDuration{15};
 inline constexpr std::chrono::hours kMaxPasswordLockout{24};
+inline constexpr std::chrono::seconds kFlowSweepInterval{60};
 
 // What the page after a request shows. `flow.step` says which page.
 struct SignInPage {
@@ -48,8 +51,8 @@ struct SignInClient {
 
 class SignInService {
  public:
-  SignInService(Store& store, const PasswordHasher& hasher, SessionService& sessions,
-                const Clock& clock, Rng& rng)
+  SignInService(Store& store, PasswordHashing& hasher, SessionService& sessions, const Clock& clock,
+                Rng& rng)
       : store_(store), hasher_(hasher), sessions_(sessions), clock_(clock), rng_(rng) {}
 
   // A new flow at "Sign in".
@@ -65,9 +68,8 @@ class SignInService {
   Result<SignInPage> submit_new_password(std::string_view flow_id, std::string_view posted_step,
                                          const SecretBytes& current, const SecretBytes& fresh,
                                          const SecretBytes& confirm, const SignInClient& client);
-  Result<SignInPage> submit_more_information(std::string_view flow_id,
-                                             std::string_view posted_step, bool skip,
-                                             const SignInClient& client);
+  Result<SignInPage> submit_more_information(std::string_view flow_id, std::string_view posted_step,
+                                             bool skip, const SignInClient& client);
   Result<SignInPage> submit_method_choice(std::string_view flow_id, std::string_view posted_step,
                                           std::string_view method);
   Result<SignInPage> submit_app_scanned(std::string_view flow_id, std::string_view posted_step);
@@ -89,20 +91,28 @@ class SignInService {
   Result<std::optional<Loaded>> load(std::string_view flow_id, std::string_view posted_step);
   Result<SignInPage> restart(SignInFlow::Notice notice);
   Result<SignInPage> save(Loaded& loaded, Transition transition);
+  // `guard`: the TOTP step to mark used in the same transaction when the flow ends signed in;
+  // failed_precondition when it was already used (then nothing was written).
   Result<SignInPage> finish_page(Loaded& loaded, Transition transition, const SignInClient& client,
-                                 const std::string& user_id);
+                                 const std::string& user_id,
+                                 const MethodStepGuard* guard = nullptr);
   Result<TransitionContext> context_for(const User& user, const SignInDecision& decision);
   Result<SignInDecision> decide(const User& user, const SignInClient& client,
                                 bool mfa_completed_in_flow);
+  SignInLogEntry log_entry(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
+                           const SignInClient& client, SignInResult result,
+                           std::string_view reason);
   Status log_attempt(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
                      const SignInClient& client, SignInResult result, std::string_view reason);
+  void sweep_expired_flows(Timestamp now);
   Result<std::string> upn_of(const std::string& user_id);
 
   Store& store_;
-  const PasswordHasher& hasher_;
+  PasswordHashing& hasher_;
   SessionService& sessions_;
   const Clock& clock_;
   Rng& rng_;
+  std::atomic<std::int64_t> last_sweep_{0};  // unix seconds of the last expired-flow sweep
 };
 
 }  // namespace tessera

@@ -15,8 +15,8 @@ SecretBytes generate_temporary_password(Rng& rng) {
   for (int group = 0; group < kGroups; ++group) {
     if (group > 0) password.data()[at++] = '-';
     for (int i = 0; i < kGroupLength; ++i) {
-      password.data()[at++] =
-          static_cast<std::uint8_t>(kAlphabet[rng.uniform(static_cast<std::uint32_t>(kAlphabet.size()))]);
+      password.data()[at++] = static_cast<std::uint8_t>(
+          kAlphabet[rng.uniform(static_cast<std::uint32_t>(kAlphabet.size()))]);
     }
   }
   return password;

@@ -19,8 +19,8 @@ Result<User> UserAdminService::find(std::string_view upn) {
 
 AuditLogEntry UserAdminService::audit(const Actor& actor, std::string action, std::string target,
                                       std::string detail) {
-  return AuditLogEntry{new_id(rng_), clock_.now(), actor.name, std::move(action), std::move(target),
-                       std::move(detail)};
+  return AuditLogEntry{new_id(rng_),      clock_.now(),      actor.name,
+                       std::move(action), std::move(target), std::move(detail)};
 }
 
 Result<AddedUser> UserAdminService::add_user(const NewUser& request, const Actor& actor) {
@@ -31,7 +31,8 @@ Result<AddedUser> UserAdminService::add_user(const NewUser& request, const Actor
     return invalid_argument("a display name can be at most 256 characters long");
   }
   for (unsigned char c : display_name) {
-    if (c < 0x20 || c == 0x7f) return invalid_argument("a display name cannot hold control characters");
+    if (c < 0x20 || c == 0x7f)
+      return invalid_argument("a display name cannot hold control characters");
   }
 
   AddedUser added;
@@ -93,8 +94,8 @@ Status UserAdminService::set_status(std::string_view upn, UserStatus status, con
   TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
   if (user.status == status) return Status();
   user.status = status;
-  const AuditLogEntry entry = audit(
-      actor, status == UserStatus::blocked ? "user.block" : "user.unblock", user.upn, "");
+  const AuditLogEntry entry =
+      audit(actor, status == UserStatus::blocked ? "user.block" : "user.unblock", user.upn, "");
   TESSERA_RETURN_IF_ERROR(store_.update_user(user, &entry));
   // A blocked user is signed out everywhere at once, not when their sessions expire.
   if (status == UserStatus::blocked) return store_.delete_user_sessions(user.id);

@@ -17,8 +17,8 @@ struct StoreConfig {
   enum class Kind { sqlite, postgres };
   Kind kind = Kind::sqlite;
   std::filesystem::path sqlite_path = "data/tessera.db";
-  std::string postgres_url;  // libpq connection string or postgresql:// URL
-  int pool_size = 0;         // 0 = a default (4 for SQLite, 8 for PostgreSQL)
+  std::string postgres_url;                      // libpq connection string or postgresql:// URL
+  int pool_size = 0;                             // 0 = a default (4 for SQLite, 8 for PostgreSQL)
   std::chrono::milliseconds busy_timeout{5000};  // SQLite: wait this long for a writer
 };
 

@@ -73,6 +73,22 @@ class PostgresConnection final : public SqlConnection {
     return out;
   }
 
+  // synchronous_commit = off for this transaction only: PostgreSQL's own knob for exactly this.
+  Result<SqlResult> execute_ephemeral(std::string_view sql, const SqlParams& params) override {
+    TESSERA_RETURN_IF_ERROR(execute_script("BEGIN; SET LOCAL synchronous_commit = off"));
+    auto result = execute(sql, params);
+    if (!result.ok()) {
+      rollback();
+      return result;
+    }
+    Status committed = commit();
+    if (!committed.ok()) {
+      rollback();
+      return committed;
+    }
+    return result;
+  }
+
   Status execute_script(std::string_view sql) override {
     const std::string text(sql);
     std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection_, text.c_str()),

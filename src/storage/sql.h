@@ -31,7 +31,7 @@ class SqlRow {
  public:
   explicit SqlRow(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
   bool is_null(std::size_t column) const;
-  std::string text(std::size_t column) const;  // "" for null
+  std::string text(std::size_t column) const;      // "" for null
   std::int64_t integer(std::size_t column) const;  // 0 for null or non-numeric
   std::optional<std::int64_t> optional_integer(std::size_t column) const;
   std::vector<std::uint8_t> blob(std::size_t column) const;
@@ -46,12 +46,17 @@ struct SqlResult {
 };
 
 // One database connection; not thread-safe (the pool hands it to one thread at a time).
-// Errors: already_exists for a unique violation, failed_precondition for a foreign key violation, unavailable for a lost or busy database,
-// internal otherwise (the message carries the database's own text, never parameter values).
+// Errors: already_exists for a unique violation, failed_precondition for a foreign key violation,
+// unavailable for a lost or busy database, internal otherwise (the message carries the database's
+// own text, never parameter values).
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
   virtual Result<SqlResult> execute(std::string_view sql, const SqlParams& params) = 0;
+  // Like execute(), for writes that may be lost by a power cut (not by a crash of tessera): they
+  // skip the wait for the disk. Only for state whose loss costs nothing but a retry, such as a
+  // sign-in flow. Not inside a transaction begun with begin().
+  virtual Result<SqlResult> execute_ephemeral(std::string_view sql, const SqlParams& params) = 0;
   // Several statements without parameters (a migration file).
   virtual Status execute_script(std::string_view sql) = 0;
   // Starts a transaction that writes: SQLite takes the write lock at once (BEGIN IMMEDIATE), so two

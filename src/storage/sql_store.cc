@@ -22,8 +22,13 @@ constexpr std::string_view kSessionColumns =
     "token_hash, user_id, created_at, last_seen_at, expires_at, persistent, mfa_at";
 constexpr std::string_view kKeyCheckPlaintext = "tessera master key check";
 constexpr std::size_t kMaxListLimit = 1000;
+constexpr std::string_view kAdvanceStep =
+    "UPDATE methods SET last_used_step = $2 WHERE id = $1 AND "
+    "(last_used_step IS NULL OR last_used_step < $2)";
 
-std::int64_t seconds(Timestamp t) { return to_unix_seconds(t); }
+std::int64_t seconds(Timestamp t) {
+  return to_unix_seconds(t);
+}
 SqlValue optional_seconds(const std::optional<Timestamp>& t) {
   return t ? SqlValue(seconds(*t)) : SqlValue(nullptr);
 }
@@ -31,8 +36,12 @@ std::optional<Timestamp> optional_timestamp(const SqlRow& row, std::size_t colum
   const auto value = row.optional_integer(column);
   return value ? std::optional<Timestamp>(from_unix_seconds(*value)) : std::nullopt;
 }
-std::string method_associated_data(const std::string& method_id) { return "methods:" + method_id; }
-std::string flow_associated_data(const std::string& id_hash) { return "sign_in_flows:" + id_hash; }
+std::string method_associated_data(const std::string& method_id) {
+  return "methods:" + method_id;
+}
+std::string flow_associated_data(const std::string& id_hash) {
+  return "sign_in_flows:" + id_hash;
+}
 
 User user_from(const SqlRow& row) {
   User user;
@@ -114,8 +123,8 @@ class SqlStore final : public Store {
       if (applied.ok()) applied = connection->commit();
       if (!applied.ok()) {
         connection->rollback();
-        return Status(applied.code(), "migration " + std::string(names[index]) +
-                                          " failed: " + applied.message());
+        return Status(applied.code(),
+                      "migration " + std::string(names[index]) + " failed: " + applied.message());
       }
     }
     return Status();
@@ -165,29 +174,28 @@ class SqlStore final : public Store {
     });
   }
 
-  Result<User> find_user_by_id(const std::string& id) override {
-    return find_user("id", id);
-  }
+  Result<User> find_user_by_id(const std::string& id) override { return find_user("id", id); }
 
   Result<User> find_user_by_upn(const std::string& canonical_upn) override {
     return find_user("upn", canonical_upn);
   }
 
   Result<std::vector<User>> list_users(const UserListQuery& query) override {
-    std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE upn LIKE $1 ESCAPE '\\'";
-    SqlParams params{like_pattern(query.upn_contains)};
-    if (query.mfa_state) {
-      sql += " AND mfa_state = $2";
-      params.emplace_back(static_cast<std::int64_t>(*query.mfa_state));
-    }
+    // Every value is a parameter, so the statement text never varies (and is prepared once).
+    const std::string sql = "SELECT " + std::string(kUserColumns) +
+                            " FROM users WHERE upn LIKE $1 ESCAPE '\\' AND ($2 < 0 OR "
+                            "mfa_state = $2) ORDER BY upn LIMIT $3 OFFSET $4";
     const std::size_t limit = std::clamp<std::size_t>(query.limit, 1, kMaxListLimit);
-    sql += " ORDER BY upn LIMIT " + std::to_string(limit) + " OFFSET " +
-           std::to_string(query.offset);
+    const SqlParams params{
+        like_pattern(query.upn_contains),
+        query.mfa_state ? static_cast<std::int64_t>(*query.mfa_state) : std::int64_t{-1},
+        static_cast<std::int64_t>(limit), static_cast<std::int64_t>(query.offset)};
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
     std::vector<User> users;
     users.reserve(result.rows.size());
-    for (const SqlRow& row : result.rows) users.push_back(user_from(row));
+    for (const SqlRow& row : result.rows)
+      users.push_back(user_from(row));
     return users;
   }
 
@@ -231,12 +239,11 @@ class SqlStore final : public Store {
 
   Result<int> record_password_failure(const std::string& user_id) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    TESSERA_ASSIGN_OR_RETURN(
-        SqlResult result,
-        connection->execute("UPDATE users SET failed_password_attempts = "
-                            "failed_password_attempts + 1 WHERE id = $1 "
-                            "RETURNING failed_password_attempts",
-                            {user_id}));
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection->execute("UPDATE users SET failed_password_attempts = "
+                                                 "failed_password_attempts + 1 WHERE id = $1 "
+                                                 "RETURNING failed_password_attempts",
+                                                 {user_id}));
     if (result.rows.empty()) return not_found("no such user");
     return static_cast<int>(result.rows[0].integer(0));
   }
@@ -281,18 +288,19 @@ class SqlStore final : public Store {
     if (flow.version == 0) {
       TESSERA_RETURN_IF_ERROR(
           connection
-              ->execute("INSERT INTO sign_in_flows (id_hash, sealed_state, version, expires_at) "
-                        "VALUES ($1, $2, 1, $3)",
-                        {flow.id_hash, SqlBlob{std::move(sealed)}, seconds(flow.expires_at)})
+              ->execute_ephemeral(
+                  "INSERT INTO sign_in_flows (id_hash, sealed_state, version, expires_at) "
+                  "VALUES ($1, $2, 1, $3)",
+                  {flow.id_hash, SqlBlob{std::move(sealed)}, seconds(flow.expires_at)})
               .status());
       return 1;
     }
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult updated,
-        connection->execute("UPDATE sign_in_flows SET sealed_state = $2, version = version + 1, "
-                            "expires_at = $4 WHERE id_hash = $1 AND version = $3",
-                            {flow.id_hash, SqlBlob{std::move(sealed)}, flow.version,
-                             seconds(flow.expires_at)}));
+        connection->execute_ephemeral(
+            "UPDATE sign_in_flows SET sealed_state = $2, version = version + 1, "
+            "expires_at = $4 WHERE id_hash = $1 AND version = $3",
+            {flow.id_hash, SqlBlob{std::move(sealed)}, flow.version, seconds(flow.expires_at)}));
     if (updated.affected_rows == 0) {
       return failed_precondition("the sign-in flow was changed or ended by another request");
     }
@@ -318,14 +326,15 @@ class SqlStore final : public Store {
 
   Status delete_flow(const std::string& id_hash) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    return connection->execute("DELETE FROM sign_in_flows WHERE id_hash = $1", {id_hash}).status();
+    return connection->execute_ephemeral("DELETE FROM sign_in_flows WHERE id_hash = $1", {id_hash})
+        .status();
   }
 
   Result<std::int64_t> delete_expired_flows(Timestamp now) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
     TESSERA_ASSIGN_OR_RETURN(
-        SqlResult deleted,
-        connection->execute("DELETE FROM sign_in_flows WHERE expires_at <= $1", {seconds(now)}));
+        SqlResult deleted, connection->execute_ephemeral(
+                               "DELETE FROM sign_in_flows WHERE expires_at <= $1", {seconds(now)}));
     return deleted.affected_rows;
   }
 
@@ -334,8 +343,8 @@ class SqlStore final : public Store {
     return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
       if (method.is_default) {
         TESSERA_RETURN_IF_ERROR(
-            connection.execute("UPDATE methods SET is_default = 0 WHERE user_id = $1",
-                               {method.user_id})
+            connection
+                .execute("UPDATE methods SET is_default = 0 WHERE user_id = $1", {method.user_id})
                 .status());
       }
       auto inserted = connection.execute(
@@ -372,10 +381,10 @@ class SqlStore final : public Store {
 
   Result<Method> find_method(const std::string& method_id) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
-                             connection->execute("SELECT " + std::string(kMethodColumns) +
-                                                     " FROM methods WHERE id = $1",
-                                                 {method_id}));
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT " + std::string(kMethodColumns) + " FROM methods WHERE id = $1",
+                            {method_id}));
     if (result.rows.empty()) return not_found("no such sign-in method");
     return method_from(result.rows[0]);
   }
@@ -383,8 +392,7 @@ class SqlStore final : public Store {
   Status delete_method(const std::string& method_id, const AuditLogEntry* audit) override {
     return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
       TESSERA_ASSIGN_OR_RETURN(
-          SqlResult deleted,
-          connection.execute("DELETE FROM methods WHERE id = $1", {method_id}));
+          SqlResult deleted, connection.execute("DELETE FROM methods WHERE id = $1", {method_id}));
       if (deleted.affected_rows == 0) return not_found("no such sign-in method");
       return maybe_audit(connection, audit);
     });
@@ -409,11 +417,8 @@ class SqlStore final : public Store {
 
   Result<bool> advance_method_step(const std::string& method_id, std::int64_t step) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    TESSERA_ASSIGN_OR_RETURN(
-        SqlResult updated,
-        connection->execute("UPDATE methods SET last_used_step = $2 WHERE id = $1 AND "
-                            "(last_used_step IS NULL OR last_used_step < $2)",
-                            {method_id, step}));
+    TESSERA_ASSIGN_OR_RETURN(SqlResult updated,
+                             connection->execute(kAdvanceStep, {method_id, step}));
     if (updated.affected_rows > 0) return true;
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult found, connection->execute("SELECT id FROM methods WHERE id = $1", {method_id}));
@@ -451,14 +456,35 @@ class SqlStore final : public Store {
     });
   }
 
+  Status finish_sign_in(const SessionRecord& session, const SignInLogEntry* entry,
+                        const std::string& flow_id_hash, const MethodStepGuard* guard) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      if (guard != nullptr) {
+        TESSERA_ASSIGN_OR_RETURN(SqlResult advanced,
+                                 connection.execute(kAdvanceStep, {guard->method_id, guard->step}));
+        if (advanced.affected_rows == 0) {
+          return failed_precondition("that code's time step was already used");
+        }
+      }
+      if (entry != nullptr) TESSERA_RETURN_IF_ERROR(insert_sign_in(connection, *entry));
+      TESSERA_RETURN_IF_ERROR(insert_session(connection, session));
+      return connection.execute("DELETE FROM sign_in_flows WHERE id_hash = $1", {flow_id_hash})
+          .status();
+    });
+  }
+
   Status create_session(const SessionRecord& session) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    auto inserted = connection->execute(
-        "INSERT INTO sessions (" + std::string(kSessionColumns) +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        {session.token_hash, session.user_id, seconds(session.created_at),
-         seconds(session.last_seen_at), seconds(session.expires_at),
-         std::int64_t{session.persistent}, optional_seconds(session.mfa_at)});
+    return insert_session(*connection, session);
+  }
+
+  static Status insert_session(SqlConnection& connection, const SessionRecord& session) {
+    auto inserted =
+        connection.execute("INSERT INTO sessions (" + std::string(kSessionColumns) +
+                               ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                           {session.token_hash, session.user_id, seconds(session.created_at),
+                            seconds(session.last_seen_at), seconds(session.expires_at),
+                            std::int64_t{session.persistent}, optional_seconds(session.mfa_at)});
     if (!inserted.ok() && inserted.status().code() == ErrorCode::failed_precondition) {
       return not_found("no such user for this session");
     }
@@ -487,8 +513,12 @@ class SqlStore final : public Store {
 
   Status append_sign_in(const SignInLogEntry& entry) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    return insert_sign_in(*connection, entry);
+  }
+
+  static Status insert_sign_in(SqlConnection& connection, const SignInLogEntry& entry) {
     return connection
-        ->execute(
+        .execute(
             "INSERT INTO sign_in_log (id, time, user_id, upn, client_ip, app, result, "
             "failure_reason, mfa_required, decided_by, method) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -502,11 +532,11 @@ class SqlStore final : public Store {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
-        connection->execute("SELECT id, time, user_id, upn, client_ip, app, result, "
-                            "failure_reason, mfa_required, decided_by, method FROM sign_in_log "
-                            "ORDER BY seq DESC LIMIT " +
-                                std::to_string(std::clamp<std::size_t>(limit, 1, kMaxListLimit)),
-                            {}));
+        connection->execute(
+            "SELECT id, time, user_id, upn, client_ip, app, result, "
+            "failure_reason, mfa_required, decided_by, method FROM sign_in_log "
+            "ORDER BY seq DESC LIMIT $1",
+            {static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit))}));
     std::vector<SignInLogEntry> entries;
     for (const SqlRow& row : result.rows) {
       SignInLogEntry entry;
@@ -535,10 +565,10 @@ class SqlStore final : public Store {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
-        connection->execute("SELECT id, time, actor, action, target, detail FROM audit_log "
-                            "ORDER BY seq DESC LIMIT " +
-                                std::to_string(std::clamp<std::size_t>(limit, 1, kMaxListLimit)),
-                            {}));
+        connection->execute(
+            "SELECT id, time, actor, action, target, detail FROM audit_log "
+            "ORDER BY seq DESC LIMIT $1",
+            {static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit))}));
     std::vector<AuditLogEntry> entries;
     for (const SqlRow& row : result.rows) {
       entries.push_back({row.text(0), from_unix_seconds(row.integer(1)), row.text(2), row.text(3),
@@ -578,11 +608,11 @@ class SqlStore final : public Store {
 
   Result<User> find_user(std::string_view column, const std::string& value) {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
-                             connection->execute("SELECT " + std::string(kUserColumns) +
-                                                     " FROM users WHERE " + std::string(column) +
-                                                     " = $1",
-                                                 {value}));
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT " + std::string(kUserColumns) + " FROM users WHERE " +
+                                std::string(column) + " = $1",
+                            {value}));
     if (result.rows.empty()) return not_found("no user " + value);
     return user_from(result.rows[0]);
   }

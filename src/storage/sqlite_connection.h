@@ -11,7 +11,7 @@
 namespace tessera {
 
 // Opens (creating with mode 0600 if missing) the database file at `path`.
-Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::filesystem::path& path,
-                                                              std::chrono::milliseconds busy_timeout);
+Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(
+    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout);
 
 }  // namespace tessera

@@ -39,6 +39,11 @@ struct UserListQuery {
   std::size_t offset = 0;
 };
 
+struct MethodStepGuard {
+  std::string method_id;
+  std::int64_t step = 0;
+};
+
 struct FlowRecord {
   std::string id_hash;  // hex SHA-256 of the flow id in the cookie
   SecretBytes state;    // the serialised flow
@@ -57,8 +62,8 @@ class Store {
   // concurrently from several nodes (the database serialises them).
   virtual Status migrate() = 0;
   // Proves the master key is the one this database's secrets were sealed with: the first call on a
-  // migrated database seals a known value; later calls open it. data_loss (message naming the master
-  // key) when it does not open.
+  // migrated database seals a known value; later calls open it. data_loss (message naming the
+  // master key) when it does not open.
   virtual Status verify_master_key() = 0;
 
   // Users. UPNs are unique (canonical form). create_user fails with already_exists.
@@ -84,7 +89,8 @@ class Store {
                                   std::optional<Timestamp> locked_until) = 0;
   virtual Status reset_code_failures(const std::string& user_id) = 0;
 
-  // Methods. At most one default per user: adding or updating one with is_default clears the others.
+  // Methods. At most one default per user: adding or updating one with is_default clears the
+  // others.
   virtual Status add_method(const Method& method, const AuditLogEntry* audit) = 0;
   virtual Result<std::vector<Method>> list_methods(const std::string& user_id) = 0;
   virtual Result<Method> find_method(const std::string& method_id) = 0;
@@ -105,7 +111,9 @@ class Store {
   virtual Status delete_session(const std::string& token_hash) = 0;
   virtual Status delete_user_sessions(const std::string& user_id) = 0;
 
-  // Sign-in flows (sealed by the store, associated data "sign_in_flows:<id_hash>").
+  // Sign-in flows (sealed by the store, associated data "sign_in_flows:<id_hash>"). Flow writes
+  // survive a crash of tessera but, unlike every other write, may be lost by a power cut: a lost
+  // flow only means signing in again, and skipping the disk wait keeps sign-ins fast.
   // save_flow inserts when flow.version is 0 and otherwise updates only if the stored version still
   // equals flow.version (failed_precondition if another request changed it meanwhile); it returns
   // the new version.
@@ -114,6 +122,13 @@ class Store {
   virtual Result<FlowRecord> find_flow(const std::string& id_hash, Timestamp now) = 0;
   virtual Status delete_flow(const std::string& id_hash) = 0;  // ok when already gone
   virtual Result<std::int64_t> delete_expired_flows(Timestamp now) = 0;
+
+  // The end of a successful sign-in in one transaction: the TOTP replay guard (if any, as
+  // advance_method_step; failed_precondition and nothing written when the step was already used),
+  // the log entry (if any), the new session, and the flow deleted (so it cannot be replayed).
+  virtual Status finish_sign_in(const SessionRecord& session, const SignInLogEntry* entry,
+                                const std::string& flow_id_hash,
+                                const MethodStepGuard* guard = nullptr) = 0;
 
   // Logs, newest first.
   virtual Status append_sign_in(const SignInLogEntry& entry) = 0;

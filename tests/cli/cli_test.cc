@@ -1,13 +1,13 @@
 // The `tessera` command line as an admin uses it: the real binary, run in a fresh directory with
 // its own configuration, master key and SQLite database.
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
 
@@ -50,7 +50,7 @@ class Cli : public ::testing::Test {
 
   // Runs `tessera --config tessera.toml ARGS` in the test directory; `input` is fed to stdin.
   CommandRun tessera(const std::string& args, const std::string& input = "",
-              const std::string& environment = "") {
+                     const std::string& environment = "") {
     const auto out = dir_.path() / "stdout";
     const auto err = dir_.path() / "stderr";
     const auto in = dir_.path() / "stdin";
@@ -83,7 +83,8 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, HelpListsTheCommands) {
   const CommandRun run = tessera("--help");
   EXPECT_EQ(run.exit_code, 0);
-  for (const char* command : {"init", "serve", "migrate", "check-config", "user", "mfa", "policy"}) {
+  for (const char* command :
+       {"init", "serve", "migrate", "check-config", "user", "mfa", "policy"}) {
     EXPECT_NE(run.out.find(command), std::string::npos) << command;
   }
   EXPECT_EQ(tessera("user add --help").exit_code, 0);
@@ -142,7 +143,7 @@ TEST_F(Cli, AddUserRefusesDuplicatesBadNamesAndWeakPasswords) {
 TEST_F(Cli, PasswordCanComeFromStandardInput) {
   init();
   const CommandRun run = tessera("user add carol@example.com --display-name Carol --password-stdin",
-                          "violet staircase umbrella\n");
+                                 "violet staircase umbrella\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out.find("Temporary password"), std::string::npos);
   EXPECT_NE(tessera("user show carol@example.com").out.find("temporary password  no"),
@@ -244,8 +245,7 @@ TEST_F(Cli, WrongMasterKeyIsRefused) {
   init();
   ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
   const std::string other_key(64, 'a');
-  expect_one_error_line(tessera("user list", "", "TESSERA_MASTER_KEY=" + other_key),
-                        "master key");
+  expect_one_error_line(tessera("user list", "", "TESSERA_MASTER_KEY=" + other_key), "master key");
   expect_one_error_line(tessera("user list", "", "TESSERA_MASTER_KEY=nothex"), "");
 }
 

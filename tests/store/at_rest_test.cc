@@ -25,17 +25,27 @@ TEST_P(AtRest, SqliteFilesHoldNoSeedAndNoToken) {
       base32_encode({reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size()});
   SystemRng rng;
   const IssuedToken token = issue_token(rng);
-  ASSERT_TRUE(store_->create_session({token.token_hash, user.id, user.created_at, user.created_at,
-                                      user.created_at, true, std::nullopt})
+  ASSERT_TRUE(store_
+                  ->create_session({token.token_hash, user.id, user.created_at, user.created_at,
+                                    user.created_at, true, std::nullopt})
                   .ok());
 
-  const std::string files = read_all(config_.sqlite_path) +
-                            read_all(config_.sqlite_path.string() + "-wal");
+  // A registration in progress keeps its secret in the flow: sealed too.
+  const std::string flow_seed = "FlowSeed-9876543210";
+  ASSERT_TRUE(
+      store_
+          ->save_flow({"flowhash", SecretBytes::from_string("{\"secret\":\"" + flow_seed + "\"}"),
+                       0, user.created_at + std::chrono::hours(1)})
+          .ok());
+
+  const std::string files =
+      read_all(config_.sqlite_path) + read_all(config_.sqlite_path.string() + "-wal");
   // The grep can see what is stored in the clear: the UPN and the token's hash.
   ASSERT_NE(files.find("alice@example.com"), std::string::npos);
   ASSERT_NE(files.find(token.token_hash), std::string::npos);
   EXPECT_EQ(files.find(seed), std::string::npos);
   EXPECT_EQ(files.find(seed_base32), std::string::npos);
+  EXPECT_EQ(files.find(flow_seed), std::string::npos);
   EXPECT_EQ(files.find(std::string(token.token.view())), std::string::npos);
   // And the store still gives the seed back to tessera.
   EXPECT_EQ((*store_->list_methods(user.id))[0].secret.view(), seed);

@@ -1,12 +1,12 @@
 #include "store/postgres_server.h"
 
-#include <gtest/gtest.h>
+#include <cstdlib>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <gtest/gtest.h>
 
 #include "storage/postgres_connection.h"
 
@@ -67,8 +67,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
   std::unique_ptr<PostgresServer> server(new PostgresServer(root, port));
   const std::string data = (root / "data").string();
   if (run_as_postgres(std::string(kBin) + "/initdb --auth=trust --username=postgres -E UTF8 " +
-                      "--no-sync -D " + data + " >" + (root / "initdb.log").string() +
-                      " 2>&1") != 0) {
+                      "--no-sync -D " + data + " >" + (root / "initdb.log").string() + " 2>&1") !=
+      0) {
     return internal_error("initdb failed; see " + (root / "initdb.log").string());
   }
   const std::string options = "-p " + std::to_string(port) + " -k " + root.string() +

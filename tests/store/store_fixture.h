@@ -1,11 +1,11 @@
 // Opens a fresh, migrated Store of either kind for the shared store suite.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "base/ids.h"
 #include "base/rng.h"
@@ -63,8 +63,9 @@ class StoreTest : public ::testing::TestWithParam<StoreConfig::Kind> {
   }
 
   AuditLogEntry audit(std::string action, std::string target) {
-    return {new_id(rng_), from_unix_seconds(1'700'000'000), "cli", std::move(action),
-            std::move(target), "detail"};
+    return {
+        new_id(rng_), from_unix_seconds(1'700'000'000), "cli", std::move(action), std::move(target),
+        "detail"};
   }
 
   TempDir dir_;

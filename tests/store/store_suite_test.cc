@@ -77,10 +77,11 @@ TEST_P(StoreTest, MissingUserIsNotFound) {
 TEST_P(StoreTest, ListUsersFiltersByTextAndStateAndPages) {
   for (const char* upn : {"anna@example.com", "a_b@example.com", "axb@example.com",
                           "bob@example.com", "carol@other.org"}) {
-    ASSERT_TRUE(store_->create_user(make_user(upn, upn[0] == 'b' ? MfaState::enforced
-                                                                 : MfaState::disabled),
-                                    nullptr)
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->create_user(make_user(upn, upn[0] == 'b' ? MfaState::enforced : MfaState::disabled),
+                          nullptr)
+            .ok());
   }
   UserListQuery query;
   query.upn_contains = "EXAMPLE";
@@ -123,8 +124,8 @@ TEST_P(StoreTest, DeletingUserRemovesMethodsAndSessions) {
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Method method = make_method(user, "seed");
   ASSERT_TRUE(store_->add_method(method, nullptr).ok());
-  SessionRecord session{"hash1", user.id, user.created_at, user.created_at, user.created_at,
-                        false, std::nullopt};
+  SessionRecord session{"hash1",         user.id, user.created_at, user.created_at,
+                        user.created_at, false,   std::nullopt};
   ASSERT_TRUE(store_->create_session(session).ok());
   ASSERT_TRUE(store_->delete_user(user.id, nullptr).ok());
   EXPECT_EQ(store_->find_method(method.id).status().code(), ErrorCode::not_found);
@@ -143,7 +144,8 @@ TEST_P(StoreTest, PasswordFailuresCountAtomicallyAcrossThreads) {
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 40);
   EXPECT_EQ(*store_->record_password_failure(user.id), 41);
@@ -216,7 +218,8 @@ TEST_P(StoreTest, UsedTotpStepCannotBeUsedAgainEvenConcurrently) {
       if (advanced.ok() && *advanced) ++winners;
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   EXPECT_EQ(winners.load(), 1);
   EXPECT_EQ(store_->advance_method_step("missing", 5).status().code(), ErrorCode::not_found);
 }
@@ -257,12 +260,17 @@ TEST_P(StoreTest, PolicyStartsAtDefaultsAndRoundTrips) {
 TEST_P(StoreTest, SessionsAreFoundByTokenHashAndDeleted) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
-  SessionRecord session{"hash-a", user.id, from_unix_seconds(10), from_unix_seconds(20),
-                        from_unix_seconds(30), true, from_unix_seconds(15)};
+  SessionRecord session{"hash-a",
+                        user.id,
+                        from_unix_seconds(10),
+                        from_unix_seconds(20),
+                        from_unix_seconds(30),
+                        true,
+                        from_unix_seconds(15)};
   ASSERT_TRUE(store_->create_session(session).ok());
-  ASSERT_TRUE(store_->create_session({"hash-b", user.id, from_unix_seconds(10),
-                                      from_unix_seconds(10), from_unix_seconds(30), false,
-                                      std::nullopt})
+  ASSERT_TRUE(store_
+                  ->create_session({"hash-b", user.id, from_unix_seconds(10), from_unix_seconds(10),
+                                    from_unix_seconds(30), false, std::nullopt})
                   .ok());
   auto found = store_->find_session("hash-a");
   ASSERT_TRUE(found.ok());
@@ -276,9 +284,9 @@ TEST_P(StoreTest, SessionsAreFoundByTokenHashAndDeleted) {
   EXPECT_EQ(store_->find_session("hash-a").status().code(), ErrorCode::not_found);
   ASSERT_TRUE(store_->delete_user_sessions(user.id).ok());
   EXPECT_EQ(store_->find_session("hash-b").status().code(), ErrorCode::not_found);
-  EXPECT_EQ(store_->create_session({"hash-c", "no-such-user", {}, {}, {}, false, std::nullopt})
-                .code(),
-            ErrorCode::not_found);
+  EXPECT_EQ(
+      store_->create_session({"hash-c", "no-such-user", {}, {}, {}, false, std::nullopt}).code(),
+      ErrorCode::not_found);
 }
 
 TEST_P(StoreTest, LogsListNewestFirst) {
@@ -364,6 +372,40 @@ TEST_P(StoreTest, FlowsAreSealedVersionedAndExpire) {
   EXPECT_EQ(*store_->delete_expired_flows(flow.expires_at), 1);
   EXPECT_EQ(store_->find_flow("flowhash", now).status().code(), ErrorCode::not_found);
   EXPECT_TRUE(store_->delete_flow("flowhash").ok());
+}
+
+TEST_P(StoreTest, FinishingASignInIsOneTransactionGuardedByTheTotpStep) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Method method = make_method(user, "seed");
+  ASSERT_TRUE(store_->add_method(method, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(
+      store_->save_flow({"flow-1", SecretBytes::from_string("{}"), 0, now + std::chrono::hours(1)})
+          .ok());
+  SignInLogEntry entry;
+  entry.id = new_id(rng_);
+  entry.time = now;
+  entry.upn = user.upn;
+  entry.result = SignInResult::success;
+  const SessionRecord session{"session-1", user.id, now, now, now + std::chrono::hours(1),
+                              false,       now};
+  const MethodStepGuard guard{method.id, 500};
+  ASSERT_TRUE(store_->finish_sign_in(session, &entry, "flow-1", &guard).ok());
+  EXPECT_TRUE(store_->find_session("session-1").ok());
+  EXPECT_EQ(store_->find_flow("flow-1", now).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->list_sign_ins(10)->size(), 1u);
+  EXPECT_EQ(store_->find_method(method.id)->last_used_step, 500);
+
+  // The same step again: refused, and nothing of it written.
+  SignInLogEntry second = entry;
+  second.id = new_id(rng_);
+  const SessionRecord other{"session-2", user.id, now, now, now + std::chrono::hours(1),
+                            false,       now};
+  EXPECT_EQ(store_->finish_sign_in(other, &second, "flow-2", &guard).code(),
+            ErrorCode::failed_precondition);
+  EXPECT_EQ(store_->find_session("session-2").status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->list_sign_ins(10)->size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,

@@ -1,10 +1,10 @@
 // `tessera check-config`: validates the configuration, the master key and the database connection
 // without changing anything, and prints what tessera would use.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 #include "crypto/master_key.h"

@@ -1,11 +1,11 @@
 // `tessera init [--demo]`: creates the data directory, the master key file (never overwritten) and
 // the database schema. With --demo it also makes sure the demo accounts exist and gives them fresh
 // passwords, printed once.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 #include "crypto/master_key.h"
@@ -51,8 +51,9 @@ Status ensure_demo_accounts(Runtime& runtime) {
     std::printf("  %-6s %-20s password %.*s\n", account.role, account.upn,
                 static_cast<int>(password.size()), password.view().data());
   }
-  std::printf("(Admin roles and the admin pages arrive with a later release; the admin account is a\n"
-              " normal user for now.)\n");
+  std::printf(
+      "(Admin roles and the admin pages arrive with a later release; the admin account is a\n"
+      " normal user for now.)\n");
   return Status();
 }
 
@@ -73,9 +74,10 @@ void register_init_command(CLI::App& app, CommandContext& context) {
     SystemRng rng;
     const Status created = create_master_key_file(config->master_key_file, rng);
     if (created.ok()) {
-      std::printf("Created the master key file %s (mode 0600). Back it up: without it the stored\n"
-                  "authenticator secrets cannot be read.\n",
-                  config->master_key_file.c_str());
+      std::printf(
+          "Created the master key file %s (mode 0600). Back it up: without it the stored\n"
+          "authenticator secrets cannot be read.\n",
+          config->master_key_file.c_str());
     } else if (created.code() != ErrorCode::already_exists) {
       return context.fail(created);
     } else if (std::getenv(kMasterKeyEnvironmentVariable) == nullptr) {

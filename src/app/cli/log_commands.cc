@@ -1,12 +1,12 @@
 // `tessera log sign-ins [--limit N]` and `tessera log audit [--limit N]`: the newest entries first.
 // Columns are separated by at least two spaces and empty cells print as "-", so scripts can split
 // rows reliably.
-#include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 #include "base/time_format.h"
@@ -18,7 +18,8 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], row[i].size());
   }
   for (const auto& row : rows) {
     std::string line;
@@ -30,7 +31,9 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
-std::string cell(std::string text) { return text.empty() ? "-" : text; }
+std::string cell(std::string text) {
+  return text.empty() ? "-" : text;
+}
 
 }  // namespace
 
@@ -67,8 +70,7 @@ void register_log_commands(CLI::App& app, CommandContext& context) {
     if (!runtime.ok()) return context.fail(runtime.status());
     auto entries = (*runtime)->store().list_audit(*audit_limit);
     if (!entries.ok()) return context.fail(entries.status());
-    std::vector<std::vector<std::string>> rows = {
-        {"TIME", "ACTOR", "ACTION", "TARGET", "DETAIL"}};
+    std::vector<std::vector<std::string>> rows = {{"TIME", "ACTOR", "ACTION", "TARGET", "DETAIL"}};
     for (const AuditLogEntry& entry : *entries) {
       rows.push_back({format_timestamp(entry.time), cell(entry.actor), cell(entry.action),
                       cell(entry.target), cell(entry.detail)});

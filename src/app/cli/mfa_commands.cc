@@ -1,7 +1,7 @@
 // `tessera mfa set UPN disabled|enabled|enforced`, `tessera mfa show UPN`.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 

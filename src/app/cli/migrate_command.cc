@@ -1,7 +1,7 @@
 // `tessera migrate`: applies pending schema migrations and reports the versions.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 

@@ -1,7 +1,7 @@
 // `tessera policy show`, `tessera policy set KEY VALUE`.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 #include "app/cli/output.h"

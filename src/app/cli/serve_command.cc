@@ -1,7 +1,8 @@
 // `tessera serve`: applies pending migrations, then serves HTTP until SIGINT or SIGTERM.
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 #include "app/server_setup.h"

@@ -1,8 +1,8 @@
 // `tessera user add|list|show|block|unblock|delete|reset-password`.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
 #include "app/cli/output.h"
@@ -153,16 +153,15 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
                     if (!status.ok()) return context.fail(status);
                     std::printf("Deleted %s.\n", upn.c_str());
                   });
-  add_upn_command(
-      *user, context, "reset-password",
-      "Set a new temporary password (printed once) and end the user's sessions",
-      [&context](Runtime& runtime, const std::string& upn) {
-        auto password = runtime.users().reset_password(upn, Actor::cli());
-        if (!password.ok()) return context.fail(password.status());
-        std::printf("Temporary password for %s: %.*s\n", upn.c_str(),
-                    static_cast<int>(password->size()), password->view().data());
-        std::printf("It is shown only now; the user must change it at next sign-in.\n");
-      });
+  add_upn_command(*user, context, "reset-password",
+                  "Set a new temporary password (printed once) and end the user's sessions",
+                  [&context](Runtime& runtime, const std::string& upn) {
+                    auto password = runtime.users().reset_password(upn, Actor::cli());
+                    if (!password.ok()) return context.fail(password.status());
+                    std::printf("Temporary password for %s: %.*s\n", upn.c_str(),
+                                static_cast<int>(password->size()), password->view().data());
+                    std::printf("It is shown only now; the user must change it at next sign-in.\n");
+                  });
 }
 
 }  // namespace tessera

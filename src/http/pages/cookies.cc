@@ -43,7 +43,8 @@ std::string cookie_value(const Request& request, std::string_view name) {
       const std::size_t end = rest.find(';');
       std::string_view pair = rest.substr(0, end);
       rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      while (!pair.empty() && pair.front() == ' ')
+        pair.remove_prefix(1);
       const std::size_t equals = pair.find('=');
       if (equals == std::string_view::npos) continue;
       std::string_view key = pair.substr(0, equals);
@@ -56,8 +57,8 @@ std::string cookie_value(const Request& request, std::string_view name) {
 
 void set_cookie(Response& response, const Request& request, std::string_view name,
                 std::string_view value, std::optional<Timestamp> expires) {
-  std::string cookie = cookie_name(request, name) + "=" + std::string(value) +
-                       "; Path=/; HttpOnly; SameSite=Lax";
+  std::string cookie =
+      cookie_name(request, name) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Lax";
   if (request_is_https(request)) cookie += "; Secure";
   if (expires) cookie += "; Expires=" + http_date(*expires);
   add_set_cookie(response, std::move(cookie));

@@ -19,8 +19,8 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
 
 // Adds what "Set up your authenticator app" shows for `secret`: the QR code (otpauth URI as SVG)
 // and, for "Can't scan the image?", the secret in groups of four and the account name.
-void add_authenticator_page_details(PageData& data, const SecretBytes& secret,
-                                    std::string_view upn, std::string_view tenant);
+void add_authenticator_page_details(PageData& data, const SecretBytes& secret, std::string_view upn,
+                                    std::string_view tenant);
 
 // A short page saying something went wrong on our side (details are logged, never shown).
 Response failure_page(WebContext& context, const Status& status);

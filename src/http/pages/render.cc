@@ -1,6 +1,9 @@
 #include "http/pages/render.h"
 
+#include <map>
+#include <memory>
 #include <span>
+#include <stdexcept>
 
 namespace tessera {
 
@@ -9,13 +12,20 @@ std::string_view page_asset(std::string_view name);
 namespace {
 
 std::string render_template(std::string_view name, const PageData& data) {
-  const std::string_view text = page_asset(std::string(name) + ".mustache");
-  if (text.empty()) throw std::logic_error("no template " + std::string(name));
-  kainjow::mustache::mustache compiled{std::string(text)};
-  if (!compiled.is_valid()) {
-    throw std::logic_error("template " + std::string(name) + ": " + compiled.error_message());
+  // Parsed once per thread: kainjow's render() is not const, so threads do not share them.
+  thread_local std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>, std::less<>>
+      compiled;
+  auto found = compiled.find(name);
+  if (found == compiled.end()) {
+    const std::string_view text = page_asset(std::string(name) + ".mustache");
+    if (text.empty()) throw std::logic_error("no template " + std::string(name));
+    auto parsed = std::make_unique<kainjow::mustache::mustache>(std::string(text));
+    if (!parsed->is_valid()) {
+      throw std::logic_error("template " + std::string(name) + ": " + parsed->error_message());
+    }
+    found = compiled.emplace(std::string(name), std::move(parsed)).first;
   }
-  return compiled.render(data);
+  return found->second->render(data);
 }
 
 void add_security_headers(Response& response) {

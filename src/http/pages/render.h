@@ -4,7 +4,6 @@
 #pragma once
 
 #include <kainjow/mustache.hpp>
-
 #include <string>
 #include <string_view>
 
@@ -22,7 +21,9 @@ Response render_page(int status, std::string_view template_name, std::string_vie
 Response stylesheet();
 
 // A list value for templates.
-inline PageData page_list() { return PageData(PageData::type::list); }
+inline PageData page_list() {
+  return PageData(PageData::type::list);
+}
 inline PageData page_flag(bool value) {
   return PageData(value ? PageData::type::bool_true : PageData::type::bool_false);
 }

@@ -12,11 +12,16 @@ namespace {
 
 std::string kind_label(MethodKind kind) {
   switch (kind) {
-    case MethodKind::authenticator_app: return "Authenticator app";
-    case MethodKind::app_notification: return "Authenticator app – notification";
-    case MethodKind::phone: return "Phone";
-    case MethodKind::alternate_phone: return "Alternate phone";
-    case MethodKind::email: return "Email";
+    case MethodKind::authenticator_app:
+      return "Authenticator app";
+    case MethodKind::app_notification:
+      return "Authenticator app – notification";
+    case MethodKind::phone:
+      return "Phone";
+    case MethodKind::alternate_phone:
+      return "Alternate phone";
+    case MethodKind::email:
+      return "Email";
   }
   return "Method";
 }
@@ -38,7 +43,9 @@ std::optional<Signed> signed_in(const Request& request, WebContext& context) {
   return Signed{std::move(session).value(), std::move(token)};
 }
 
-Response to_sign_in() { return Response::redirect("/signin"); }
+Response to_sign_in() {
+  return Response::redirect("/signin");
+}
 
 Response security_info_page(const Request& request, WebContext& context, const Signed& who,
                             std::string error = "", int status = 200) {
@@ -117,7 +124,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       [&context](const Request& request) -> Response {
         return Response::redirect(signed_in(request, context) ? "/security-info" : "/signin");
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::get, "/security-info",
@@ -126,7 +133,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         if (!who) return to_sign_in();
         return security_info_page(request, context, *who);
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::get, "/security-info/delete",
@@ -147,7 +154,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         return render_page(200, "delete_method", "Delete authenticator app?", std::move(data),
                            context.tenant_name);
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::post, "/security-info/delete",
@@ -167,7 +174,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         }
         return Response::redirect("/security-info");
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::get, "/security-info/add",
@@ -183,7 +190,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         return render_page(200, "choose_method", "Add a method", std::move(data),
                            context.tenant_name);
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::post, "/security-info/add/method",
@@ -200,7 +207,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         }
         return add_method_page(request, context, *who, *added);
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::post, "/security-info/add/app",
@@ -208,12 +215,12 @@ void add_security_info_routes(Router& router, WebContext& context) {
         auto who = signed_in(request, context);
         if (!who) return to_sign_in();
         if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
-        auto added = context.security_info.add_app_scanned(
-            who->session, cookie_value(request, kAddMethodCookie));
+        auto added = context.security_info.add_app_scanned(who->session,
+                                                           cookie_value(request, kAddMethodCookie));
         if (!added.ok()) return Response::redirect("/security-info");
         return add_method_page(request, context, *who, *added);
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::post, "/security-info/add/verify",
@@ -222,15 +229,15 @@ void add_security_info_routes(Router& router, WebContext& context) {
         if (!who) return to_sign_in();
         if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
         const std::string flow_id = cookie_value(request, kAddMethodCookie);
-        auto confirmed =
-            context.security_info.confirm_add_app(who->session, flow_id, form_field(request, "code"));
+        auto confirmed = context.security_info.confirm_add_app(who->session, flow_id,
+                                                               form_field(request, "code"));
         if (!confirmed.ok()) {
-          Response response = security_info_page(request, context, *who,
-                                                 confirmed.status().code() ==
-                                                         ErrorCode::resource_exhausted
-                                                     ? confirmed.status().message()
-                                                     : "That didn't work. Try again.",
-                                                 403);
+          Response response =
+              security_info_page(request, context, *who,
+                                 confirmed.status().code() == ErrorCode::resource_exhausted
+                                     ? confirmed.status().message()
+                                     : "That didn't work. Try again.",
+                                 403);
           clear_cookie(response, request, kAddMethodCookie);
           return response;
         }
@@ -244,7 +251,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         clear_cookie(response, request, kAddMethodCookie);
         return response;
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 
   router.add(
       HttpMethod::post, "/signout",
@@ -255,7 +262,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         if (who && csrf_ok(request, context, *who)) clear_cookie(response, request, kSessionCookie);
         return response;
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
 }
 
 }  // namespace tessera

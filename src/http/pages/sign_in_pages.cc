@@ -20,18 +20,21 @@ std::string minutes_text(int minutes) {
 
 std::string step_message(const SignInPage& page) {
   if (page.code_locked) {
-    return "Too many wrong codes. Your account is locked for " +
-           minutes_text(page.locked_minutes) + ".";
+    return "Too many wrong codes. Your account is locked for " + minutes_text(page.locked_minutes) +
+           ".";
   }
   switch (page.message) {
-    case StepMessage::none: return "";
-    case StepMessage::wrong_password: return "Your account or password is incorrect.";
+    case StepMessage::none:
+      return "";
+    case StepMessage::wrong_password:
+      return "Your account or password is incorrect.";
     case StepMessage::account_locked:
       return "Your account is temporarily locked to prevent unauthorized use. Try again in " +
              minutes_text(std::max(1, page.locked_minutes)) + ".";
     case StepMessage::account_blocked:
       return "Your account has been blocked. Contact your administrator.";
-    case StepMessage::wrong_code: return "That code didn't work. Check the code and try again.";
+    case StepMessage::wrong_code:
+      return "That code didn't work. Check the code and try again.";
     case StepMessage::code_already_used:
       return "That code has already been used. Wait for the next code in your app.";
   }
@@ -40,10 +43,12 @@ std::string step_message(const SignInPage& page) {
 
 std::string notice_text(SignInFlow::Notice notice) {
   switch (notice) {
-    case SignInFlow::Notice::none: return "";
+    case SignInFlow::Notice::none:
+      return "";
     case SignInFlow::Notice::interrupted:
       return "Your sign-in session expired or was interrupted. Sign in again.";
-    case SignInFlow::Notice::too_many_attempts: return "Too many attempts. Sign in again.";
+    case SignInFlow::Notice::too_many_attempts:
+      return "Too many attempts. Sign in again.";
   }
   return "";
 }
@@ -73,7 +78,7 @@ SignInClient client_of(const Request& request) {
 
 // Fills what the QR page shows for `secret`. The secret never leaves the page it is set up on.
 void add_authenticator_page_details(PageData& data, const SecretBytes& secret, std::string_view upn,
-                               std::string_view tenant) {
+                                    std::string_view tenant) {
   const SecretBytes uri = totp_uri(tenant, upn, secret, SignInService::totp_parameters());
   auto svg = qr_svg(uri.view());
   data.set("qr_svg_base64", svg.ok() ? base64(*svg) : "");
@@ -90,7 +95,9 @@ Response failure_page(WebContext& context, const Status& status) {
   data.set("text", "We couldn't complete your request. Try again in a moment.");
   data.set("link", "Back to sign in");
   data.set("href", "/signin");
-  const int code = status.code() == ErrorCode::unavailable ? 503 : 500;
+  const bool retry =
+      status.code() == ErrorCode::unavailable || status.code() == ErrorCode::resource_exhausted;
+  const int code = retry ? 503 : 500;
   Response response =
       render_page(code, "message", "Something went wrong", std::move(data), context.tenant_name);
   if (code == 503) response.set_header("Retry-After", "5");
@@ -190,7 +197,8 @@ Handler sign_in_post(WebContext& context, Submit submit) {
       return response;
     }
     auto page = submit(request, flow_id, form);
-    for (auto& [key, value] : form) wipe_string(value);  // passwords and codes
+    for (auto& [key, value] : form)
+      wipe_string(value);  // passwords and codes
     if (!page.ok()) return failure_page(context, page.status());
     return sign_in_response(request, context, *page);
   };
@@ -222,12 +230,12 @@ void add_sign_in_routes(Router& router, WebContext& context) {
         if (!page.ok()) return failure_page(context, page.status());
         return sign_in_response(request, context, *page);
       },
-      Dispatch::worker_pool);
+      Dispatch::blocking);
   for (const char* path :
        {"/signin/username", "/signin/password", "/signin/update-password",
         "/signin/more-information", "/signin/register/method", "/signin/register/app",
         "/signin/register/verify", "/signin/code", "/signin/stay"}) {
-    router.add(HttpMethod::get, path, show_current, Dispatch::worker_pool);
+    router.add(HttpMethod::get, path, show_current, Dispatch::blocking);
   }
 
   router.add(HttpMethod::post, "/signin/username",
@@ -237,16 +245,16 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                             return context.sign_in.submit_username(flow_id, field(form, "step"),
                                                                    field(form, "username"));
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/password",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
                                      const std::map<std::string, std::string>& form) {
-                            return context.sign_in.submit_password(
-                                flow_id, field(form, "step"), secret_field(form, "password"),
-                                client_of(request));
+                            return context.sign_in.submit_password(flow_id, field(form, "step"),
+                                                                   secret_field(form, "password"),
+                                                                   client_of(request));
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/update-password",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -256,7 +264,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 secret_field(form, "new"), secret_field(form, "confirm"),
                                 client_of(request));
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/more-information",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -265,7 +273,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 flow_id, field(form, "step"), field(form, "action") == "skip",
                                 client_of(request));
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/register/method",
              sign_in_post(context,
                           [&context](const Request&, const std::string& flow_id,
@@ -273,23 +281,22 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                             return context.sign_in.submit_method_choice(
                                 flow_id, field(form, "step"), field(form, "method"));
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/register/app",
              sign_in_post(context,
                           [&context](const Request&, const std::string& flow_id,
                                      const std::map<std::string, std::string>& form) {
                             return context.sign_in.submit_app_scanned(flow_id, field(form, "step"));
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
   const Submit code = [&context](const Request& request, const std::string& flow_id,
                                  const std::map<std::string, std::string>& form) {
     return context.sign_in.submit_code(flow_id, field(form, "step"), field(form, "code"),
                                        client_of(request));
   };
   router.add(HttpMethod::post, "/signin/register/verify", sign_in_post(context, code),
-             Dispatch::worker_pool);
-  router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
+  router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code), Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/stay",
              sign_in_post(context,
                           [&context](const Request&, const std::string& flow_id,
@@ -298,7 +305,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 flow_id, field(form, "step"), field(form, "answer") == "yes",
                                 field(form, "dont_show_again") == "1");
                           }),
-             Dispatch::worker_pool);
+             Dispatch::blocking);
 
   router.add(HttpMethod::get, "/signin/other-ways", [&context](const Request&) {
     PageData data;

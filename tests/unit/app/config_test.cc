@@ -85,11 +85,16 @@ TEST(Config, UnknownKeysAndSectionsAreErrors) {
 
 TEST(Config, WrongTypesAndRangesAreErrors) {
   const char* bad[] = {
-      "[server]\nport = \"80\"\n",          "[server]\nport = 65536\n",
-      "[server]\nport = -1\n",              "[server]\nheader_limit_bytes = 10\n",
-      "[storage]\nkind = \"mysql\"\n",      "[storage]\nkind = \"postgres\"\n",
-      "[password_hashing]\nmemory_kib = 1\n", "[password_hashing]\niterations = 0\n",
-      "[log]\nlevel = \"loud\"\n",          "[tenant]\nname = \"a:b\"\n",
+      "[server]\nport = \"80\"\n",
+      "[server]\nport = 65536\n",
+      "[server]\nport = -1\n",
+      "[server]\nheader_limit_bytes = 10\n",
+      "[storage]\nkind = \"mysql\"\n",
+      "[storage]\nkind = \"postgres\"\n",
+      "[password_hashing]\nmemory_kib = 1\n",
+      "[password_hashing]\niterations = 0\n",
+      "[log]\nlevel = \"loud\"\n",
+      "[tenant]\nname = \"a:b\"\n",
       "[server]\naddress = \"\"\n",
   };
   for (const char* text : bad) {

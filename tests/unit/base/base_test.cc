@@ -1,7 +1,7 @@
 // The base layer: errors as values, secrets, randomness, encodings and dates.
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "base/ct_equal.h"
 #include "base/hex.h"
@@ -90,8 +90,8 @@ TEST(TimeFormat, ParsesStrictDatesOnly) {
   ASSERT_TRUE(date.ok());
   EXPECT_EQ(format_date(*date), "2026-12-01");
   EXPECT_EQ(to_unix_seconds(start_of_day(*date)), 1796083200);
-  for (std::string_view bad : {"2026-13-01", "2026-02-30", "26-12-01", "2026-12-1", "tomorrow",
-                               "2026-12-01x", ""}) {
+  for (std::string_view bad :
+       {"2026-13-01", "2026-02-30", "26-12-01", "2026-12-1", "tomorrow", "2026-12-01x", ""}) {
     EXPECT_FALSE(parse_date(bad).ok()) << bad;
   }
   EXPECT_EQ(format_date(date_of(from_unix_seconds(1796083200 + 86399))), "2026-12-01");

@@ -41,8 +41,8 @@ TEST(Base32, RoundTripsEveryLength) {
   for (int length = 0; length < 40; ++length) {
     auto decoded = base32_decode(base32_encode(bytes));
     ASSERT_TRUE(decoded.ok()) << length;
-    EXPECT_TRUE(std::equal(decoded->span().begin(), decoded->span().end(), bytes.begin(),
-                           bytes.end()));
+    EXPECT_TRUE(
+        std::equal(decoded->span().begin(), decoded->span().end(), bytes.begin(), bytes.end()));
     bytes.push_back(static_cast<std::uint8_t>(length * 37 + 11));
   }
 }

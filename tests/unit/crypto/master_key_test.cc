@@ -1,10 +1,10 @@
 #include "crypto/master_key.h"
 
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <fstream>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
 
 #include "crypto/sodium_init.h"
 #include "support/temp_dir.h"

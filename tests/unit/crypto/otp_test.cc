@@ -1,10 +1,10 @@
 #include "crypto/otp.h"
 
-#include <gtest/gtest.h>
-
 #include <array>
 #include <cstdio>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "base/rng.h"
 #include "crypto/base32.h"
@@ -19,9 +19,8 @@ std::span<const std::uint8_t> bytes_of(const std::string& text) {
 // RFC 4226 appendix D: secret "12345678901234567890", counters 0-9.
 TEST(Hotp, PassesEveryRfc4226Vector) {
   const std::string secret = "12345678901234567890";
-  const std::array<const char*, 10> expected = {"755224", "287082", "359152", "969429",
-                                                "338314", "254676", "287922", "162583",
-                                                "399871", "520489"};
+  const std::array<const char*, 10> expected = {"755224", "287082", "359152", "969429", "338314",
+                                                "254676", "287922", "162583", "399871", "520489"};
   for (std::uint64_t counter = 0; counter < expected.size(); ++counter) {
     EXPECT_EQ(hotp(bytes_of(secret), counter, 6), expected[counter]) << "counter " << counter;
   }
@@ -38,8 +37,7 @@ struct Rfc6238Vector {
 TEST(Totp, PassesEveryRfc6238Vector) {
   const std::string seed20 = "12345678901234567890";
   const std::string seed32 = "12345678901234567890123456789012";
-  const std::string seed64 =
-      "1234567890123456789012345678901234567890123456789012345678901234";
+  const std::string seed64 = "1234567890123456789012345678901234567890123456789012345678901234";
   const std::array<Rfc6238Vector, 6> vectors = {{
       {59, "94287082", "46119246", "90693936"},
       {1111111109, "07081804", "68084774", "25091201"},
@@ -101,9 +99,11 @@ std::string run_oathtool(const std::string& arguments) {
   if (pipe == nullptr) return "";
   std::string output;
   char buffer[128];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
+    output += buffer;
   pclose(pipe);
-  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
+    output.pop_back();
   return output;
 }
 
@@ -112,7 +112,8 @@ TEST(Totp, AgreesWithOathtoolOnRandomSecrets) {
   ASSERT_EQ(std::system("command -v oathtool >/dev/null"), 0) << "oathtool is not installed";
   DeterministicRng rng(20261128);
   const std::array<std::pair<OtpAlgorithm, const char*>, 3> algorithms = {
-      {{OtpAlgorithm::sha1, "sha1"}, {OtpAlgorithm::sha256, "sha256"},
+      {{OtpAlgorithm::sha1, "sha1"},
+       {OtpAlgorithm::sha256, "sha256"},
        {OtpAlgorithm::sha512, "sha512"}}};
   for (int round = 0; round < 12; ++round) {
     const auto& [algorithm, name] = algorithms[static_cast<std::size_t>(round % 3)];
@@ -124,12 +125,12 @@ TEST(Totp, AgreesWithOathtoolOnRandomSecrets) {
     parameters.algorithm = algorithm;
     parameters.digits = digits;
     const std::string ours = totp(secret.span(), from_unix_seconds(time), parameters);
-    const std::string theirs =
-        run_oathtool("--totp=" + std::string(name) + " --base32 --digits=" +
-                     std::to_string(digits) + " --now=@" + std::to_string(time) + " " + base32);
+    const std::string theirs = run_oathtool("--totp=" + std::string(name) +
+                                            " --base32 --digits=" + std::to_string(digits) +
+                                            " --now=@" + std::to_string(time) + " " + base32);
     EXPECT_EQ(ours, theirs) << name << " at " << time;
-    const std::string counter_theirs = run_oathtool(
-        "--hotp --base32 --digits=6 --counter=" + std::to_string(time) + " " + base32);
+    const std::string counter_theirs =
+        run_oathtool("--hotp --base32 --digits=6 --counter=" + std::to_string(time) + " " + base32);
     EXPECT_EQ(hotp(secret.span(), static_cast<std::uint64_t>(time), 6), counter_theirs);
   }
 }

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/token.h"
 #include "crypto/sodium_init.h"
+#include "crypto/token.h"
 
 namespace tessera {
 namespace {

@@ -1,9 +1,9 @@
 #include "crypto/qr_code.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
 
@@ -15,7 +15,8 @@ std::string run(const std::string& command) {
   if (pipe == nullptr) return "";
   std::string output;
   char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
+    output += buffer;
   pclose(pipe);
   return output;
 }

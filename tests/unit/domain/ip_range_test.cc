@@ -5,7 +5,9 @@
 namespace tessera {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
 
 TEST(IpAddress, ParsesIpv4AndIpv6) {
   EXPECT_TRUE(ip("192.0.2.1").is_v4);
@@ -19,8 +21,8 @@ TEST(IpAddress, TreatsMappedIpv4AsIpv4) {
 }
 
 TEST(IpAddress, RefusesGarbage) {
-  for (const char* text : {"", "1.2.3", "256.1.1.1", "1.2.3.4.5", "abc", "1.2.3.4/8", "::g",
-                           " 1.2.3.4"}) {
+  for (const char* text :
+       {"", "1.2.3", "256.1.1.1", "1.2.3.4.5", "abc", "1.2.3.4/8", "::g", " 1.2.3.4"}) {
     EXPECT_FALSE(IpAddress::parse(text).ok()) << text;
   }
   EXPECT_FALSE(IpAddress::parse(std::string(1000, '1')).ok());

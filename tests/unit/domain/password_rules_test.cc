@@ -23,7 +23,7 @@ TEST(PasswordRules, CountsCharactersNotBytes) {
 }
 
 TEST(PasswordRules, AcceptsLongPassphrasesUpToTheMaximum) {
-  EXPECT_TRUE(check_new_password(std::string(128, 'q') ).ok());
+  EXPECT_TRUE(check_new_password(std::string(128, 'q')).ok());
   EXPECT_TRUE(check_new_password(std::string(64, 'w')).ok());
   const Status too_long = check_new_password(std::string(129, 'q'));
   EXPECT_NE(too_long.message().find("at most 128"), std::string::npos);

@@ -5,7 +5,9 @@
 namespace tessera {
 namespace {
 
-TEST(OrgPolicy, DefaultsAreValid) { EXPECT_TRUE(validate(OrgPolicy{}).ok()); }
+TEST(OrgPolicy, DefaultsAreValid) {
+  EXPECT_TRUE(validate(OrgPolicy{}).ok());
+}
 
 TEST(OrgPolicy, SetsEveryKey) {
   OrgPolicy policy;
@@ -69,13 +71,20 @@ TEST(OrgPolicy, BadValuesLeaveThePolicyUnchanged) {
   policy.registration_grace_days = 5;
   const OrgPolicy before = policy;
   const std::pair<const char*, const char*> bad[] = {
-      {"mfa_required_from", "2026-13-01"},   {"mfa_required_from", "tomorrow"},
-      {"registration_grace_days", "91"},     {"registration_grace_days", "-1"},
-      {"registration_grace_days", "5 days"}, {"remember_mfa_days", "0"},
-      {"remember_mfa_days", "366"},          {"allow_app_passwords", "maybe"},
-      {"trusted_ip_ranges", "10.0.0.1/8"},   {"trusted_ip_ranges", "10.0.0.0/8,bogus"},
-      {"lockout_threshold", "0"},            {"lockout_duration_seconds", "86401"},
-      {"allowed_methods", "app_code,pigeon"}, {"no_such_key", "1"},
+      {"mfa_required_from", "2026-13-01"},
+      {"mfa_required_from", "tomorrow"},
+      {"registration_grace_days", "91"},
+      {"registration_grace_days", "-1"},
+      {"registration_grace_days", "5 days"},
+      {"remember_mfa_days", "0"},
+      {"remember_mfa_days", "366"},
+      {"allow_app_passwords", "maybe"},
+      {"trusted_ip_ranges", "10.0.0.1/8"},
+      {"trusted_ip_ranges", "10.0.0.0/8,bogus"},
+      {"lockout_threshold", "0"},
+      {"lockout_duration_seconds", "86401"},
+      {"allowed_methods", "app_code,pigeon"},
+      {"no_such_key", "1"},
   };
   for (const auto& [key, value] : bad) {
     const Status status = set_policy_value(policy, key, value);

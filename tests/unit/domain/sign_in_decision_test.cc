@@ -2,19 +2,19 @@
 // date, trusted IP and remembered device, with and without a registered method.
 #include "domain/sign_in_decision.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace tessera {
 namespace {
 
 using std::chrono::days;
 
-const Timestamp kNow = start_of_day(Date{std::chrono::year(2026), std::chrono::month(11),
-                                         std::chrono::day(24)}) +
-                       std::chrono::hours(9);
+const Timestamp kNow =
+    start_of_day(Date{std::chrono::year(2026), std::chrono::month(11), std::chrono::day(24)}) +
+    std::chrono::hours(9);
 const Date kYesterday = date_of(kNow - days(1));
 const Date kToday = date_of(kNow);
 const Date kTomorrow = date_of(kNow + days(1));
@@ -47,10 +47,17 @@ OrgPolicy policy_for(OrgDate org_date) {
   policy.remember_mfa_enabled = true;
   policy.trusted_ip_ranges = {*IpRange::parse("10.0.0.0/8"), *IpRange::parse("2001:db8::/32")};
   switch (org_date) {
-    case OrgDate::none: break;
-    case OrgDate::past: policy.mfa_required_from = kYesterday; break;
-    case OrgDate::today: policy.mfa_required_from = kToday; break;
-    case OrgDate::future: policy.mfa_required_from = kTomorrow; break;
+    case OrgDate::none:
+      break;
+    case OrgDate::past:
+      policy.mfa_required_from = kYesterday;
+      break;
+    case OrgDate::today:
+      policy.mfa_required_from = kToday;
+      break;
+    case OrgDate::future:
+      policy.mfa_required_from = kTomorrow;
+      break;
   }
   return policy;
 }
@@ -174,8 +181,8 @@ TEST(SignInDecision, TableCoversEveryCombination) {
       for (bool trusted : {false, true}) {
         for (bool remembered : {false, true}) {
           for (bool has_method : {false, true}) {
-            Row probe{state, date, trusted, remembered, has_method, kComplete, kNotRequired, false,
-                      kNone};
+            Row probe{state,     date,         trusted, remembered, has_method,
+                      kComplete, kNotRequired, false,   kNone};
             const SignInDecision decision = decide(probe);
             SCOPED_TRACE(describe(probe));
             const bool required = state != D || date == OrgDate::past || date == OrgDate::today;
@@ -216,7 +223,8 @@ class SignInDecisionAccount : public ::testing::Test {
 };
 
 TEST_F(SignInDecisionAccount, UnknownUserIsDenied) {
-  EXPECT_EQ(decide_for(nullptr, true), (SignInDecision{NextStep::deny, DecisionRule::unknown_user}));
+  EXPECT_EQ(decide_for(nullptr, true),
+            (SignInDecision{NextStep::deny, DecisionRule::unknown_user}));
 }
 
 TEST_F(SignInDecisionAccount, WrongPasswordIsDenied) {

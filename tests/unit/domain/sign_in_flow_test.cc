@@ -1,8 +1,8 @@
 #include "domain/sign_in_flow.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 namespace tessera {
 namespace {
@@ -61,8 +61,8 @@ TEST_F(SignInFlowTest, UsernameLeadsToPassword) {
 
 TEST_F(SignInFlowTest, WrongPasswordStaysWithAMessage) {
   reach_password();
-  const auto transition = send(
-      event::PasswordChecked{decision(NextStep::deny, DecisionRule::wrong_password), "u1"});
+  const auto transition =
+      send(event::PasswordChecked{decision(NextStep::deny, DecisionRule::wrong_password), "u1"});
   EXPECT_TRUE(at<step::EnterPassword>());
   EXPECT_EQ(transition.message, StepMessage::wrong_password);
   EXPECT_EQ(flow_.decided_by, "wrong_password");
@@ -70,9 +70,10 @@ TEST_F(SignInFlowTest, WrongPasswordStaysWithAMessage) {
 
 TEST_F(SignInFlowTest, LockedAndBlockedHaveTheirOwnMessages) {
   reach_password();
-  EXPECT_EQ(send(event::PasswordChecked{decision(NextStep::deny, DecisionRule::account_locked), "u1"})
-                .message,
-            StepMessage::account_locked);
+  EXPECT_EQ(
+      send(event::PasswordChecked{decision(NextStep::deny, DecisionRule::account_locked), "u1"})
+          .message,
+      StepMessage::account_locked);
   EXPECT_EQ(
       send(event::PasswordChecked{decision(NextStep::deny, DecisionRule::account_blocked), "u1"})
           .message,
@@ -99,8 +100,8 @@ TEST_F(SignInFlowTest, SuppressedStayPromptSignsInAtOnceWithABrowserSession) {
 
 TEST_F(SignInFlowTest, TemporaryPasswordThenRegistrationThenSignedIn) {
   reach_password();
-  send(event::PasswordChecked{
-      decision(NextStep::change_password, DecisionRule::temporary_password), "u1"});
+  send(event::PasswordChecked{decision(NextStep::change_password, DecisionRule::temporary_password),
+                              "u1"});
   ASSERT_TRUE(at<step::UpdatePassword>());
   send(event::PasswordChanged{
       decision(NextStep::register_mfa, DecisionRule::registration_required, true)});
@@ -183,10 +184,10 @@ TEST_F(SignInFlowTest, ReplayingTheUsernameAfterThePasswordRestarts) {
 TEST_F(SignInFlowTest, ChallengeWithoutAMethodRestarts) {
   context_.method_for_challenge.clear();
   reach_password();
-  EXPECT_TRUE(send(event::PasswordChecked{
-                       decision(NextStep::challenge_mfa, DecisionRule::user_state_enabled, true),
-                       "u1"})
-                  .restarted);
+  EXPECT_TRUE(
+      send(event::PasswordChecked{
+               decision(NextStep::challenge_mfa, DecisionRule::user_state_enabled, true), "u1"})
+          .restarted);
 }
 
 TEST_F(SignInFlowTest, ExpiredFlowRestartsWhateverTheEvent) {
@@ -200,21 +201,21 @@ TEST_F(SignInFlowTest, ExpiredFlowRestartsWhateverTheEvent) {
 
 TEST_F(SignInFlowTest, PasswordChangeThatStillDeniesRestarts) {
   reach_password();
-  send(event::PasswordChecked{
-      decision(NextStep::change_password, DecisionRule::temporary_password), "u1"});
-  EXPECT_TRUE(
-      send(event::PasswordChanged{decision(NextStep::deny, DecisionRule::account_blocked)})
-          .restarted);
+  send(event::PasswordChecked{decision(NextStep::change_password, DecisionRule::temporary_password),
+                              "u1"});
+  EXPECT_TRUE(send(event::PasswordChanged{decision(NextStep::deny, DecisionRule::account_blocked)})
+                  .restarted);
 }
 
 TEST(SignInStepNames, AreDistinct) {
   std::set<std::string_view> names;
-  const SignInStep steps[] = {step::EnterUsername{},        step::EnterPassword{},
-                              step::UpdatePassword{},       step::MoreInformationRequired{},
-                              step::ChooseMethod{},         step::SetUpAuthenticatorApp{},
+  const SignInStep steps[] = {step::EnterUsername{},          step::EnterPassword{},
+                              step::UpdatePassword{},         step::MoreInformationRequired{},
+                              step::ChooseMethod{},           step::SetUpAuthenticatorApp{},
                               step::VerifyAuthenticatorApp{}, step::EnterCode{},
-                              step::StaySignedIn{},         step::SignedIn{}};
-  for (const auto& step : steps) names.insert(step_name(step));
+                              step::StaySignedIn{},           step::SignedIn{}};
+  for (const auto& step : steps)
+    names.insert(step_name(step));
   EXPECT_EQ(names.size(), std::size(steps));
 }
 

@@ -10,8 +10,8 @@ TEST(CanonicalUpn, LowerCasesAndTrims) {
 }
 
 TEST(CanonicalUpn, AcceptsCommonForms) {
-  for (const char* upn : {"a@b.co", "first.last+tag@sub.example.org", "o'brien@example.ie",
-                          "x_y-z%1@a-b.example"}) {
+  for (const char* upn :
+       {"a@b.co", "first.last+tag@sub.example.org", "o'brien@example.ie", "x_y-z%1@a-b.example"}) {
     EXPECT_TRUE(canonical_upn(upn).ok()) << upn;
   }
 }
@@ -37,14 +37,14 @@ TEST(CanonicalUpn, BoundsLengths) {
   EXPECT_FALSE(canonical_upn(std::string(65, 'a') + "@example.com").ok());
   EXPECT_TRUE(canonical_upn(std::string(64, 'a') + "@example.com").ok());
   std::string long_domain;
-  for (int i = 0; i < 5; ++i) long_domain += std::string(60, 'd') + ".";
+  for (int i = 0; i < 5; ++i)
+    long_domain += std::string(60, 'd') + ".";
   EXPECT_FALSE(canonical_upn("a@" + long_domain + "com").ok());
   EXPECT_FALSE(canonical_upn("a@" + std::string(64, 'd') + ".com").ok());
 }
 
 TEST(CanonicalUpn, MessageSaysWhatIsWrong) {
-  EXPECT_NE(canonical_upn("alice").status().message().find("alice@example.com"),
-            std::string::npos);
+  EXPECT_NE(canonical_upn("alice").status().message().find("alice@example.com"), std::string::npos);
 }
 
 }  // namespace

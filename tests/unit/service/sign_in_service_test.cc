@@ -32,7 +32,7 @@ class SignInServiceTest : public ::testing::Test {
     users_.emplace(*store_, hasher_, clock_, rng_);
     policy_.emplace(*store_, clock_, rng_);
     sessions_.emplace(*store_, clock_, rng_);
-    sign_in_.emplace(*store_, hasher_, *sessions_, clock_, rng_);
+    sign_in_.emplace(*store_, hashing_, *sessions_, clock_, rng_);
   }
 
   void add_user(const std::string& upn, MfaState state, bool temporary = false) {
@@ -51,8 +51,8 @@ class SignInServiceTest : public ::testing::Test {
     SignInPage page = *sign_in_->start();
     page = *sign_in_->submit_username(page.flow_id, "username", upn);
     EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(page.flow.step));
-    return *sign_in_->submit_password(page.flow_id, "password",
-                                      SecretBytes::from_string(password), client);
+    return *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(password),
+                                      client);
   }
 
   // Registers an authenticator app from "More information required"; returns its secret.
@@ -77,6 +77,7 @@ class SignInServiceTest : public ::testing::Test {
   ManualClock clock_{kStart};
   DeterministicRng rng_{11};
   PasswordHasher hasher_{Argon2Parameters{8 * 1024, 1}};
+  InlinePasswordHashing hashing_{hasher_};
   std::optional<SecretSealer> sealer_;
   std::unique_ptr<Store> store_;
   std::optional<UserAdminService> users_;
@@ -194,7 +195,8 @@ TEST_F(SignInServiceTest, WrongPasswordsLockTheAccountWithAClearTime) {
   add_user("alice@example.com", MfaState::disabled);
   ASSERT_TRUE(policy_->set("lockout_threshold", "3", Actor::cli()).ok());
   SignInPage page;
-  for (int i = 0; i < 3; ++i) page = through_password("alice@example.com", "wrong password");
+  for (int i = 0; i < 3; ++i)
+    page = through_password("alice@example.com", "wrong password");
   EXPECT_EQ(page.message, StepMessage::account_locked);
   EXPECT_EQ(page.locked_minutes, 1);
   page = through_password("alice@example.com");  // even the right password, while locked
@@ -226,19 +228,23 @@ TEST_F(SignInServiceTest, FormsForOtherStepsAndReplaysRestartTheFlow) {
   EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(jumped.flow.step));
   EXPECT_EQ(jumped.flow.notice, SignInFlow::Notice::interrupted);
   EXPECT_NE(jumped.flow_id, page.flow_id);
-  // The old flow is gone: using it again also restarts.
-  SignInPage again = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
-  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(again.flow.step));
+  // The username always starts the stored flow under a new id, never under the cookie's.
+  SignInPage started = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(started.flow.step));
+  EXPECT_NE(started.flow_id, page.flow_id);
+  SignInPage planted = *sign_in_->submit_password(page.flow_id, "password",
+                                                  SecretBytes::from_string(kPassword), kClient);
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(planted.flow.step));
 
   // Replaying the password POST after the flow moved on.
   page = *sign_in_->start();
   page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
   const std::string flow_id = page.flow_id;
-  page = *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword),
-                                    kClient);
+  page =
+      *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword), kClient);
   ASSERT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
-  page = *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword),
-                                    kClient);
+  page =
+      *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword), kClient);
   EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
   // Another user's flow id (or any made-up one) does not exist.
   page = *sign_in_->submit_password("made-up-id", "password", SecretBytes::from_string(kPassword),
@@ -251,8 +257,8 @@ TEST_F(SignInServiceTest, ExpiredFlowRestarts) {
   SignInPage page = *sign_in_->start();
   page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
   clock_.advance(kFlowLifetime + std::chrono::seconds(1));
-  page = *sign_in_->submit_password(page.flow_id, "password",
-                                    SecretBytes::from_string(kPassword), kClient);
+  page = *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
+                                    kClient);
   EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
   EXPECT_EQ(page.flow.notice, SignInFlow::Notice::interrupted);
 }
@@ -271,8 +277,8 @@ TEST_F(SignInServiceTest, DontShowAgainSkipsTheStayPromptNextTime) {
   ASSERT_TRUE(session.ok());
   EXPECT_EQ(store_->find_user_by_id(session->user_id)->upn, "alice@example.com");
   // The finished flow cannot be used again.
-  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(
-      sign_in_->current(page.flow_id)->flow.step));
+  EXPECT_TRUE(
+      std::holds_alternative<step::EnterUsername>(sign_in_->current(page.flow_id)->flow.step));
 }
 
 }  // namespace

@@ -144,8 +144,8 @@ TEST_F(UserAdminServiceTest, ResetPasswordGivesANewTemporaryPasswordAndClearsThe
   EXPECT_FALSE(after.locked_until);
   EXPECT_EQ(after.password_changed_at, kStart + std::chrono::minutes(5));
   EXPECT_TRUE(hasher_.verify(*password, after.password_hash));
-  EXPECT_FALSE(hasher_.verify(SecretBytes::from_string("lantern orchard seventy"),
-                              after.password_hash));
+  EXPECT_FALSE(
+      hasher_.verify(SecretBytes::from_string("lantern orchard seventy"), after.password_hash));
 }
 
 TEST_F(UserAdminServiceTest, SetMfaStateRecordsWhenItChanged) {
