@@ -37,9 +37,18 @@ Result<SessionRecord> SessionService::find(std::string_view token) {
     if (session.status().code() == ErrorCode::not_found) return unauthenticated("not signed in");
     return session.status();
   }
-  if (clock_.now() >= session->expires_at) {
+  const Timestamp now = clock_.now();
+  const auto idle_timeout =
+      session->persistent
+          ? std::chrono::duration_cast<std::chrono::seconds>(kPersistentSessionIdleTimeout)
+          : std::chrono::duration_cast<std::chrono::seconds>(kBrowserSessionIdleTimeout);
+  if (now >= session->expires_at || now - session->last_seen_at > idle_timeout) {
     (void)store_.delete_session(hash);
     return unauthenticated("the session has expired");
+  }
+  if (now - session->last_seen_at >= kSessionTouchInterval) {
+    TESSERA_RETURN_IF_ERROR(store_.touch_session(hash, now));
+    session->last_seen_at = now;
   }
   return session;
 }

@@ -15,8 +15,13 @@
 
 namespace tessera {
 
+// Absolute lifetimes, and how long a session may go unused before it ends (idle timeout).
 inline constexpr std::chrono::hours kPersistentSessionLifetime{24 * 30};
 inline constexpr std::chrono::hours kBrowserSessionLifetime{12};
+inline constexpr std::chrono::hours kPersistentSessionIdleTimeout{24 * 14};
+inline constexpr std::chrono::hours kBrowserSessionIdleTimeout{2};
+// last_seen_at is written at most this often, so a busy session does not write on every request.
+inline constexpr std::chrono::minutes kSessionTouchInterval{5};
 
 struct IssuedSession {
   SecretBytes token;  // for the cookie; never stored
@@ -35,8 +40,8 @@ class SessionService {
   // together with other changes, e.g. Store::finish_sign_in).
   IssuedSession prepare(const std::string& user_id, bool persistent,
                         std::optional<Timestamp> mfa_at, SessionRecord& record);
-  // The live session for a presented cookie value; unauthenticated when missing or expired
-  // (an expired one is deleted).
+  // The live session for a presented cookie value; unauthenticated when missing, past its
+  // absolute lifetime or idle for longer than its idle timeout (such a session is deleted).
   Result<SessionRecord> find(std::string_view token);
   Status end(std::string_view token);
 

@@ -501,6 +501,11 @@ class SqlStore final : public Store {
     return session_from(result.rows[0]);
   }
 
+  Status touch_session(const std::string& token_hash, Timestamp last_seen_at) override {
+    return update_one("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
+                      {token_hash, seconds(last_seen_at)}, "no such session");
+  }
+
   Status delete_session(const std::string& token_hash) override {
     return update_one("DELETE FROM sessions WHERE token_hash = $1", {token_hash},
                       "no such session");

@@ -108,6 +108,7 @@ class Store {
   // Sessions, by token hash.
   virtual Status create_session(const SessionRecord& session) = 0;
   virtual Result<SessionRecord> find_session(const std::string& token_hash) = 0;
+  virtual Status touch_session(const std::string& token_hash, Timestamp last_seen_at) = 0;
   virtual Status delete_session(const std::string& token_hash) = 0;
   virtual Status delete_user_sessions(const std::string& user_id) = 0;
 

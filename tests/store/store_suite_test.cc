@@ -280,6 +280,9 @@ TEST_P(StoreTest, SessionsAreFoundByTokenHashAndDeleted) {
   EXPECT_TRUE(found->persistent);
   EXPECT_EQ(found->mfa_at, from_unix_seconds(15));
   EXPECT_EQ(store_->find_session("hash-b")->mfa_at, std::nullopt);
+  ASSERT_TRUE(store_->touch_session("hash-a", from_unix_seconds(25)).ok());
+  EXPECT_EQ(store_->find_session("hash-a")->last_seen_at, from_unix_seconds(25));
+  EXPECT_EQ(store_->touch_session("missing", from_unix_seconds(25)).code(), ErrorCode::not_found);
   ASSERT_TRUE(store_->delete_session("hash-a").ok());
   EXPECT_EQ(store_->find_session("hash-a").status().code(), ErrorCode::not_found);
   ASSERT_TRUE(store_->delete_user_sessions(user.id).ok());
