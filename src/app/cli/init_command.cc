@@ -45,6 +45,11 @@ Status ensure_demo_accounts(Runtime& runtime) {
       request.password = generate_temporary_password(runtime.rng());
       TESSERA_ASSIGN_OR_RETURN(AddedUser added, runtime.users().add_user(request, Actor::cli()));
       password = *request.password;
+      if (std::string_view(account.role) == "user") {
+        // The demo user shows the MFA journey: registration at first sign-in, codes after.
+        TESSERA_RETURN_IF_ERROR(
+            runtime.users().set_mfa_state(account.upn, MfaState::enabled, Actor::cli()));
+      }
     } else {
       return existing.status();
     }
@@ -52,6 +57,8 @@ Status ensure_demo_accounts(Runtime& runtime) {
                 static_cast<int>(password.size()), password.view().data());
   }
   std::printf(
+      "Sign in at the server's address (http://127.0.0.1:8080/ by default). user@example.com has\n"
+      "MFA enabled: it registers an authenticator app at first sign-in.\n"
       "(Admin roles and the admin pages arrive with a later release; the admin account is a\n"
       " normal user for now.)\n");
   return Status();
