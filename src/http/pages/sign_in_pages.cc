@@ -222,7 +222,8 @@ void add_sign_in_routes(Router& router, WebContext& context) {
     if (!page.ok()) return failure_page(context, page.status());
     return sign_in_response(request, context, *page);
   };
-  // "Sign in" always starts afresh; the step URLs show where the flow really is.
+  // "Sign in" always starts afresh (nothing is stored until the username, so it runs on the io
+  // thread); the step URLs show where the flow really is.
   router.add(
       HttpMethod::get, "/signin",
       [&context](const Request& request) -> Response {
@@ -230,7 +231,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
         if (!page.ok()) return failure_page(context, page.status());
         return sign_in_response(request, context, *page);
       },
-      Dispatch::blocking);
+      Dispatch::io_thread);
   for (const char* path :
        {"/signin/username", "/signin/password", "/signin/update-password",
         "/signin/more-information", "/signin/register/method", "/signin/register/app",
