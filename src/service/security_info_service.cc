@@ -6,6 +6,7 @@
 #include "crypto/otp.h"
 #include "crypto/token.h"
 #include "service/flow_codec.h"
+#include "service/sign_in_service.h"
 
 namespace tessera {
 namespace {
@@ -41,7 +42,8 @@ Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
   if (methods.empty()) return Status();
   if (session.mfa_at && clock_.now() - *session.mfa_at <= kFreshProofWindow) return Status();
   return permission_denied(
-      "Sign in again with your authenticator app to change your security info.");
+      "To change your security info, first verify it's you with a code from your authenticator "
+      "app.");
 }
 
 Status SecurityInfoService::delete_method(const SessionRecord& session,
@@ -66,6 +68,37 @@ Status SecurityInfoService::save(const std::string& id_hash, std::int64_t versio
                                  const SignInFlow& flow) {
   return store_.save_flow(FlowRecord{id_hash, encode_flow(flow), version, flow.expires_at})
       .status();
+}
+
+Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
+                                                  std::string_view code) {
+  const Timestamp now = clock_.now();
+  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
+  if (user.code_locked_until && *user.code_locked_until > now) {
+    const auto minutes =
+        std::max<std::int64_t>(1, ((*user.code_locked_until - now).count() + 59) / 60);
+    return resource_exhausted("Too many wrong codes. Your account is locked for " +
+                              std::to_string(minutes) + (minutes == 1 ? " minute." : " minutes."));
+  }
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
+  const std::string digits = digits_of(code);
+  for (const Method& method : methods) {
+    if (method.kind != MethodKind::authenticator_app) continue;
+    const auto step = match_totp(method.secret.span(), digits, now, TotpParameters{});
+    if (!step) continue;
+    TESSERA_ASSIGN_OR_RETURN(bool fresh, store_.advance_method_step(method.id, *step));
+    if (!fresh) return false;
+    TESSERA_RETURN_IF_ERROR(store_.set_session_mfa(session.token_hash, now));
+    if (user.failed_code_attempts != 0)
+      TESSERA_RETURN_IF_ERROR(store_.reset_code_failures(user.id));
+    return true;
+  }
+  TESSERA_ASSIGN_OR_RETURN(int failures, store_.record_code_failure(user.id));
+  if (failures >= kMaxWrongCodesPerUser) {
+    TESSERA_RETURN_IF_ERROR(store_.reset_code_failures(user.id));
+    TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, now + kCodeLockoutDuration));
+  }
+  return false;
 }
 
 Result<AddMethodFlow> SecurityInfoService::begin_add_app(const SessionRecord& session) {

@@ -48,6 +48,12 @@ class SecurityInfoService {
   // registers again at the next sign-in.
   Status delete_method(const SessionRecord& session, std::string_view method_id);
 
+  // A step-up: a code from the user's authenticator app proves it is them again, so changes are
+  // allowed for the next kFreshProofWindow. True when accepted; false for a wrong code or a code
+  // from a time step already used. Wrong codes count toward the per-user limit
+  // (kMaxWrongCodesPerUser); while locked, resource_exhausted with the minutes left.
+  Result<bool> prove_with_code(const SessionRecord& session, std::string_view code);
+
   Result<AddMethodFlow> begin_add_app(const SessionRecord& session);
   // The add flow of this session's user; not_found when unknown, expired or someone else's.
   Result<AddMethodFlow> add_flow(const SessionRecord& session, std::string_view flow_id);

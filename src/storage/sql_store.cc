@@ -506,6 +506,11 @@ class SqlStore final : public Store {
                       {token_hash, seconds(last_seen_at)}, "no such session");
   }
 
+  Status set_session_mfa(const std::string& token_hash, Timestamp mfa_at) override {
+    return update_one("UPDATE sessions SET mfa_at = $2 WHERE token_hash = $1",
+                      {token_hash, seconds(mfa_at)}, "no such session");
+  }
+
   Status delete_session(const std::string& token_hash) override {
     return update_one("DELETE FROM sessions WHERE token_hash = $1", {token_hash},
                       "no such session");

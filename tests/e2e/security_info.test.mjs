@@ -113,3 +113,47 @@ test('Security info needs a session', async () => {
     await server.stop();
   }
 });
+
+test('after a sign-in that skipped MFA (trusted IP), changing security info asks for a code first',
+  { timeout: 120000 }, async (t) => {
+    const server = await startTessera({ password: PASSWORD, mfaState: 'enabled' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const shot = await screenshotter(t.name);
+    try {
+      await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD, shot);
+      const { secret, step } = await registerAuthenticator(page, server.upn, shot);
+      await staySignedIn(page, 'No');
+      await clickAndWait(page, 'Sign out');
+      const policy = await server.cli(['policy', 'set', 'trusted_ip_ranges', '127.0.0.0/8']);
+      assert.equal(policy.code, 0, policy.stderr);
+
+      await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
+      await staySignedIn(page, 'No');  // no code was asked: the IP is trusted
+      await expectHeading(page, 'Security info');
+      await methodList(page).getByRole('button', { name: /^Delete\b/ }).first().click();
+      await clickAndWait(page, 'OK');
+      await expectHeading(page, 'Security info');
+      assert.match(await bodyText(page), /first verify it's you/);
+      assert.equal(await methodList(page).getByRole('listitem').count(), 1, 'nothing was deleted');
+      await shot(page, 'verify-first');
+
+      await page.getByRole('link', { name: 'Verify with a code from your authenticator app' }).click();
+      await expectHeading(page, 'Enter code');
+      // A step after the one that registered the app, still within the accepted ±1 step.
+      await field(page, 'Code').fill(await totp(secret, Math.max(step + 1, currentStep())));
+      await clickAndWait(page, 'Verify');
+      await expectHeading(page, 'Security info');
+      await methodList(page).getByRole('button', { name: /^Delete\b/ }).first().click();
+      await clickAndWait(page, 'OK');
+      await expectHeading(page, 'Security info');
+      assert.equal(await methodList(page).getByRole('listitem').count(), 0, 'deleted after the code');
+      await shot(page, 'deleted-after-verifying');
+    } catch (e) {
+      await shot(page, 'failure').catch(() => {});
+      throw e;
+    } finally {
+      await context.close();
+      await server.stop();
+    }
+  });

@@ -48,7 +48,7 @@ Response to_sign_in() {
 }
 
 Response security_info_page(const Request& request, WebContext& context, const Signed& who,
-                            std::string error = "", int status = 200) {
+                            std::string error = "", int status = 200, bool needs_proof = false) {
   (void)request;
   auto info = context.security_info.overview(who.session);
   if (!info.ok()) return failure_page(context, info.status());
@@ -57,6 +57,7 @@ Response security_info_page(const Request& request, WebContext& context, const S
   data.set("display_name", info->user.display_name);
   data.set("upn", info->user.upn);
   if (!error.empty()) data.set("error", error);
+  data.set("needs_proof", page_flag(needs_proof));
   PageData methods = page_list();
   const Method* default_method = nullptr;
   for (const Method& method : info->methods) {
@@ -170,7 +171,8 @@ void add_security_info_routes(Router& router, WebContext& context) {
           if (deleted.code() == ErrorCode::unavailable || deleted.code() == ErrorCode::internal) {
             return failure_page(context, deleted);
           }
-          return security_info_page(request, context, *who, refusal_text(deleted), 403);
+          return security_info_page(request, context, *who, refusal_text(deleted), 403,
+                                    deleted.code() == ErrorCode::permission_denied);
         }
         return Response::redirect("/security-info");
       },
@@ -203,7 +205,8 @@ void add_security_info_routes(Router& router, WebContext& context) {
         }
         auto added = context.security_info.begin_add_app(who->session);
         if (!added.ok()) {
-          return security_info_page(request, context, *who, refusal_text(added.status()), 403);
+          return security_info_page(request, context, *who, refusal_text(added.status()), 403,
+                                    added.status().code() == ErrorCode::permission_denied);
         }
         return add_method_page(request, context, *who, *added);
       },
@@ -250,6 +253,45 @@ void add_security_info_routes(Router& router, WebContext& context) {
         Response response = Response::redirect("/security-info");
         clear_cookie(response, request, kAddMethodCookie);
         return response;
+      },
+      Dispatch::blocking);
+
+  // The step-up: a fresh code before changing security info (DESIGN.md section 9).
+  const auto step_up_page = [&context](const Signed& who, std::string error, int status) {
+    PageData data;
+    data.set("csrf", csrf_token(context.csrf_key, who.token));
+    data.set("action", "/security-info/verify");
+    data.set("step", "step_up");
+    data.set("cancel", page_flag(true));
+    if (!error.empty()) data.set("error", error);
+    return render_page(status, "enter_code", "Enter code", std::move(data), context.tenant_name);
+  };
+  router.add(
+      HttpMethod::get, "/security-info/verify",
+      [&context, step_up_page](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        return step_up_page(*who, "", 200);
+      },
+      Dispatch::blocking);
+  router.add(
+      HttpMethod::post, "/security-info/verify",
+      [&context, step_up_page](const Request& request) -> Response {
+        auto who = signed_in(request, context);
+        if (!who) return to_sign_in();
+        if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
+        auto proved =
+            context.security_info.prove_with_code(who->session, form_field(request, "code"));
+        if (!proved.ok()) {
+          if (proved.status().code() == ErrorCode::resource_exhausted) {
+            return step_up_page(*who, proved.status().message(), 429);
+          }
+          return failure_page(context, proved.status());
+        }
+        if (!*proved) {
+          return step_up_page(*who, "That code didn't work. Check the code and try again.", 200);
+        }
+        return Response::redirect("/security-info");
       },
       Dispatch::blocking);
 
