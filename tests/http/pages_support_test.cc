@@ -1,0 +1,71 @@
+// The small parsers and builders under the pages: cookies, the HTTPS signal, CSRF tokens.
+#include <gtest/gtest.h>
+
+#include "http/pages/cookies.h"
+#include "http/pages/csrf.h"
+
+namespace tessera {
+namespace {
+
+Request request_with(std::vector<std::pair<std::string, std::string>> headers,
+                     std::string remote = "127.0.0.1") {
+  Request request;
+  request.headers = std::move(headers);
+  request.remote_address = std::move(remote);
+  return request;
+}
+
+TEST(Cookies, FindsANamedCookieAmongOthersWithOrWithoutHostPrefix) {
+  const Request plain = request_with({{"cookie", "a=1; tessera_flow=abc; b=2"}});
+  EXPECT_EQ(cookie_value(plain, kFlowCookie), "abc");
+  const Request prefixed = request_with({{"cookie", "__Host-tessera_session=tok"}});
+  EXPECT_EQ(cookie_value(prefixed, kSessionCookie), "tok");
+  EXPECT_EQ(cookie_value(plain, kSessionCookie), "");
+  const Request split = request_with({{"cookie", "x=1"}, {"cookie", "tessera_flow=second"}});
+  EXPECT_EQ(cookie_value(split, kFlowCookie), "second");
+}
+
+TEST(Cookies, HostileCookieHeadersAreBoundedAndNeverConfuseNames) {
+  const Request hostile =
+      request_with({{"cookie", ";;=;tessera_flowX=no; xtessera_flow=no; tessera_flow=" +
+                                   std::string(5000, 'a')}});
+  EXPECT_EQ(cookie_value(hostile, kFlowCookie).size(), 256u);
+  const Request nothing = request_with({{"cookie", "tessera_flow"}});
+  EXPECT_EQ(cookie_value(nothing, kFlowCookie), "");
+}
+
+TEST(Cookies, HttpsIsBelievedOnlyFromAProxyOnThisHost) {
+  EXPECT_TRUE(request_is_https(request_with({{"x-forwarded-proto", "https"}}, "127.0.0.1")));
+  EXPECT_TRUE(request_is_https(request_with({{"x-forwarded-proto", "https"}}, "::1")));
+  EXPECT_FALSE(request_is_https(request_with({{"x-forwarded-proto", "https"}}, "203.0.113.9")));
+  EXPECT_FALSE(request_is_https(request_with({{"x-forwarded-proto", "http"}}, "127.0.0.1")));
+}
+
+TEST(Cookies, SetCookieCarriesSafeAttributes) {
+  Response response;
+  set_cookie(response, request_with({}), kSessionCookie, "tok", from_unix_seconds(1'800'000'000));
+  set_cookie(response, request_with({{"x-forwarded-proto", "https"}}), kFlowCookie, "id");
+  clear_cookie(response, request_with({}), kFlowCookie);
+  ASSERT_EQ(response.headers.size(), 3u);
+  EXPECT_EQ(response.headers[0].second,
+            "tessera_session=tok; Path=/; HttpOnly; SameSite=Lax; Expires=Fri, 15 Jan 2027 "
+            "08:00:00 GMT");
+  EXPECT_EQ(response.headers[1].second,
+            "__Host-tessera_flow=id; Path=/; HttpOnly; SameSite=Lax; Secure");
+  EXPECT_NE(response.headers[2].second.find("Max-Age=0"), std::string::npos);
+}
+
+TEST(Csrf, TokenIsBoundToItsCookieAndKey) {
+  const SecretBytes key(std::vector<std::uint8_t>(32, 1));
+  const SecretBytes other_key(std::vector<std::uint8_t>(32, 2));
+  const std::string token = csrf_token(key, "flow-a");
+  EXPECT_EQ(token.size(), 64u);
+  EXPECT_TRUE(csrf_valid(key, "flow-a", token));
+  EXPECT_FALSE(csrf_valid(key, "flow-b", token));
+  EXPECT_FALSE(csrf_valid(other_key, "flow-a", token));
+  EXPECT_FALSE(csrf_valid(key, "", csrf_token(key, "")));
+  EXPECT_FALSE(csrf_valid(key, "flow-a", ""));
+}
+
+}  // namespace
+}  // namespace tessera
