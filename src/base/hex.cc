@@ -1,16 +1,12 @@
 #include "base/hex.h"
 
 namespace tessera {
-namespace {
-
-int hex_value(char c) {
+int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-}  // namespace
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -28,8 +24,8 @@ Result<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   std::vector<std::uint8_t> out;
   out.reserve(text.size() / 2);
   for (std::size_t i = 0; i < text.size(); i += 2) {
-    int high = hex_value(text[i]);
-    int low = hex_value(text[i + 1]);
+    int high = hex_digit_value(text[i]);
+    int low = hex_digit_value(text[i + 1]);
     if (high < 0 || low < 0) return invalid_argument("hex text has a character that is not hex");
     out.push_back(static_cast<std::uint8_t>(high << 4 | low));
   }

@@ -29,6 +29,8 @@ std::string_view level_name(LogLevel level) {
   return "info";
 }
 
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   for (unsigned char c : text) {
@@ -60,8 +62,6 @@ void append_json_string(std::string& out, std::string_view text) {
   }
   out.push_back('"');
 }
-
-}  // namespace
 
 LogLevel parse_log_level(std::string_view text, bool* recognised) {
   if (recognised != nullptr) *recognised = true;

@@ -17,6 +17,9 @@ void set_log_level(LogLevel level);
 
 using LogField = std::pair<std::string_view, std::string_view>;
 
+// Appends `text` as a JSON string literal (quoted, with control characters escaped).
+void append_json_string(std::string& out, std::string_view text);
+
 // Thread-safe.
 void log_event(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
 

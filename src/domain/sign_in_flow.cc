@@ -1,14 +1,9 @@
 #include "domain/sign_in_flow.h"
 
+#include "base/overloaded.h"
+
 namespace tessera {
 namespace {
-
-template <class... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
-template <class... Handlers>
-Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 Transition restart(Timestamp now, SignInFlow::Notice notice) {
   Transition transition{start_flow(now)};

@@ -2,15 +2,10 @@
 
 #include <cctype>
 
+#include "base/hex.h"
+
 namespace tessera {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -76,9 +71,10 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
     char c = text[i];
     if (c == '+' && plus_is_space) {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    } else if (c == '%' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+               hex_digit_value(text[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
       i += 2;
     } else {
       out.push_back(c);

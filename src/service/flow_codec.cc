@@ -3,17 +3,11 @@
 #include <boost/json.hpp>
 
 #include "base/hex.h"
+#include "base/overloaded.h"
 
 namespace tessera {
 namespace json = boost::json;
 namespace {
-
-template <class... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
-template <class... Handlers>
-Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 std::string secret_hex(const SecretBytes& secret) {
   return to_hex(secret.span());

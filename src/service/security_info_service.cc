@@ -5,22 +5,11 @@
 #include "base/ids.h"
 #include "crypto/otp.h"
 #include "crypto/token.h"
+#include "service/code_input.h"
 #include "service/flow_codec.h"
 #include "service/sign_in_service.h"
 
 namespace tessera {
-namespace {
-
-std::string digits_of(std::string_view code) {
-  std::string digits;
-  for (const char c : code.substr(0, 32)) {
-    if (c != ' ' && c != '-') digits.push_back(c);
-  }
-  return digits;
-}
-
-}  // namespace
-
 Result<SecurityInfo> SecurityInfoService::overview(const SessionRecord& session) {
   SecurityInfo info;
   TESSERA_ASSIGN_OR_RETURN(info.user, store_.find_user_by_id(session.user_id));
@@ -75,13 +64,12 @@ Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
   const Timestamp now = clock_.now();
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
   if (user.code_locked_until && *user.code_locked_until > now) {
-    const auto minutes =
-        std::max<std::int64_t>(1, ((*user.code_locked_until - now).count() + 59) / 60);
+    const int minutes = minutes_until(*user.code_locked_until, now);
     return resource_exhausted("Too many wrong codes. Your account is locked for " +
                               std::to_string(minutes) + (minutes == 1 ? " minute." : " minutes."));
   }
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
-  const std::string digits = digits_of(code);
+  const std::string digits = normalise_code(code);
   for (const Method& method : methods) {
     if (method.kind != MethodKind::authenticator_app) continue;
     const auto step = match_totp(method.secret.span(), digits, now, TotpParameters{});
@@ -151,7 +139,8 @@ Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
   if (verify == nullptr) return not_found("no method is being added");
   const std::string id_hash = hash_token(flow_id);
   const Timestamp now = clock_.now();
-  const auto matched = match_totp(verify->secret.span(), digits_of(code), now, TotpParameters{});
+  const auto matched =
+      match_totp(verify->secret.span(), normalise_code(code), now, TotpParameters{});
   if (!matched) {
     TESSERA_ASSIGN_OR_RETURN(FlowRecord record, store_.find_flow(id_hash, now));
     added.flow.wrong_codes += 1;

@@ -7,6 +7,7 @@
 #include "domain/ip_range.h"
 #include "domain/password_rules.h"
 #include "domain/upn.h"
+#include "service/code_input.h"
 #include "service/flow_codec.h"
 
 namespace tessera {
@@ -14,11 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxFlowIdLength = 128;
 constexpr std::size_t kMaxLoggedUpnLength = 254;
-
-int minutes_left(Timestamp until, Timestamp now) {
-  const auto seconds = (until - now).count();
-  return static_cast<int>(std::max<std::int64_t>(1, (seconds + 59) / 60));
-}
 
 bool is_final(const SignInStep& step) {
   return std::holds_alternative<step::StaySignedIn>(step) ||
@@ -35,15 +31,6 @@ const std::string* user_id_of(const SignInStep& step) {
         }
       },
       step);
-}
-
-// Spaces and dashes people type inside a code ("123 456") are not part of it.
-std::string normalise_code(std::string_view code) {
-  std::string digits;
-  for (const char c : code.substr(0, 32)) {
-    if (c != ' ' && c != '-') digits.push_back(c);
-  }
-  return digits;
 }
 
 }  // namespace
@@ -264,10 +251,10 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
       duration = std::min<std::chrono::seconds>(duration, kMaxPasswordLockout);
       TESSERA_RETURN_IF_ERROR(store_.set_lockout(user.id, now + duration));
       decision.rule = DecisionRule::account_locked;
-      locked_minutes = minutes_left(now + duration, now);
+      locked_minutes = minutes_until(now + duration, now);
     }
   } else if (decision.rule == DecisionRule::account_locked) {
-    locked_minutes = minutes_left(*user.locked_until, now);
+    locked_minutes = minutes_until(*user.locked_until, now);
   }
 
   TESSERA_ASSIGN_OR_RETURN(TransitionContext context, context_for(user, decision));
@@ -434,7 +421,7 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
     page.flow = std::move(loaded->flow);
     page.upn = user.upn;
     page.code_locked = true;
-    page.locked_minutes = minutes_left(until, now);
+    page.locked_minutes = minutes_until(until, now);
     return page;
   };
   if (user.code_locked_until && *user.code_locked_until > now) {
