@@ -153,16 +153,8 @@ Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
   }
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
-  Method method;
-  method.id = new_id(rng_);
-  method.user_id = user.id;
-  method.kind = MethodKind::authenticator_app;
-  method.label = "Authenticator app";
-  method.secret = verify->secret;
-  method.is_default =
-      std::none_of(methods.begin(), methods.end(), [](const Method& m) { return m.is_default; });
-  method.created_at = now;
-  method.last_used_step = *matched;
+  const Method method =
+      new_authenticator_app(new_id(rng_), user.id, verify->secret, methods, now, *matched);
   const AuditLogEntry audit{new_id(rng_), now,      user.upn,
                             "method.add", user.upn, "added an authenticator app on Security info"};
   TESSERA_RETURN_IF_ERROR(store_.add_method(method, &audit));

@@ -379,16 +379,8 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
       return save(*loaded, std::move(transition));
     }
     TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, store_.list_methods(user.id));
-    Method method;
-    method.id = new_id(rng_);
-    method.user_id = user.id;
-    method.kind = MethodKind::authenticator_app;
-    method.label = "Authenticator app";
-    method.secret = verify->secret;
-    method.is_default = std::none_of(existing.begin(), existing.end(),
-                                     [](const Method& m) { return m.is_default; });
-    method.created_at = now;
-    method.last_used_step = *step;  // the code that proved it cannot sign in again
+    const Method method =
+        new_authenticator_app(new_id(rng_), user.id, verify->secret, existing, now, *step);
     const AuditLogEntry added{new_id(rng_), now,      user.upn,
                               "method.add", user.upn, "registered an authenticator app at sign-in"};
     TESSERA_RETURN_IF_ERROR(store_.add_method(method, &added));
