@@ -169,3 +169,32 @@ test('steps cannot be skipped or replayed', { timeout: 90000 }, async (t) => {
       'none of these attempts should have produced a session cookie');
   });
 });
+
+test("another browser's flow id gets you back to Sign in, never into that flow", { timeout: 60000 }, async (t) => {
+  await withServer(t.name, { password: GOOD_PASSWORD, mfaState: 'disabled' }, async ({ server, page, shot }) => {
+    // alice's browser is at "Enter password".
+    await enterUsername(page, server.baseUrl, server.upn);
+    await expectHeading(page, 'Enter password');
+    const aliceFlow = (await page.context().cookies(server.baseUrl))
+      .find((c) => /tessera_flow$/.test(c.name));
+    assert.ok(aliceFlow, 'alice has a flow cookie');
+
+    // Someone else, in another browser, at the same step of their own flow, swaps in alice's id.
+    const other = await browser.newContext();
+    try {
+      const otherPage = await other.newPage();
+      await enterUsername(otherPage, server.baseUrl, 'mallory@example.com');
+      await expectHeading(otherPage, 'Enter password');
+      await other.addCookies([{ ...aliceFlow, domain: '127.0.0.1', path: '/' }]);
+      await field(otherPage, 'Password').fill(GOOD_PASSWORD);
+      await clickAndWait(otherPage, 'Sign in');
+      await expectHeading(otherPage, 'Sign in');
+      await expectAlert(otherPage, INTERRUPTED);
+      await shot(otherPage, 'foreign-flow-id');
+      const cookies = await other.cookies(server.baseUrl);
+      assert.ok(!cookies.some((c) => /tessera_session$/.test(c.name)), 'no session for the other browser');
+    } finally {
+      await other.close();
+    }
+  });
+});
