@@ -107,4 +107,15 @@ std::string IpRange::to_string() const {
   return network.to_string() + "/" + std::to_string(prefix_length);
 }
 
+IpRange enclosing_network(const IpAddress& address) {
+  IpRange range;
+  range.network = address;
+  range.prefix_length = address.is_v4 ? 24 : 64;
+  // Keep the first (96 + 24) or 64 bits: whole bytes in both cases.
+  const std::size_t kept_bytes = address.is_v4 ? 15 : 8;
+  for (std::size_t i = kept_bytes; i < range.network.bytes.size(); ++i)
+    range.network.bytes[i] = 0;
+  return range;
+}
+
 }  // namespace tessera

@@ -32,4 +32,8 @@ struct IpRange {
   friend bool operator==(const IpRange&, const IpRange&) = default;
 };
 
+// The network an address belongs to for "familiar location" purposes: its /24 for IPv4, its /64
+// for IPv6 (a household or office usually keeps one of these).
+IpRange enclosing_network(const IpAddress& address);
+
 }  // namespace tessera

@@ -210,6 +210,16 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
 
   User user = std::move(found).value();
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  // Smart lockout (DESIGN.md section 9): a network the user completed a sign-in from keeps its
+  // own failure counter and lock, so strangers elsewhere cannot lock them out of it. Everywhere
+  // else shares the account's counter.
+  const std::string network = network_of(client.ip);
+  std::optional<FamiliarNetwork> familiar;
+  if (!network.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(familiar, store_.find_familiar_network(user.id, network));
+  }
+  const bool account_counters_dirty = user.failed_password_attempts != 0 || user.locked_until;
+  if (familiar) user.locked_until = familiar->locked_until;
   const bool locked = user.locked_until && *user.locked_until > now;
   bool correct = false;
   if (!locked) {
@@ -218,7 +228,11 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
 
   SignInDecision decision;
   if (correct && user.status == UserStatus::active) {
-    if (user.failed_password_attempts != 0 || user.locked_until) {
+    if (familiar) {
+      if (familiar->failed_password_attempts != 0 || familiar->locked_until) {
+        TESSERA_RETURN_IF_ERROR(store_.remember_network(user.id, network, now));
+      }
+    } else if (account_counters_dirty) {
       TESSERA_RETURN_IF_ERROR(store_.reset_password_failures(user.id));
     }
     user.failed_password_attempts = 0;
@@ -226,8 +240,9 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     if (hasher_.needs_rehash(user.password_hash)) {
       // Parameters changed since this hash was made: store one with today's.
       if (auto rehashed = hasher_.hash(password); rehashed.ok()) {
-        user.password_hash = *rehashed;
-        TESSERA_RETURN_IF_ERROR(store_.update_user(user, nullptr));
+        TESSERA_ASSIGN_OR_RETURN(User stored, store_.find_user_by_id(user.id));
+        stored.password_hash = *rehashed;
+        TESSERA_RETURN_IF_ERROR(store_.update_user(stored, nullptr));
       }
     }
     TESSERA_ASSIGN_OR_RETURN(decision, decide(user, client, false));
@@ -242,17 +257,9 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
 
   int locked_minutes = 0;
   if (decision.rule == DecisionRule::wrong_password) {
-    TESSERA_ASSIGN_OR_RETURN(int failures, store_.record_password_failure(user.id));
-    const int threshold = std::max(1, policy.lockout.threshold);
-    if (failures % threshold == 0) {
-      // Each further lockout doubles (DESIGN.md section 9), up to a day.
-      const int lockouts = std::min(failures / threshold, 12);
-      auto duration = policy.lockout.duration * (1 << (lockouts - 1));
-      duration = std::min<std::chrono::seconds>(duration, kMaxPasswordLockout);
-      TESSERA_RETURN_IF_ERROR(store_.set_lockout(user.id, now + duration));
-      decision.rule = DecisionRule::account_locked;
-      locked_minutes = minutes_until(now + duration, now);
-    }
+    TESSERA_RETURN_IF_ERROR(
+        record_wrong_password(user, familiar, network, policy, now, locked_minutes));
+    if (locked_minutes > 0) decision.rule = DecisionRule::account_locked;
   } else if (decision.rule == DecisionRule::account_locked) {
     locked_minutes = minutes_until(*user.locked_until, now);
   }
@@ -271,6 +278,36 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     return page;
   }
   return finish_page(*loaded, std::move(transition), client, user.id);
+}
+
+std::string network_of(std::string_view client_ip) {
+  auto address = IpAddress::parse(client_ip);
+  return address.ok() ? enclosing_network(*address).to_string() : std::string();
+}
+
+Status SignInService::record_wrong_password(const User& user,
+                                            const std::optional<FamiliarNetwork>& familiar,
+                                            const std::string& network, const OrgPolicy& policy,
+                                            Timestamp now, int& locked_minutes) {
+  int failures = 0;
+  if (familiar) {
+    TESSERA_ASSIGN_OR_RETURN(failures, store_.record_network_failure(user.id, network));
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(failures, store_.record_password_failure(user.id));
+  }
+  const int threshold = std::max(1, policy.lockout.threshold);
+  if (failures % threshold != 0) return Status();
+  // Each further lockout doubles (DESIGN.md section 9), up to a day.
+  const int lockouts = std::min(failures / threshold, 12);
+  auto duration = policy.lockout.duration * (1 << (lockouts - 1));
+  duration = std::min<std::chrono::seconds>(duration, kMaxPasswordLockout);
+  if (familiar) {
+    TESSERA_RETURN_IF_ERROR(store_.set_network_lockout(user.id, network, now + duration));
+  } else {
+    TESSERA_RETURN_IF_ERROR(store_.set_lockout(user.id, now + duration));
+  }
+  locked_minutes = minutes_until(now + duration, now);
+  return Status();
 }
 
 Result<SignInPage> SignInService::submit_new_password(
@@ -464,7 +501,7 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
 
 Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
                                               std::string_view posted_step, bool stay_signed_in,
-                                              bool dont_show_again) {
+                                              bool dont_show_again, const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
   const std::string user_id = std::get<step::StaySignedIn>(loaded->flow.step).user_id;
@@ -476,20 +513,20 @@ Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
   return finish_page(*loaded,
                      advance(std::move(loaded->flow), event::StayAnswered{stay_signed_in},
                              TransitionContext{clock_.now()}),
-                     SignInClient{}, user_id);
+                     client, user_id, nullptr, /*log_success=*/false);
 }
 
 Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transition,
                                               const SignInClient& client,
                                               const std::string& user_id,
-                                              const MethodStepGuard* guard) {
+                                              const MethodStepGuard* guard, bool log_success) {
   // The moment authentication completes (first arrival at a final step) is the logged success.
   const bool completed_now = !transition.restarted && is_final(transition.flow.step) &&
                              !std::holds_alternative<step::SignedIn>(transition.flow.step);
   const bool signed_in =
       !transition.restarted && std::holds_alternative<step::SignedIn>(transition.flow.step);
   std::optional<SignInLogEntry> entry;
-  if (completed_now || (signed_in && !client.ip.empty())) {
+  if (log_success && (completed_now || signed_in)) {
     TESSERA_ASSIGN_OR_RETURN(std::string upn, upn_of(user_id));
     entry = log_entry(transition.flow, user_id, upn, client, SignInResult::success,
                       transition.flow.registered_in_flow ? "registered_app_now_enforced" : "");
@@ -504,9 +541,17 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
   if (!transition.flow.method_used.empty()) mfa_at = clock_.now();
   SessionRecord record;
   IssuedSession session = sessions_.prepare(done.user_id, done.persistent, mfa_at, record);
-  // Log, session and the end of the flow (so it cannot be replayed) in one transaction.
-  TESSERA_RETURN_IF_ERROR(
-      store_.finish_sign_in(record, entry ? &*entry : nullptr, loaded.id_hash, guard));
+  // A complete sign-in (password and, where required, MFA) makes the network familiar.
+  const std::string network = network_of(client.ip);
+  bool remember = !network.empty();
+  if (remember) {
+    TESSERA_ASSIGN_OR_RETURN(auto familiar, store_.find_familiar_network(done.user_id, network));
+    remember = !familiar || clock_.now() - familiar->last_seen >= kFamiliarNetworkRefresh;
+  }
+  // Log, session, familiar network and the end of the flow (so it cannot be replayed) in one
+  // transaction.
+  TESSERA_RETURN_IF_ERROR(store_.finish_sign_in(record, entry ? &*entry : nullptr, loaded.id_hash,
+                                                guard, remember ? &network : nullptr));
   SignInPage page;
   page.flow_id = loaded.id;
   page.flow = std::move(transition.flow);

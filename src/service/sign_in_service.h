@@ -31,6 +31,11 @@ inline constexpr int kMaxWrongCodesPerUser = 10;
 inline constexpr std::chrono::minutes kCodeLockoutDuration{15};
 inline constexpr std::chrono::hours kMaxPasswordLockout{24};
 inline constexpr std::chrono::seconds kFlowSweepInterval{60};
+// A familiar network's last_seen is refreshed at most this often.
+inline constexpr std::chrono::hours kFamiliarNetworkRefresh{24};
+
+// The familiar-network key of a client address ("203.0.113.0/24"); empty when it is not an IP.
+std::string network_of(std::string_view client_ip);
 
 // What the page after a request shows. `flow.step` says which page.
 struct SignInPage {
@@ -76,7 +81,8 @@ class SignInService {
   Result<SignInPage> submit_code(std::string_view flow_id, std::string_view posted_step,
                                  std::string_view code, const SignInClient& client);
   Result<SignInPage> submit_stay(std::string_view flow_id, std::string_view posted_step,
-                                 bool stay_signed_in, bool dont_show_again);
+                                 bool stay_signed_in, bool dont_show_again,
+                                 const SignInClient& client);
 
   static TotpParameters totp_parameters() { return TotpParameters{}; }
 
@@ -92,10 +98,16 @@ class SignInService {
   Result<SignInPage> restart(SignInFlow::Notice notice);
   Result<SignInPage> save(Loaded& loaded, Transition transition);
   // `guard`: the TOTP step to mark used in the same transaction when the flow ends signed in;
-  // failed_precondition when it was already used (then nothing was written).
+  // failed_precondition when it was already used (then nothing was written). The success is
+  // logged when authentication completes here (not again after "Stay signed in?").
   Result<SignInPage> finish_page(Loaded& loaded, Transition transition, const SignInClient& client,
-                                 const std::string& user_id,
-                                 const MethodStepGuard* guard = nullptr);
+                                 const std::string& user_id, const MethodStepGuard* guard = nullptr,
+                                 bool log_success = true);
+  // The lockout that applies to a password attempt from `network`: the familiar network's own,
+  // or the account's for everywhere else.
+  Status record_wrong_password(const User& user, const std::optional<FamiliarNetwork>& familiar,
+                               const std::string& network, const OrgPolicy& policy, Timestamp now,
+                               int& locked_minutes);
   Result<TransitionContext> context_for(const User& user, const SignInDecision& decision);
   Result<SignInDecision> decide(const User& user, const SignInClient& client,
                                 bool mfa_completed_in_flow);

@@ -259,6 +259,68 @@ class SqlStore final : public Store {
         {user_id}, "no such user");
   }
 
+  Result<std::optional<FamiliarNetwork>> find_familiar_network(
+      const std::string& user_id, const std::string& network) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("SELECT network, last_seen, failed_password_attempts, locked_until "
+                            "FROM familiar_networks WHERE user_id = $1 AND network = $2",
+                            {user_id, network}));
+    if (result.rows.empty()) return std::optional<FamiliarNetwork>();
+    const SqlRow& row = result.rows[0];
+    return std::optional<FamiliarNetwork>(
+        FamiliarNetwork{row.text(0), from_unix_seconds(row.integer(1)),
+                        static_cast<int>(row.integer(2)), optional_timestamp(row, 3)});
+  }
+
+  Status remember_network(const std::string& user_id, const std::string& network,
+                          Timestamp now) override {
+    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      return upsert_network(connection, user_id, network, now);
+    });
+  }
+
+  static Status upsert_network(SqlConnection& connection, const std::string& user_id,
+                               const std::string& network, Timestamp now) {
+    TESSERA_RETURN_IF_ERROR(
+        connection
+            .execute("INSERT INTO familiar_networks (user_id, network, last_seen) "
+                     "VALUES ($1, $2, $3) ON CONFLICT (user_id, network) DO UPDATE SET "
+                     "last_seen = excluded.last_seen, failed_password_attempts = 0, "
+                     "locked_until = NULL",
+                     {user_id, network, seconds(now)})
+            .status());
+    // Forget all but the most recent few.
+    return connection
+        .execute(
+            "DELETE FROM familiar_networks WHERE user_id = $1 AND network NOT IN "
+            "(SELECT network FROM familiar_networks WHERE user_id = $1 "
+            "ORDER BY last_seen DESC, network LIMIT $2)",
+            {user_id, static_cast<std::int64_t>(kMaxFamiliarNetworks)})
+        .status();
+  }
+
+  Result<int> record_network_failure(const std::string& user_id,
+                                     const std::string& network) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute("UPDATE familiar_networks SET failed_password_attempts = "
+                            "failed_password_attempts + 1 WHERE user_id = $1 AND network = $2 "
+                            "RETURNING failed_password_attempts",
+                            {user_id, network}));
+    if (result.rows.empty()) return not_found("no such familiar network");
+    return static_cast<int>(result.rows[0].integer(0));
+  }
+
+  Status set_network_lockout(const std::string& user_id, const std::string& network,
+                             std::optional<Timestamp> locked_until) override {
+    return update_one(
+        "UPDATE familiar_networks SET locked_until = $3 WHERE user_id = $1 AND network = $2",
+        {user_id, network, optional_seconds(locked_until)}, "no such familiar network");
+  }
+
   Result<int> record_code_failure(const std::string& user_id) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
     TESSERA_ASSIGN_OR_RETURN(
@@ -457,8 +519,13 @@ class SqlStore final : public Store {
   }
 
   Status finish_sign_in(const SessionRecord& session, const SignInLogEntry* entry,
-                        const std::string& flow_id_hash, const MethodStepGuard* guard) override {
+                        const std::string& flow_id_hash, const MethodStepGuard* guard,
+                        const std::string* familiar_network) override {
     return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+      if (familiar_network != nullptr) {
+        TESSERA_RETURN_IF_ERROR(
+            upsert_network(connection, session.user_id, *familiar_network, session.created_at));
+      }
       if (guard != nullptr) {
         TESSERA_ASSIGN_OR_RETURN(SqlResult advanced,
                                  connection.execute(kAdvanceStep, {guard->method_id, guard->step}));

@@ -39,6 +39,15 @@ struct UserListQuery {
   std::size_t offset = 0;
 };
 
+inline constexpr std::size_t kMaxFamiliarNetworks = 5;
+
+struct FamiliarNetwork {
+  std::string network;  // "203.0.113.0/24", "2001:db8:1:2::/64"
+  Timestamp last_seen{};
+  int failed_password_attempts = 0;
+  std::optional<Timestamp> locked_until;
+};
+
 struct MethodStepGuard {
   std::string method_id;
   std::int64_t step = 0;
@@ -82,6 +91,18 @@ class Store {
   virtual Result<int> record_password_failure(const std::string& user_id) = 0;
   virtual Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) = 0;
   virtual Status reset_password_failures(const std::string& user_id) = 0;
+
+  // Familiar networks (smart lockout): where a user signed in before, each with its own
+  // password-failure counter and lockout. remember_network records a successful sign-in from
+  // `network` (clearing its counter) and keeps only the kMaxFamiliarNetworks most recent.
+  virtual Result<std::optional<FamiliarNetwork>> find_familiar_network(
+      const std::string& user_id, const std::string& network) = 0;
+  virtual Status remember_network(const std::string& user_id, const std::string& network,
+                                  Timestamp now) = 0;
+  virtual Result<int> record_network_failure(const std::string& user_id,
+                                             const std::string& network) = 0;
+  virtual Status set_network_lockout(const std::string& user_id, const std::string& network,
+                                     std::optional<Timestamp> locked_until) = 0;
 
   // Wrong MFA codes, counted like password failures but separately.
   virtual Result<int> record_code_failure(const std::string& user_id) = 0;
@@ -128,10 +149,12 @@ class Store {
 
   // The end of a successful sign-in in one transaction: the TOTP replay guard (if any, as
   // advance_method_step; failed_precondition and nothing written when the step was already used),
-  // the log entry (if any), the new session, and the flow deleted (so it cannot be replayed).
+  // the log entry (if any), the new session, the network to remember as familiar (if any, as
+  // remember_network at session.created_at), and the flow deleted (so it cannot be replayed).
   virtual Status finish_sign_in(const SessionRecord& session, const SignInLogEntry* entry,
                                 const std::string& flow_id_hash,
-                                const MethodStepGuard* guard = nullptr) = 0;
+                                const MethodStepGuard* guard = nullptr,
+                                const std::string* familiar_network = nullptr) = 0;
 
   // Logs, newest first.
   virtual Status append_sign_in(const SignInLogEntry& entry) = 0;

@@ -411,6 +411,38 @@ TEST_P(StoreTest, FinishingASignInIsOneTransactionGuardedByTheTotpStep) {
   EXPECT_EQ(store_->list_sign_ins(10)->size(), 1u);
 }
 
+TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  EXPECT_FALSE(store_->find_familiar_network(user.id, "10.0.0.0/24")->has_value());
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(store_
+                    ->remember_network(user.id, "10.0." + std::to_string(i) + ".0/24",
+                                       from_unix_seconds(1000 + i))
+                    .ok());
+  }
+  EXPECT_FALSE(store_->find_familiar_network(user.id, "10.0.1.0/24")->has_value())
+      << "only the newest kMaxFamiliarNetworks are kept";
+  auto newest = store_->find_familiar_network(user.id, "10.0.6.0/24");
+  ASSERT_TRUE(newest.ok() && newest->has_value());
+  EXPECT_EQ((*newest)->last_seen, from_unix_seconds(1006));
+
+  EXPECT_EQ(*store_->record_network_failure(user.id, "10.0.6.0/24"), 1);
+  EXPECT_EQ(*store_->record_network_failure(user.id, "10.0.6.0/24"), 2);
+  ASSERT_TRUE(store_->set_network_lockout(user.id, "10.0.6.0/24", from_unix_seconds(5000)).ok());
+  auto locked = *store_->find_familiar_network(user.id, "10.0.6.0/24");
+  EXPECT_EQ(locked->failed_password_attempts, 2);
+  EXPECT_EQ(locked->locked_until, from_unix_seconds(5000));
+  EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 0) << "counted apart";
+  // A success from there clears its counter and lock.
+  ASSERT_TRUE(store_->remember_network(user.id, "10.0.6.0/24", from_unix_seconds(2000)).ok());
+  auto cleared = *store_->find_familiar_network(user.id, "10.0.6.0/24");
+  EXPECT_EQ(cleared->failed_password_attempts, 0);
+  EXPECT_EQ(cleared->locked_until, std::nullopt);
+  EXPECT_EQ(store_->record_network_failure(user.id, "192.0.2.0/24").status().code(),
+            ErrorCode::not_found);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,
                          ::testing::Values(StoreConfig::Kind::sqlite, StoreConfig::Kind::postgres),
                          kind_name);

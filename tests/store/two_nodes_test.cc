@@ -76,7 +76,7 @@ TEST_F(TwoNodes, EveryStepCanBeServedByEitherNode) {
   page = *a_->sign_in.submit_code(page.flow_id, "verify_app",
                                   totp(secret.span(), clock_.now(), TotpParameters{}), client);
   ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
-  page = *b_->sign_in.submit_stay(page.flow_id, "stay_signed_in", true, false);
+  page = *b_->sign_in.submit_stay(page.flow_id, "stay_signed_in", true, false, client);
   ASSERT_TRUE(page.session);
   auto session = a_->sessions.find(page.session->token.view());
   ASSERT_TRUE(session.ok()) << session.status().message();

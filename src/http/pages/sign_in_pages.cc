@@ -300,11 +300,11 @@ void add_sign_in_routes(Router& router, WebContext& context) {
   router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code), Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/stay",
              sign_in_post(context,
-                          [&context](const Request&, const std::string& flow_id,
+                          [&context](const Request& request, const std::string& flow_id,
                                      const std::map<std::string, std::string>& form) {
                             return context.sign_in.submit_stay(
                                 flow_id, field(form, "step"), field(form, "answer") == "yes",
-                                field(form, "dont_show_again") == "1");
+                                field(form, "dont_show_again") == "1", client_of(request));
                           }),
              Dispatch::blocking);
 

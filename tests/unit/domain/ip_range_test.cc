@@ -70,5 +70,15 @@ TEST(IpRange, RoundTripsThroughText) {
   }
 }
 
+TEST(IpRange, EnclosingNetworkIsASlash24OrASlash64) {
+  EXPECT_EQ(enclosing_network(*IpAddress::parse("203.0.113.77")).to_string(), "203.0.113.0/24");
+  EXPECT_EQ(enclosing_network(*IpAddress::parse("2001:db8:1:2:3:4:5:6")).to_string(),
+            "2001:db8:1:2::/64");
+  EXPECT_TRUE(
+      enclosing_network(*IpAddress::parse("10.1.2.3")).contains(*IpAddress::parse("10.1.2.250")));
+  EXPECT_FALSE(
+      enclosing_network(*IpAddress::parse("10.1.2.3")).contains(*IpAddress::parse("10.1.3.1")));
+}
+
 }  // namespace
 }  // namespace tessera

@@ -141,7 +141,7 @@ TEST_F(SignInServiceTest, RegistrationMakesTheUserEnforcedAndTheCodeCannotBeReus
   EXPECT_EQ(store_->find_user_by_upn("alice@example.com")->mfa_state, MfaState::enforced);
   EXPECT_EQ(log()[0].failure_reason, "registered_app_now_enforced");
   EXPECT_EQ(log()[0].method, "authenticator_app");
-  page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", true, false);
+  page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", true, false, kClient);
   ASSERT_TRUE(page.session);
   EXPECT_TRUE(page.session->persistent);
 
@@ -206,6 +206,43 @@ TEST_F(SignInServiceTest, WrongPasswordsLockTheAccountWithAClearTime) {
   EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
 }
 
+TEST_F(SignInServiceTest, StrangersCannotLockAUserOutOfANetworkTheySignedInFrom) {
+  add_user("alice@example.com", MfaState::disabled);
+  ASSERT_TRUE(policy_->set("lockout_threshold", "3", Actor::cli()).ok());
+  // A complete sign-in from alice's office makes its /24 familiar.
+  SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  ASSERT_TRUE(sign_in_->submit_stay(page.flow_id, "stay_signed_in", false, false, kClient).ok());
+  const auto office = store_->find_user_by_upn("alice@example.com")->id;
+  EXPECT_TRUE(store_->find_familiar_network(office, "203.0.113.0/24")->has_value());
+
+  // A stranger elsewhere locks the account for everywhere else...
+  const SignInClient stranger{"198.51.100.9", ""};
+  for (int i = 0; i < 3; ++i)
+    page = through_password("alice@example.com", "guess", stranger);
+  EXPECT_EQ(page.message, StepMessage::account_locked);
+  page = through_password("alice@example.com", kPassword, stranger);
+  EXPECT_EQ(page.message, StepMessage::account_locked);
+  // ...but not for alice at her office (another address in the same /24).
+  page = through_password("alice@example.com", kPassword, SignInClient{"203.0.113.200", ""});
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+
+  // Guessing from the office locks the office, with its own counter.
+  for (int i = 0; i < 3; ++i)
+    page = through_password("alice@example.com", "guess");
+  EXPECT_EQ(page.message, StepMessage::account_locked);
+  page = through_password("alice@example.com");
+  EXPECT_EQ(page.message, StepMessage::account_locked);
+}
+
+TEST_F(SignInServiceTest, OnlyACompleteSignInMakesANetworkFamiliar) {
+  add_user("alice@example.com", MfaState::enabled);
+  SignInPage page = through_password("alice@example.com");  // right password, MFA not done
+  ASSERT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
+  const auto id = store_->find_user_by_upn("alice@example.com")->id;
+  EXPECT_FALSE(store_->find_familiar_network(id, "203.0.113.0/24")->has_value());
+}
+
 TEST_F(SignInServiceTest, TrustedIpSkipsTheChallengeButNotRegistration) {
   add_user("alice@example.com", MfaState::enabled);
   ASSERT_TRUE(policy_->set("trusted_ip_ranges", "203.0.113.0/24", Actor::cli()).ok());
@@ -266,7 +303,7 @@ TEST_F(SignInServiceTest, ExpiredFlowRestarts) {
 TEST_F(SignInServiceTest, DontShowAgainSkipsTheStayPromptNextTime) {
   add_user("alice@example.com", MfaState::disabled);
   SignInPage page = through_password("alice@example.com");
-  page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", false, true);
+  page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", false, true, kClient);
   ASSERT_TRUE(page.session);
   EXPECT_FALSE(page.session->persistent);
   EXPECT_TRUE(store_->find_user_by_upn("alice@example.com")->stay_prompt_suppressed);
