@@ -572,7 +572,12 @@ SignInLogEntry SignInService::log_entry(const SignInFlow& flow, const std::strin
   entry.id = new_id(rng_);
   entry.time = clock_.now();
   entry.user_id = user_id;
+  // What was typed may be anything: control characters would reach an admin's terminal through
+  // `tessera log sign-ins`, so they are replaced.
   entry.upn = std::string(upn.substr(0, kMaxLoggedUpnLength));
+  for (char& c : entry.upn) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
   entry.client_ip = client.ip;
   entry.app = client.app.empty() ? "Security info" : client.app;
   entry.result = result;

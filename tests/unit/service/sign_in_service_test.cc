@@ -101,6 +101,13 @@ TEST_F(SignInServiceTest, UnknownUserSeesTheSameRefusalAsAWrongPassword) {
   EXPECT_EQ(entries[1].client_ip, "203.0.113.7");
 }
 
+TEST_F(SignInServiceTest, ControlCharactersTypedAsAUsernameNeverReachTheLog) {
+  through_password("\x1b[31mevil\r\n@example.com", "whatever");
+  const std::string logged = log()[0].upn;
+  EXPECT_EQ(logged.find_first_of("\x1b\r\n"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("evil"), std::string::npos);
+}
+
 TEST_F(SignInServiceTest, DisabledUserIsNotAskedForMfa) {
   add_user("alice@example.com", MfaState::disabled);
   const SignInPage page = through_password("alice@example.com");
