@@ -130,6 +130,7 @@ enum class StepMessage {
   account_blocked,
   wrong_code,
   code_already_used,
+  network_throttled,  // too many failed passwords from the client's network, across accounts
 };
 
 struct Transition {

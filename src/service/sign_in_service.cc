@@ -192,10 +192,22 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   const std::string upn = std::get<step::EnterPassword>(loaded->flow.step).upn;
   auto found = store_.find_user_by_upn(upn);
   if (!found.ok() && found.status().code() != ErrorCode::not_found) return found.status();
+  const std::string network = network_of(client.ip);
+  // A plain value and flag (not an optional): GCC 12 misreads the optional as maybe-uninitialized.
+  Timestamp throttled_until{};
+  bool throttled = false;
+  if (!network.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(std::optional<Timestamp> until,
+                             store_.network_throttled_until(network));
+    throttled = until && *until > now;
+    if (throttled) throttled_until = *until;
+  }
 
   if (!found.ok()) {
+    if (throttled) return refuse_throttled(*loaded, "", upn, client, throttled_until, now);
     // An unknown name costs what a known one costs.
     TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
+    TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
     SignInFacts facts;
     OrgPolicy policy;
     facts.policy = &policy;
@@ -212,11 +224,13 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   // Smart lockout (DESIGN.md section 9): a network the user completed a sign-in from keeps its
   // own failure counter and lock, so strangers elsewhere cannot lock them out of it. Everywhere
-  // else shares the account's counter.
-  const std::string network = network_of(client.ip);
+  // else shares the account's counter, and the network's own across accounts.
   std::optional<FamiliarNetwork> familiar;
   if (!network.empty()) {
     TESSERA_ASSIGN_OR_RETURN(familiar, store_.find_familiar_network(user.id, network));
+  }
+  if (throttled && !familiar) {
+    return refuse_throttled(*loaded, user.id, user.upn, client, throttled_until, now);
   }
   const bool account_counters_dirty = user.failed_password_attempts != 0 || user.locked_until;
   if (familiar) user.locked_until = familiar->locked_until;
@@ -257,6 +271,7 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
 
   int locked_minutes = 0;
   if (decision.rule == DecisionRule::wrong_password) {
+    if (!familiar) TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
     TESSERA_RETURN_IF_ERROR(
         record_wrong_password(user, familiar, network, policy, now, locked_minutes));
     if (locked_minutes > 0) decision.rule = DecisionRule::account_locked;
@@ -283,6 +298,25 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
 std::string network_of(std::string_view client_ip) {
   auto address = IpAddress::parse(client_ip);
   return address.ok() ? enclosing_network(*address).to_string() : std::string();
+}
+
+Status SignInService::record_network_failure(const std::string& network, Timestamp now) {
+  if (network.empty()) return Status();
+  TESSERA_ASSIGN_OR_RETURN(int failures, store_.record_network_throttle_failure(
+                                             network, now, now - kNetworkFailureWindow));
+  if (failures < kMaxNetworkPasswordFailures) return Status();
+  return store_.set_network_throttle(network, now + kNetworkThrottleDuration);
+}
+
+Result<SignInPage> SignInService::refuse_throttled(Loaded& loaded, const std::string& user_id,
+                                                   std::string_view upn, const SignInClient& client,
+                                                   Timestamp until, Timestamp now) {
+  TESSERA_RETURN_IF_ERROR(
+      log_attempt(loaded.flow, user_id, upn, client, SignInResult::failure, "network_throttled"));
+  Transition transition{std::move(loaded.flow), StepMessage::network_throttled};
+  TESSERA_ASSIGN_OR_RETURN(SignInPage page, save(loaded, std::move(transition)));
+  page.locked_minutes = minutes_until(until, now);
+  return page;
 }
 
 Status SignInService::record_wrong_password(const User& user,

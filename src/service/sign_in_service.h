@@ -31,6 +31,11 @@ inline constexpr int kMaxWrongCodesPerUser = 10;
 inline constexpr std::chrono::minutes kCodeLockoutDuration{15};
 inline constexpr std::chrono::hours kMaxPasswordLockout{24};
 inline constexpr std::chrono::seconds kFlowSweepInterval{60};
+// Failed passwords from one client network (its /24 or /64), across all accounts, before that
+// network is refused for a while — except where the user it signs in as is familiar with it.
+inline constexpr int kMaxNetworkPasswordFailures = 50;
+inline constexpr std::chrono::minutes kNetworkFailureWindow{15};
+inline constexpr std::chrono::minutes kNetworkThrottleDuration{15};
 // A familiar network's last_seen is refreshed at most this often.
 inline constexpr std::chrono::hours kFamiliarNetworkRefresh{24};
 
@@ -105,6 +110,13 @@ class SignInService {
                                  bool log_success = true);
   // The lockout that applies to a password attempt from `network`: the familiar network's own,
   // or the account's for everywhere else.
+  // Counts a failed password against the client's network (unless empty); throttles it at the
+  // limit.
+  Status record_network_failure(const std::string& network, Timestamp now);
+  // The page for a password attempt refused because its network is throttled until `until`.
+  Result<SignInPage> refuse_throttled(Loaded& loaded, const std::string& user_id,
+                                      std::string_view upn, const SignInClient& client,
+                                      Timestamp until, Timestamp now);
   Status record_wrong_password(const User& user, const std::optional<FamiliarNetwork>& familiar,
                                const std::string& network, const OrgPolicy& policy, Timestamp now,
                                int& locked_minutes);

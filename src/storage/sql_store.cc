@@ -321,6 +321,40 @@ class SqlStore final : public Store {
         {user_id, network, optional_seconds(locked_until)}, "no such familiar network");
   }
 
+  Result<std::optional<Timestamp>> network_throttled_until(const std::string& network) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute(
+            "SELECT locked_until FROM password_failures_by_network WHERE network = $1", {network}));
+    if (result.rows.empty()) return std::optional<Timestamp>();
+    return optional_timestamp(result.rows[0], 0);
+  }
+
+  Result<int> record_network_throttle_failure(const std::string& network, Timestamp now,
+                                              Timestamp window_start_limit) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute(
+            "INSERT INTO password_failures_by_network (network, failures, window_start) "
+            "VALUES ($1, 1, $2) ON CONFLICT (network) DO UPDATE SET "
+            "failures = CASE WHEN password_failures_by_network.window_start <= $3 THEN 1 "
+            "ELSE password_failures_by_network.failures + 1 END, "
+            "window_start = CASE WHEN password_failures_by_network.window_start <= $3 THEN $2 "
+            "ELSE password_failures_by_network.window_start END "
+            "RETURNING failures",
+            {network, seconds(now), seconds(window_start_limit)}));
+    if (result.rows.empty()) return internal_error("counting a network failure returned nothing");
+    return static_cast<int>(result.rows[0].integer(0));
+  }
+
+  Status set_network_throttle(const std::string& network, Timestamp locked_until) override {
+    return update_one(
+        "UPDATE password_failures_by_network SET locked_until = $2 WHERE network = $1",
+        {network, seconds(locked_until)}, "no failures recorded for this network");
+  }
+
   Result<int> record_code_failure(const std::string& user_id) override {
     TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
     TESSERA_ASSIGN_OR_RETURN(

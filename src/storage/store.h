@@ -104,6 +104,14 @@ class Store {
   virtual Status set_network_lockout(const std::string& user_id, const std::string& network,
                                      std::optional<Timestamp> locked_until) = 0;
 
+  // Failed passwords per client network across all accounts. record_network_throttle_failure
+  // counts one within a window that starts afresh when the last one began at or before
+  // `window_start_limit`, and returns the count in the current window.
+  virtual Result<std::optional<Timestamp>> network_throttled_until(const std::string& network) = 0;
+  virtual Result<int> record_network_throttle_failure(const std::string& network, Timestamp now,
+                                                      Timestamp window_start_limit) = 0;
+  virtual Status set_network_throttle(const std::string& network, Timestamp locked_until) = 0;
+
   // Wrong MFA codes, counted like password failures but separately.
   virtual Result<int> record_code_failure(const std::string& user_id) = 0;
   virtual Status set_code_lockout(const std::string& user_id,

@@ -443,6 +443,25 @@ TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
             ErrorCode::not_found);
 }
 
+TEST_P(StoreTest, NetworkFailuresCountWithinAWindowAcrossAccounts) {
+  const std::string network = "198.51.100.0/24";
+  EXPECT_EQ(*store_->network_throttled_until(network), std::nullopt);
+  const Timestamp start = from_unix_seconds(10'000);
+  const Timestamp window_limit = start - std::chrono::minutes(15);
+  EXPECT_EQ(*store_->record_network_throttle_failure(network, start, window_limit), 1);
+  EXPECT_EQ(*store_->record_network_throttle_failure(network, start + std::chrono::seconds(5),
+                                                     window_limit),
+            2);
+  // Once the window that began at `start` is over, counting starts again.
+  const Timestamp later = start + std::chrono::minutes(20);
+  EXPECT_EQ(*store_->record_network_throttle_failure(network, later,
+                                                     later - std::chrono::minutes(15)),
+            1);
+  ASSERT_TRUE(store_->set_network_throttle(network, later + std::chrono::minutes(15)).ok());
+  EXPECT_EQ(*store_->network_throttled_until(network), later + std::chrono::minutes(15));
+  EXPECT_EQ(*store_->network_throttled_until("203.0.113.0/24"), std::nullopt);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,
                          ::testing::Values(StoreConfig::Kind::sqlite, StoreConfig::Kind::postgres),
                          kind_name);

@@ -35,6 +35,9 @@ std::string step_message(const SignInPage& page) {
       return "Your account has been blocked. Contact your administrator.";
     case StepMessage::wrong_code:
       return "That code didn't work. Check the code and try again.";
+    case StepMessage::network_throttled:
+      return "Too many failed sign-ins from your network. Try again in " +
+             minutes_text(std::max(1, page.locked_minutes)) + ".";
     case StepMessage::code_already_used:
       return "That code has already been used. Wait for the next code in your app.";
   }

@@ -242,6 +242,32 @@ TEST_F(SignInServiceTest, StrangersCannotLockAUserOutOfANetworkTheySignedInFrom)
   EXPECT_EQ(page.message, StepMessage::account_locked);
 }
 
+TEST_F(SignInServiceTest, OneNetworkCannotSprayGuessesOverManyAccounts) {
+  add_user("alice@example.com", MfaState::disabled);
+  // alice is familiar with her office network.
+  SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(sign_in_->submit_stay(page.flow_id, "stay_signed_in", false, false, kClient).ok());
+
+  const SignInClient sprayer{"198.51.100.9", ""};
+  for (int i = 0; i < kMaxNetworkPasswordFailures; ++i) {
+    page = through_password("user" + std::to_string(i) + "@example.com", "Winter2026!", sprayer);
+    ASSERT_EQ(page.message, StepMessage::wrong_password) << i;
+  }
+  // Now the whole network is refused, for known and unknown names alike, for a while.
+  page = through_password("alice@example.com", kPassword, SignInClient{"198.51.100.200", ""});
+  EXPECT_EQ(page.message, StepMessage::network_throttled);
+  EXPECT_EQ(page.locked_minutes, 15);
+  page = through_password("nobody@example.com", "x", sprayer);
+  EXPECT_EQ(page.message, StepMessage::network_throttled);
+  EXPECT_EQ(log()[0].failure_reason, "network_throttled");
+  // Other networks, and alice from her own, are unaffected.
+  page = through_password("alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  clock_.advance(kNetworkThrottleDuration + std::chrono::seconds(1));
+  page = through_password("alice@example.com", kPassword, sprayer);
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+}
+
 TEST_F(SignInServiceTest, OnlyACompleteSignInMakesANetworkFamiliar) {
   add_user("alice@example.com", MfaState::enabled);
   SignInPage page = through_password("alice@example.com");  // right password, MFA not done
