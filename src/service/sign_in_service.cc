@@ -148,38 +148,28 @@ Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
                               TransitionContext{now}));
 }
 
-Result<SignInDecision> SignInService::decide(const User& user, const SignInClient& client,
-                                             bool mfa_completed_in_flow) {
-  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+Result<SignInService::Decided> SignInService::decide_after_password(const User& user,
+                                                                    const OrgPolicy& policy,
+                                                                    const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
+  const Method* app = nullptr;  // the default authenticator app, else the first one
+  for (const Method& method : methods) {
+    if (method.kind != MethodKind::authenticator_app) continue;
+    if (app == nullptr || method.is_default) app = &method;
+  }
   SignInFacts facts;
   facts.user = &user;
   facts.password_correct = true;
   facts.policy = &policy;
   if (auto ip = IpAddress::parse(client.ip); ip.ok()) facts.client_ip = *ip;
-  facts.has_usable_method = policy.allowed_methods.app_code &&
-                            std::any_of(methods.begin(), methods.end(), [](const Method& m) {
-                              return m.kind == MethodKind::authenticator_app;
-                            });
-  facts.mfa_completed_in_flow = mfa_completed_in_flow;
+  facts.has_usable_method = policy.allowed_methods.app_code && app != nullptr;
   facts.now = clock_.now();
-  return decide_sign_in(facts);
-}
-
-Result<TransitionContext> SignInService::context_for(const User& user,
-                                                     const SignInDecision& decision) {
-  TransitionContext context{clock_.now()};
-  context.stay_prompt_suppressed = user.stay_prompt_suppressed;
-  if (decision.next == NextStep::challenge_mfa) {
-    TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
-    const Method* chosen = nullptr;
-    for (const Method& method : methods) {
-      if (method.kind != MethodKind::authenticator_app) continue;
-      if (chosen == nullptr || method.is_default) chosen = &method;
-    }
-    if (chosen != nullptr) context.method_for_challenge = chosen->id;
+  Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
+  decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
+  if (decided.decision.next == NextStep::challenge_mfa) {
+    decided.context.method_for_challenge = app->id;
   }
-  return context;
+  return decided;
 }
 
 Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
@@ -241,6 +231,8 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   }
 
   SignInDecision decision;
+  TransitionContext context{now};
+  context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   if (correct && user.status == UserStatus::active) {
     if (familiar) {
       if (familiar->failed_password_attempts != 0 || familiar->locked_until) {
@@ -259,7 +251,9 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
         TESSERA_RETURN_IF_ERROR(store_.update_user(stored, nullptr));
       }
     }
-    TESSERA_ASSIGN_OR_RETURN(decision, decide(user, client, false));
+    TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
+    decision = decided.decision;
+    context = std::move(decided.context);
   } else {
     SignInFacts facts;
     facts.user = &user;
@@ -279,7 +273,6 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     locked_minutes = minutes_until(*user.locked_until, now);
   }
 
-  TESSERA_ASSIGN_OR_RETURN(TransitionContext context, context_for(user, decision));
   Transition transition =
       advance(std::move(loaded->flow), event::PasswordChecked{decision, user.id}, context);
   if (decision.next == NextStep::deny) {
@@ -381,10 +374,10 @@ Result<SignInPage> SignInService::submit_new_password(
   // A password change ends every other session (DESIGN.md section 9).
   TESSERA_RETURN_IF_ERROR(store_.delete_user_sessions(user.id));
 
-  TESSERA_ASSIGN_OR_RETURN(SignInDecision decision, decide(user, client, false));
-  TESSERA_ASSIGN_OR_RETURN(TransitionContext context, context_for(user, decision));
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
   Transition transition =
-      advance(std::move(loaded->flow), event::PasswordChanged{decision}, context);
+      advance(std::move(loaded->flow), event::PasswordChanged{decided.decision}, decided.context);
   return finish_page(*loaded, std::move(transition), client, user.id);
 }
 

@@ -120,9 +120,14 @@ class SignInService {
   Status record_wrong_password(const User& user, const std::optional<FamiliarNetwork>& familiar,
                                const std::string& network, const OrgPolicy& policy, Timestamp now,
                                int& locked_minutes);
-  Result<TransitionContext> context_for(const User& user, const SignInDecision& decision);
-  Result<SignInDecision> decide(const User& user, const SignInClient& client,
-                                bool mfa_completed_in_flow);
+  struct Decided {
+    SignInDecision decision;
+    TransitionContext context;
+  };
+  // The decision once the password is right, and the context to advance the flow with (the
+  // method to challenge); reads the user's methods once for both.
+  Result<Decided> decide_after_password(const User& user, const OrgPolicy& policy,
+                                        const SignInClient& client);
   SignInLogEntry log_entry(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
                            const SignInClient& client, SignInResult result,
                            std::string_view reason);
