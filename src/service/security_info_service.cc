@@ -101,10 +101,11 @@ Result<AddMethodFlow> SecurityInfoService::begin_add_app(const SessionRecord& se
   return AddMethodFlow{std::string(id.token.view()), std::move(flow)};
 }
 
-Result<AddMethodFlow> SecurityInfoService::add_flow(const SessionRecord& session,
-                                                    std::string_view flow_id) {
+Result<SecurityInfoService::LoadedAdd> SecurityInfoService::load_add(const SessionRecord& session,
+                                                                     std::string_view flow_id) {
   if (flow_id.empty() || flow_id.size() > 128) return not_found("no method is being added");
-  auto record = store_.find_flow(hash_token(flow_id), clock_.now());
+  std::string id_hash = hash_token(flow_id);
+  auto record = store_.find_flow(id_hash, clock_.now());
   if (!record.ok()) return not_found("no method is being added");
   TESSERA_ASSIGN_OR_RETURN(SignInFlow flow, decode_flow(record->state));
   const bool ours = std::visit(
@@ -117,38 +118,43 @@ Result<AddMethodFlow> SecurityInfoService::add_flow(const SessionRecord& session
       },
       flow.step);
   if (!ours) return not_found("no method is being added");
-  return AddMethodFlow{std::string(flow_id), std::move(flow)};
+  return LoadedAdd{AddMethodFlow{std::string(flow_id), std::move(flow)}, std::move(id_hash),
+                   record->version};
+}
+
+Result<AddMethodFlow> SecurityInfoService::add_flow(const SessionRecord& session,
+                                                    std::string_view flow_id) {
+  TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id));
+  return std::move(loaded.added);
 }
 
 Result<AddMethodFlow> SecurityInfoService::add_app_scanned(const SessionRecord& session,
                                                            std::string_view flow_id) {
-  TESSERA_ASSIGN_OR_RETURN(AddMethodFlow added, add_flow(session, flow_id));
+  TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id));
+  AddMethodFlow& added = loaded.added;
   auto* set_up = std::get_if<step::SetUpAuthenticatorApp>(&added.flow.step);
   if (set_up == nullptr) return added;  // already at the code: a repeated "Next"
-  const std::string id_hash = hash_token(flow_id);
-  TESSERA_ASSIGN_OR_RETURN(FlowRecord record, store_.find_flow(id_hash, clock_.now()));
   added.flow.step = step::VerifyAuthenticatorApp{set_up->user_id, std::move(set_up->secret)};
-  TESSERA_RETURN_IF_ERROR(save(id_hash, record.version, added.flow));
+  TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow));
   return added;
 }
 
 Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
                                                   std::string_view flow_id, std::string_view code) {
-  TESSERA_ASSIGN_OR_RETURN(AddMethodFlow added, add_flow(session, flow_id));
+  TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id));
+  AddMethodFlow& added = loaded.added;
   auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&added.flow.step);
   if (verify == nullptr) return not_found("no method is being added");
-  const std::string id_hash = hash_token(flow_id);
   const Timestamp now = clock_.now();
   const auto matched =
       match_totp(verify->secret.span(), normalise_code(code), now, TotpParameters{});
   if (!matched) {
-    TESSERA_ASSIGN_OR_RETURN(FlowRecord record, store_.find_flow(id_hash, now));
     added.flow.wrong_codes += 1;
     if (added.flow.wrong_codes >= kMaxWrongCodesPerChallenge) {
-      (void)store_.delete_flow(id_hash);
+      (void)store_.delete_flow(loaded.id_hash);
       return resource_exhausted("Too many wrong codes. Start adding the method again.");
     }
-    TESSERA_RETURN_IF_ERROR(save(id_hash, record.version, added.flow));
+    TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow));
     return false;
   }
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
@@ -158,7 +164,7 @@ Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
   const AuditLogEntry audit{new_id(rng_), now,      user.upn,
                             "method.add", user.upn, "added an authenticator app on Security info"};
   TESSERA_RETURN_IF_ERROR(store_.add_method(method, &audit));
-  (void)store_.delete_flow(id_hash);
+  (void)store_.delete_flow(loaded.id_hash);
   return true;
 }
 

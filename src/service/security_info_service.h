@@ -66,6 +66,13 @@ class SecurityInfoService {
  private:
   Status require_fresh_proof(const SessionRecord& session, const std::vector<Method>& methods);
   Status save(const std::string& id_hash, std::int64_t version, const SignInFlow& flow);
+  // The add flow with what saving it back needs (its key and version), read once.
+  struct LoadedAdd {
+    AddMethodFlow added;
+    std::string id_hash;
+    std::int64_t version = 0;
+  };
+  Result<LoadedAdd> load_add(const SessionRecord& session, std::string_view flow_id);
 
   Store& store_;
   const Clock& clock_;
