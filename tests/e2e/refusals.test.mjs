@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   clickAndWait, currentHeading, describeRows, expectAlert, expectHeading, field, launchBrowser,
-  pageState, postFormFromPage, screenshotter, startTessera, wrongCode,
+  pageState, postFormFromPage, wrongCode,
+  withServer as withServerOf,
 } from './tessera.mjs';
 import {
   enterUsername, registerAuthenticator, signInWithPassword, staySignedIn, submitCode,
@@ -18,21 +19,7 @@ let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-async function withServer(name, serverOptions, body, contextOptions = {}) {
-  const server = await startTessera(serverOptions);
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  const shot = await screenshotter(name);
-  try {
-    await body({ server, context, page, shot });
-  } catch (e) {
-    await shot(page, 'failure').catch(() => {});
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
-}
+const withServer = (...args) => withServerOf(browser, ...args);
 
 const csrfOf = (page) => page.locator('input[name="csrf"]').first().inputValue();
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   bodyText, clickAndWait, currentStep, decodeQr, expectHeading, field, launchBrowser,
-  screenshotter, startTessera, totp,
+  startTessera, totp, withServer,
 } from './tessera.mjs';
 import { registerAuthenticator, signInWithPassword, staySignedIn } from './journey.mjs';
 
@@ -18,11 +18,7 @@ const methodList = (page) => page.getByRole('list', { name: 'Sign-in methods', e
 
 test('a user adds a second authenticator app, deletes both, and must register again at next sign-in',
   { timeout: 180000 }, async (t) => {
-    const server = await startTessera({ password: PASSWORD, mfaState: 'enabled' });
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const shot = await screenshotter(t.name);
-    try {
+    await withServer(browser, t.name, { password: PASSWORD, mfaState: 'enabled' }, async ({ server, page, shot }) => {
       await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD, shot);
       await registerAuthenticator(page, server.upn, shot);
       await staySignedIn(page, 'No');
@@ -87,13 +83,7 @@ test('a user adds a second authenticator app, deletes both, and must register ag
       await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
       await expectHeading(page, 'More information required');
       await shot(page, 'registration-again');
-    } catch (e) {
-      await shot(page, 'failure').catch(() => {});
-      throw e;
-    } finally {
-      await context.close();
-      await server.stop();
-    }
+    });
   });
 
 test('Security info needs a session', async () => {
@@ -116,11 +106,7 @@ test('Security info needs a session', async () => {
 
 test('after a sign-in that skipped MFA (trusted IP), changing security info asks for a code first',
   { timeout: 120000 }, async (t) => {
-    const server = await startTessera({ password: PASSWORD, mfaState: 'enabled' });
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const shot = await screenshotter(t.name);
-    try {
+    await withServer(browser, t.name, { password: PASSWORD, mfaState: 'enabled' }, async ({ server, page, shot }) => {
       await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD, shot);
       const { secret, step } = await registerAuthenticator(page, server.upn, shot);
       await staySignedIn(page, 'No');
@@ -149,11 +135,5 @@ test('after a sign-in that skipped MFA (trusted IP), changing security info asks
       await expectHeading(page, 'Security info');
       assert.equal(await methodList(page).getByRole('listitem').count(), 0, 'deleted after the code');
       await shot(page, 'deleted-after-verifying');
-    } catch (e) {
-      await shot(page, 'failure').catch(() => {});
-      throw e;
-    } finally {
-      await context.close();
-      await server.stop();
-    }
+    });
   });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   bodyText, clickAndWait, currentHeading, currentStep, expectAlert, expectHeading, field,
-  launchBrowser, screenshotter, startTessera, totp, waitForStepAfter, wrongCode, describeRows,
+  launchBrowser, totp, waitForStepAfter, wrongCode, describeRows,
+  withServer as withServerOf,
 } from './tessera.mjs';
 import {
   enterUsername, newestSignIn, registerAuthenticator, sessionCookie, signInWithPassword,
@@ -15,22 +16,7 @@ let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-/** Runs body({server, context, page, shot}) with a private tessera and browser context. */
-async function withServer(name, serverOptions, body, contextOptions = {}) {
-  const server = await startTessera(serverOptions);
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  const shot = await screenshotter(name);
-  try {
-    await body({ server, context, page, shot });
-  } catch (e) {
-    await shot(page, 'failure').catch(() => {});
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
-}
+const withServer = (...args) => withServerOf(browser, ...args);
 
 async function expectSecurityInfo(page) {
   await expectHeading(page, 'Security info');

@@ -232,6 +232,26 @@ export async function screenshotter(testName) {
 
 // ---------------------------------------------------------------- page assertions
 
+/**
+ * Runs body({server, context, page, shot}) with a private tessera and a fresh browser context of
+ * `browser`; screenshots the page as "failure" when the body throws, and always cleans up.
+ */
+export async function withServer(browser, name, serverOptions, body, contextOptions = {}) {
+  const server = await startTessera(serverOptions);
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const shot = await screenshotter(name);
+  try {
+    await body({ server, context, page, shot });
+  } catch (e) {
+    await shot(page, 'failure').catch(() => {});
+    throw e;
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+}
+
 export async function pageState(page) {
   const headings = await page.getByRole('heading', { level: 1 }).allInnerTexts().catch(() => []);
   const alerts = await page.getByRole('alert').allInnerTexts().catch(() => []);
