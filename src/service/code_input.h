@@ -26,4 +26,11 @@ inline int minutes_until(Timestamp until, Timestamp now) {
   return static_cast<int>(std::max<std::int64_t>(1, (seconds + 59) / 60));
 }
 
+// "Too many wrong codes. Your account is locked for N minutes." — the one wording of the per-user
+// code lockout, on the sign-in pages and on Security info alike.
+inline std::string code_lockout_message(int minutes) {
+  return "Too many wrong codes. Your account is locked for " + std::to_string(minutes) +
+         (minutes == 1 ? " minute." : " minutes.");
+}
+
 }  // namespace tessera

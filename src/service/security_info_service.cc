@@ -64,9 +64,7 @@ Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
   const Timestamp now = clock_.now();
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
   if (user.code_locked_until && *user.code_locked_until > now) {
-    const int minutes = minutes_until(*user.code_locked_until, now);
-    return resource_exhausted("Too many wrong codes. Your account is locked for " +
-                              std::to_string(minutes) + (minutes == 1 ? " minute." : " minutes."));
+    return resource_exhausted(code_lockout_message(minutes_until(*user.code_locked_until, now)));
   }
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
   const std::string digits = normalise_code(code);

@@ -10,6 +10,7 @@
 #include "http/pages/csrf.h"
 #include "http/pages/page_handlers.h"
 #include "http/pages/render.h"
+#include "service/code_input.h"
 
 namespace tessera {
 namespace {
@@ -20,8 +21,7 @@ std::string minutes_text(int minutes) {
 
 std::string step_message(const SignInPage& page) {
   if (page.code_locked) {
-    return "Too many wrong codes. Your account is locked for " + minutes_text(page.locked_minutes) +
-           ".";
+    return code_lockout_message(page.locked_minutes);
   }
   switch (page.message) {
     case StepMessage::none:
