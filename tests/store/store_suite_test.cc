@@ -454,9 +454,9 @@ TEST_P(StoreTest, NetworkFailuresCountWithinAWindowAcrossAccounts) {
             2);
   // Once the window that began at `start` is over, counting starts again.
   const Timestamp later = start + std::chrono::minutes(20);
-  EXPECT_EQ(*store_->record_network_throttle_failure(network, later,
-                                                     later - std::chrono::minutes(15)),
-            1);
+  EXPECT_EQ(
+      *store_->record_network_throttle_failure(network, later, later - std::chrono::minutes(15)),
+      1);
   ASSERT_TRUE(store_->set_network_throttle(network, later + std::chrono::minutes(15)).ok());
   EXPECT_EQ(*store_->network_throttled_until(network), later + std::chrono::minutes(15));
   EXPECT_EQ(*store_->network_throttled_until("203.0.113.0/24"), std::nullopt);
