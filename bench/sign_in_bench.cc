@@ -571,6 +571,7 @@ int run(const Options& options) {
 
   Config cfg = default_config();
   cfg.storage.sqlite_path = dir / "t.db";
+  cfg.storage.create_if_missing = true;
   cfg.master_key_file = dir / "master.key";
   cfg.server.port = 0;
   cfg.hashing.workers = options.workers;

@@ -1,7 +1,9 @@
 #include "app/runtime.h"
 
+#include <cstdlib>
 #include <sys/stat.h>
 
+#include "base/log.h"
 #include "crypto/hmac.h"
 #include "crypto/master_key.h"
 #include "crypto/sodium_init.h"
@@ -24,6 +26,15 @@ Status make_private_directory(const std::filesystem::path& file) {
   return Status();
 }
 
+// Tests of whole processes set TESSERA_TEST_CLOCK_FILE so the server and the CLI share a clock
+// they control; everyone else gets the system clock.
+std::unique_ptr<Clock> make_clock() {
+  const char* path = std::getenv(kTestClockEnvironmentVariable);
+  if (path == nullptr || *path == '\0') return std::make_unique<SystemClock>();
+  log_event(LogLevel::warn, "test_clock", {{"file", path}});
+  return std::make_unique<FileClock>(path);
+}
+
 }  // namespace
 
 Status prepare_data_directories(const Config& config) {
@@ -37,14 +48,15 @@ Status prepare_data_directories(const Config& config) {
 Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<SecretSealer> sealer,
                  std::unique_ptr<Store> store, SecretBytes csrf_key)
     : config_(std::move(config)),
+      clock_(make_clock()),
       rng_(std::move(rng)),
       sealer_(std::move(sealer)),
       store_(std::move(store)),
       hasher_(config_.hashing.argon2),
-      users_(*store_, hasher_, clock_, *rng_),
-      policy_(*store_, clock_, *rng_),
-      sessions_(*store_, clock_, *rng_),
-      security_info_(*store_, clock_, *rng_),
+      users_(*store_, hasher_, *clock_, *rng_),
+      policy_(*store_, *clock_, *rng_),
+      sessions_(*store_, *clock_, *rng_),
+      security_info_(*store_, *clock_, *rng_),
       csrf_key_(std::move(csrf_key)) {}
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration migration) {

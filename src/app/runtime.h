@@ -28,7 +28,7 @@ class Runtime {
   static Result<std::unique_ptr<Runtime>> open(const Config& config, Migration migration);
 
   const Config& config() const { return config_; }
-  const Clock& clock() const { return clock_; }
+  const Clock& clock() const { return *clock_; }
   Rng& rng() { return *rng_; }
   Store& store() { return *store_; }
   const PasswordHasher& hasher() const { return hasher_; }
@@ -46,7 +46,7 @@ class Runtime {
   // Declaration order is construction order: the store refers to the sealer and the rng, the
   // services to all of them.
   Config config_;
-  SystemClock clock_;
+  std::unique_ptr<Clock> clock_;  // the system clock, or a FileClock under TESSERA_TEST_CLOCK_FILE
   std::unique_ptr<Rng> rng_;
   std::unique_ptr<SecretSealer> sealer_;
   std::unique_ptr<Store> store_;

@@ -1,5 +1,9 @@
 #include "base/clock.h"
 
+#include <charconv>
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace tessera {
 
 Timestamp SystemClock::now() const {
@@ -19,6 +23,22 @@ void ManualClock::set(Timestamp t) {
 void ManualClock::advance(std::chrono::seconds by) {
   std::lock_guard lock(mutex_);
   now_ += by;
+}
+
+Timestamp FileClock::now() const {
+  char buffer[32];
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return SystemClock().now();
+  const ssize_t length = ::read(fd, buffer, sizeof buffer);
+  ::close(fd);
+  std::int64_t seconds = 0;
+  if (length <= 0) return SystemClock().now();
+  const char* end = buffer + length;
+  while (end > buffer && (end[-1] == '\n' || end[-1] == ' '))
+    --end;
+  const auto parsed = std::from_chars(buffer, end, seconds);
+  if (parsed.ec != std::errc() || parsed.ptr != end) return SystemClock().now();
+  return from_unix_seconds(seconds);
 }
 
 }  // namespace tessera

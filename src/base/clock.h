@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 namespace tessera {
 
@@ -41,5 +42,20 @@ class ManualClock final : public Clock {
   mutable std::mutex mutex_;
   Timestamp now_;
 };
+
+// A clock for tests of whole processes (the server and the CLI beside it): every now() reads the
+// Unix seconds written in `path`, so a test moves time for all of them by rewriting one file. Falls
+// back to the system clock while the file is missing or unreadable. Thread-safe. Only wired in when
+// TESSERA_TEST_CLOCK_FILE is set (src/app/runtime.cc), which the server announces in its log.
+class FileClock final : public Clock {
+ public:
+  explicit FileClock(std::string path) : path_(std::move(path)) {}
+  Timestamp now() const override;
+
+ private:
+  std::string path_;
+};
+
+inline constexpr const char* kTestClockEnvironmentVariable = "TESSERA_TEST_CLOCK_FILE";
 
 }  // namespace tessera

@@ -1,5 +1,8 @@
 #include "storage/open_store.h"
 
+#include <atomic>
+#include <memory>
+
 #include "storage/postgres_connection.h"
 #include "storage/sql_store.h"
 #include "storage/sqlite_connection.h"
@@ -11,8 +14,12 @@ Result<std::unique_ptr<Store>> open_store(const StoreConfig& config, const Secre
   ConnectionPool::Factory factory;
   std::size_t pool_size = 0;
   if (config.kind == StoreConfig::Kind::sqlite) {
-    factory = [path = config.sqlite_path, timeout = config.busy_timeout] {
-      return open_sqlite_connection(path, timeout);
+    // Only the first connection may create the file: the pool opens later ones while serving,
+    // when a missing file means it was deleted under us, not that it is new.
+    auto create = std::make_shared<std::atomic<bool>>(config.create_if_missing);
+    factory = [path = config.sqlite_path, timeout = config.busy_timeout, create] {
+      const bool create_now = create->exchange(false);
+      return open_sqlite_connection(path, timeout, create_now);
     };
     pool_size = config.pool_size > 0 ? static_cast<std::size_t>(config.pool_size) : 4;
   } else {

@@ -20,10 +20,14 @@ struct StoreConfig {
   std::string postgres_url;                      // libpq connection string or postgresql:// URL
   int pool_size = 0;                             // 0 = a default (4 for SQLite, 8 for PostgreSQL)
   std::chrono::milliseconds busy_timeout{5000};  // SQLite: wait this long for a writer
+  // SQLite: create the file when it is missing (`tessera init`). Otherwise a missing file is an
+  // error: a database deleted under a running server must not come back empty.
+  bool create_if_missing = false;
 };
 
-// Opens the database (creating an SQLite file with mode 0600 if missing) and checks it can be
-// reached; does not migrate. `sealer` and `rng` must outlive the store.
+// Opens the database (creating an SQLite file with mode 0600 when missing and
+// `config.create_if_missing`) and checks it can be reached; does not migrate. `sealer` and `rng`
+// must outlive the store.
 Result<std::unique_ptr<Store>> open_store(const StoreConfig& config, const SecretSealer& sealer,
                                           Rng& rng);
 

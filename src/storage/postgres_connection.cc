@@ -108,6 +108,14 @@ class PostgresConnection final : public SqlConnection {
     if (PQtransactionStatus(connection_) != PQTRANS_IDLE) (void)execute_script("ROLLBACK");
   }
 
+  Result<bool> table_exists(std::string_view name) override {
+    TESSERA_ASSIGN_OR_RETURN(SqlResult found,
+                             execute("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
+                                     "current_schema() AND tablename = $1",
+                                     {std::string(name)}));
+    return !found.rows.empty();
+  }
+
   std::string adapt_schema(std::string_view sql) const override { return std::string(sql); }
 
   bool healthy() const override { return PQstatus(connection_) == CONNECTION_OK; }

@@ -66,6 +66,8 @@ class SqlConnection {
   virtual Status begin_migration() = 0;
   virtual Status commit() = 0;
   virtual void rollback() = 0;
+  // Whether a table of this name exists (in the connection's schema).
+  virtual Result<bool> table_exists(std::string_view name) = 0;
   // Rewrites dialect-specific words in a migration file ("BIGSERIAL PRIMARY KEY").
   virtual std::string adapt_schema(std::string_view sql) const = 0;
   // False after the connection was lost; the pool then replaces it.

@@ -139,11 +139,17 @@ class SqlStore final : public Store {
     if (found.rows.empty()) {
       const auto plaintext = SecretBytes::from_string(kKeyCheckPlaintext);
       auto sealed = sealer_.seal(plaintext.span(), associated_data, rng_);
-      // Two nodes starting together both try; the loser's row is identical in meaning.
-      auto inserted = connection->execute(
-          "INSERT INTO master_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-          {SqlBlob{std::move(sealed)}});
-      return inserted.status();
+      // Two nodes starting together may both get here: the first row wins, and every node then
+      // opens the row that won, so a node with another key fails instead of starting.
+      TESSERA_RETURN_IF_ERROR(
+          connection
+              ->execute("INSERT INTO master_key_check (id, sealed) VALUES (1, $1) "
+                        "ON CONFLICT (id) DO NOTHING",
+                        {SqlBlob{std::move(sealed)}})
+              .status());
+      TESSERA_ASSIGN_OR_RETURN(
+          found, connection->execute("SELECT sealed FROM master_key_check WHERE id = 1", {}));
+      if (found.rows.empty()) return internal_error("the master key check row is missing");
     }
     if (!sealer_.open(found.rows[0].blob(0), associated_data).ok()) {
       return data_loss(
@@ -690,13 +696,13 @@ class SqlStore final : public Store {
 
  private:
   Result<int> schema_version_on(SqlConnection& connection) {
-    // A fresh database has no schema_migrations table: version 0.
-    auto result = connection.execute("SELECT MAX(version) FROM schema_migrations", {});
-    if (!result.ok()) {
-      if (result.status().code() == ErrorCode::internal) return 0;
-      return result.status();
-    }
-    return result->rows.empty() ? 0 : static_cast<int>(result->rows[0].integer(0));
+    // Only a database without the table is at version 0; any other failure is an error, never
+    // "empty" (a server must not mistake a broken database for a new one).
+    TESSERA_ASSIGN_OR_RETURN(bool exists, connection.table_exists("schema_migrations"));
+    if (!exists) return 0;
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connection.execute("SELECT MAX(version) FROM schema_migrations", {}));
+    return result.rows.empty() ? 0 : static_cast<int>(result.rows[0].integer(0));
   }
 
   Status apply_migration(SqlConnection& connection, int version, std::string_view name) {

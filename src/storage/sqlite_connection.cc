@@ -1,11 +1,8 @@
 #include "storage/sqlite_connection.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <memory>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -116,6 +113,13 @@ class SqliteConnection final : public SqlConnection {
     if (sqlite3_get_autocommit(db_) == 0) (void)execute_script("ROLLBACK");
   }
 
+  Result<bool> table_exists(std::string_view name) override {
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult found, execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1",
+                                 {std::string(name)}));
+    return !found.rows.empty();
+  }
+
   std::string adapt_schema(std::string_view sql) const override {
     std::string out(sql);
     const std::string_view from = "BIGSERIAL PRIMARY KEY";
@@ -125,7 +129,13 @@ class SqliteConnection final : public SqlConnection {
     return out;
   }
 
-  bool healthy() const override { return true; }
+  // False once the file this connection opened was deleted, renamed or replaced: its reads would
+  // come from a file nobody else sees (and SQLite refuses its writes), so the pool drops it.
+  bool healthy() const override {
+    int moved = 0;
+    const int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+    return rc == SQLITE_OK && moved == 0;
+  }
 
  private:
   Status error(int rc) const {
@@ -159,20 +169,30 @@ class SqliteConnection final : public SqlConnection {
 }  // namespace
 
 Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(
-    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
-  // Create the file ourselves so it starts private; SQLite gives -wal and -shm the same mode.
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return unavailable("cannot open the database file " + path.string() + ": " +
-                       std::strerror(errno));
-  }
-  ::close(fd);
+    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout,
+    bool create_if_missing) {
+  // Never open() the database file ourselves: closing any descriptor of a file drops every POSIX
+  // lock this process holds on it, including SQLite's WAL locks of the connections already open,
+  // and a CLI command beside the server would then checkpoint and unlink the WAL under it.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (create_if_missing) flags |= SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = SQLITE_OK;
+  {
+    // A new file starts private (SQLite gives -wal and -shm the database file's mode). The umask
+    // is the process's, so this runs only when creating, which `tessera init` does before any
+    // other thread starts.
+    const mode_t previous = create_if_missing ? ::umask(077) : 0;
+    rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (create_if_missing) ::umask(previous);
+  }
   if (rc != SQLITE_OK) {
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
+    if ((rc & 0xff) == SQLITE_CANTOPEN && !create_if_missing && !std::filesystem::exists(path)) {
+      return failed_precondition("the database file " + path.string() +
+                                 " does not exist; run `tessera init` to create it");
+    }
     return unavailable("cannot open the database file " + path.string() + ": " + message);
   }
   sqlite3_extended_result_codes(db, 1);

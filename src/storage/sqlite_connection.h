@@ -10,8 +10,12 @@
 
 namespace tessera {
 
-// Opens (creating with mode 0600 if missing) the database file at `path`.
+// Opens the database file at `path`; failed_precondition (naming `tessera init`) when it does not
+// exist, unless `create_if_missing`, which creates it with mode 0600 and must only be used while
+// no other thread creates files (the umask is changed for the moment). The connection reports
+// itself unhealthy once the file is deleted or replaced under it.
 Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(
-    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout);
+    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout,
+    bool create_if_missing = false);
 
 }  // namespace tessera

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "http/health.h"
-#include "http/http_client.h"
+#include "support/http_client.h"
 
 namespace tessera {
 namespace {

@@ -12,7 +12,7 @@
 #include "crypto/aead.h"
 #include "crypto/sodium_init.h"
 #include "storage/open_store.h"
-#include "store/postgres_server.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace tessera::testing {
@@ -25,6 +25,7 @@ class StoreTest : public ::testing::TestWithParam<StoreConfig::Kind> {
     config_.kind = GetParam();
     if (config_.kind == StoreConfig::Kind::sqlite) {
       config_.sqlite_path = dir_.path() / "tessera.db";
+      config_.create_if_missing = true;
     } else {
       auto url = shared_postgres_server().create_database();
       ASSERT_TRUE(url.ok()) << url.status().message();

@@ -22,6 +22,7 @@ TEST_P(StoreTest, FreshDatabaseIsAtVersionZero) {
   TempDir other_dir;
   if (config.kind == StoreConfig::Kind::sqlite) {
     config.sqlite_path = other_dir.path() / "fresh.db";
+    config.create_if_missing = true;
   } else {
     config.postgres_url = *shared_postgres_server().create_database();
   }

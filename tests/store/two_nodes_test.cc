@@ -9,7 +9,7 @@
 #include "service/sign_in_service.h"
 #include "service/user_admin_service.h"
 #include "storage/open_store.h"
-#include "store/postgres_server.h"
+#include "support/postgres_server.h"
 
 namespace tessera::testing {
 namespace {

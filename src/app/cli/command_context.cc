@@ -20,6 +20,7 @@ Result<Config> CommandContext::config() {
 Result<Runtime*> CommandContext::runtime(Runtime::Migration migration) {
   if (!runtime_) {
     TESSERA_ASSIGN_OR_RETURN(Config loaded, config());
+    loaded.storage.create_if_missing = create_database_;
     TESSERA_ASSIGN_OR_RETURN(runtime_, Runtime::open(loaded, migration));
   }
   return runtime_.get();

@@ -20,6 +20,9 @@ class CommandContext {
   std::string config_path;  // empty = defaults
 
   Result<Config> config();
+  // Lets the runtime create a missing SQLite database file (`tessera init` only); call before
+  // runtime().
+  void allow_creating_database() { create_database_ = true; }
   // Opens the runtime once per process; `migration` applies only to the first call.
   Result<Runtime*> runtime(Runtime::Migration migration = Runtime::Migration::require_current);
 
@@ -30,6 +33,7 @@ class CommandContext {
  private:
   std::optional<Config> config_;
   std::unique_ptr<Runtime> runtime_;
+  bool create_database_ = false;
   int exit_code_ = 0;
 };
 

@@ -90,6 +90,7 @@ void register_init_command(CLI::App& app, CommandContext& context) {
     } else if (std::getenv(kMasterKeyEnvironmentVariable) == nullptr) {
       std::printf("Using the existing master key file %s.\n", config->master_key_file.c_str());
     }
+    context.allow_creating_database();
     auto runtime = context.runtime(Runtime::Migration::apply);
     if (!runtime.ok()) return context.fail(runtime.status());
     auto version = (*runtime)->store().schema_version();

@@ -16,6 +16,7 @@ class PolicyServiceTest : public ::testing::Test {
     sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 9))));
     StoreConfig config;
     config.sqlite_path = dir_.path() / "tessera.db";
+    config.create_if_missing = true;
     store_ = std::move(*open_store(config, *sealer_, rng_));
     ASSERT_TRUE(store_->migrate().ok());
     service_.emplace(*store_, clock_, rng_);

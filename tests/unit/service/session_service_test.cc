@@ -18,6 +18,7 @@ class SessionServiceTest : public ::testing::Test {
     sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 2))));
     StoreConfig config;
     config.sqlite_path = dir_.path() / "tessera.db";
+    config.create_if_missing = true;
     store_ = std::move(*open_store(config, *sealer_, rng_));
     ASSERT_TRUE(store_->migrate().ok());
     User user;

@@ -25,6 +25,7 @@ class SignInServiceTest : public ::testing::Test {
     sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 5))));
     StoreConfig config;
     config.sqlite_path = dir_.path() / "tessera.db";
+    config.create_if_missing = true;
     auto store = open_store(config, *sealer_, rng_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);

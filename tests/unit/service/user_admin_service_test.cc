@@ -23,6 +23,7 @@ class UserAdminServiceTest : public ::testing::Test {
     StoreConfig config;
     config.kind = StoreConfig::Kind::sqlite;
     config.sqlite_path = dir_.path() / "tessera.db";
+    config.create_if_missing = true;
     auto store = open_store(config, *sealer_, rng_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);

@@ -8,16 +8,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tessera::testing {
 
 struct ClientResponse {
   int status = 0;
-  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string> headers;  // names lower-cased; the last of a repeated name
+  std::vector<std::pair<std::string, std::string>> header_list;  // every header, in order
   std::string body;
 
   // The header's value, or "" when absent.
   std::string header(const std::string& lower_name) const;
+  // Every value of a header that may repeat (Set-Cookie).
+  std::vector<std::string> all(const std::string& lower_name) const;
 };
 
 class TestConnection {

@@ -1,4 +1,4 @@
-#include "store/postgres_server.h"
+#include "support/postgres_server.h"
 
 #include <cstdlib>
 #include <netinet/in.h>

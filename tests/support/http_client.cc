@@ -1,4 +1,4 @@
-#include "http/http_client.h"
+#include "support/http_client.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -31,6 +31,14 @@ std::string trim(std::string_view text) {
 std::string ClientResponse::header(const std::string& lower_name) const {
   auto found = headers.find(lower_name);
   return found == headers.end() ? std::string() : found->second;
+}
+
+std::vector<std::string> ClientResponse::all(const std::string& lower_name) const {
+  std::vector<std::string> values;
+  for (const auto& [name, value] : header_list) {
+    if (name == lower_name) values.push_back(value);
+  }
+  return values;
 }
 
 TestConnection::TestConnection(std::uint16_t port, std::chrono::milliseconds read_timeout) {
@@ -96,7 +104,10 @@ std::optional<ClientResponse> TestConnection::read_response(bool head_request) {
         start, line_end == std::string_view::npos ? std::string_view::npos : line_end - start);
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    response.headers[lower(std::string(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+    std::string name = lower(std::string(line.substr(0, colon)));
+    std::string value = trim(line.substr(colon + 1));
+    response.headers[name] = value;
+    response.header_list.emplace_back(std::move(name), std::move(value));
   }
   buffer_.erase(0, header_end + 4);
   std::size_t length = 0;
