@@ -46,7 +46,7 @@ Status prepare_data_directories(const Config& config) {
 }
 
 Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<SecretSealer> sealer,
-                 std::unique_ptr<Store> store, SecretBytes csrf_key)
+                 std::unique_ptr<Store> store, SecretBytes csrf_key, SecretBytes name_key)
     : config_(std::move(config)),
       clock_(make_clock()),
       rng_(std::move(rng)),
@@ -57,16 +57,20 @@ Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<Secret
       policy_(*store_, *clock_, *rng_),
       sessions_(*store_, *clock_, *rng_),
       security_info_(*store_, *clock_, *rng_),
-      csrf_key_(std::move(csrf_key)) {}
+      csrf_key_(std::move(csrf_key)),
+      name_key_(std::move(name_key)) {}
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration migration) {
   if (!init_crypto_library()) return internal_error("libsodium cannot be initialised");
   TESSERA_RETURN_IF_ERROR(validate(config));
   TESSERA_ASSIGN_OR_RETURN(SecretBytes key, load_master_key(config.master_key_file));
-  constexpr std::string_view kCsrfLabel = "tessera csrf key v1";
-  const auto derived = hmac_sha256(
-      key.span(), {reinterpret_cast<const std::uint8_t*>(kCsrfLabel.data()), kCsrfLabel.size()});
-  SecretBytes csrf_key(derived);
+  // Keys for other purposes are derived from the master key, so every node has the same ones.
+  auto derive = [&key](std::string_view label) {
+    return SecretBytes(hmac_sha256(
+        key.span(), {reinterpret_cast<const std::uint8_t*>(label.data()), label.size()}));
+  };
+  SecretBytes csrf_key = derive("tessera csrf key v1");
+  SecretBytes name_key = derive("tessera unknown-name key v1");
   TESSERA_ASSIGN_OR_RETURN(SecretSealer sealer, SecretSealer::make(std::move(key)));
   auto owned_sealer = std::make_unique<SecretSealer>(std::move(sealer));
   auto rng = std::make_unique<SystemRng>();
@@ -94,7 +98,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, Migration m
   }
   TESSERA_RETURN_IF_ERROR(store->verify_master_key());
   return std::unique_ptr<Runtime>(new Runtime(config, std::move(rng), std::move(owned_sealer),
-                                              std::move(store), std::move(csrf_key)));
+                                              std::move(store), std::move(csrf_key),
+                                              std::move(name_key)));
 }
 
 }  // namespace tessera

@@ -38,10 +38,12 @@ class Runtime {
   SecurityInfoService& security_info() { return security_info_; }
   // A key for CSRF tokens, derived from the master key (so every node has the same one).
   const SecretBytes& csrf_key() const { return csrf_key_; }
+  // A key for hashing usernames that are no user (their lockout counters), derived likewise.
+  const SecretBytes& name_key() const { return name_key_; }
 
  private:
   Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<SecretSealer> sealer,
-          std::unique_ptr<Store> store, SecretBytes csrf_key);
+          std::unique_ptr<Store> store, SecretBytes csrf_key, SecretBytes name_key);
 
   // Declaration order is construction order: the store refers to the sealer and the rng, the
   // services to all of them.
@@ -56,6 +58,7 @@ class Runtime {
   SessionService sessions_;
   SecurityInfoService security_info_;
   SecretBytes csrf_key_;
+  SecretBytes name_key_;
 };
 
 // Creates the directories of the SQLite file and the key file with mode 0700 if they are missing.

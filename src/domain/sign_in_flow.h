@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -68,7 +69,13 @@ std::string_view step_name(const SignInStep& step);
 inline constexpr std::chrono::minutes kFlowLifetime{15};
 inline constexpr int kMaxWrongCodesPerChallenge = 5;
 
+// What a stored flow is for. Each use case loads only flows of its own kind: an "add a method"
+// flow on Security info must never be driven through the sign-in pages (it would end signed in
+// without a password).
+enum class FlowKind { sign_in, add_method };
+
 struct SignInFlow {
+  FlowKind kind = FlowKind::sign_in;
   SignInStep step;
   Timestamp started_at{};
   Timestamp expires_at{};
@@ -79,6 +86,9 @@ struct SignInFlow {
   std::string decided_by;           // the DecisionRule that decided, for the sign-in log
   std::string method_used;          // "authenticator_app" once MFA succeeded
   bool registered_in_flow = false;  // a first method was registered (state becomes Enforced)
+  // The user's security_version when the flow learnt who they are: if it moves on (password
+  // changed, blocked, an admin's MFA change), the flow ends at its next step.
+  std::int64_t security_version = 0;
 };
 
 SignInFlow start_flow(Timestamp now);
@@ -131,6 +141,7 @@ enum class StepMessage {
   wrong_code,
   code_already_used,
   network_throttled,  // too many failed passwords from the client's network, across accounts
+  too_many_sign_ins,  // too many sign-ins started from the client's network: try again later
 };
 
 struct Transition {

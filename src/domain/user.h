@@ -1,6 +1,7 @@
 // A staff member who signs in. Plain data; rules about it live in policy and decision code.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,9 @@ struct User {
   std::optional<Timestamp> code_locked_until;
   // "Don't show this again" was ticked on "Stay signed in?".
   bool stay_prompt_suppressed = false;
+  // Moves on with every change that must end sign-ins under way (password, status, an admin's MFA
+  // change); a sign-in remembers the version it began with (Store::check_user_unchanged).
+  std::int64_t security_version = 0;
 };
 
 inline constexpr std::size_t kMaxDisplayNameLength = 256;

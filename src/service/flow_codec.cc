@@ -17,6 +17,7 @@ std::string secret_hex(const SecretBytes& secret) {
 
 SecretBytes encode_flow(const SignInFlow& flow) {
   json::object object;
+  object["kind"] = flow.kind == FlowKind::add_method ? "add_method" : "sign_in";
   object["step"] = std::string(step_name(flow.step));
   std::visit(Overloaded{
                  [](const step::EnterUsername&) {},
@@ -54,6 +55,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   object["decided_by"] = flow.decided_by;
   object["method_used"] = flow.method_used;
   object["registered_in_flow"] = flow.registered_in_flow;
+  object["security_version"] = flow.security_version;
   std::string text = json::serialize(object);
   SecretBytes bytes = SecretBytes::from_string(text);
   wipe_string(text);
@@ -89,6 +91,15 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       return out;
     };
     SignInFlow flow;
+    // A flow without a known kind (e.g. written before kinds existed) is not trusted as either.
+    const std::string kind = text("kind");
+    if (kind == "sign_in") {
+      flow.kind = FlowKind::sign_in;
+    } else if (kind == "add_method") {
+      flow.kind = FlowKind::add_method;
+    } else {
+      return data_loss("a stored sign-in flow has an unknown kind");
+    }
     const std::string name = text("step");
     const std::string user = text("user");
     if (name == "username") {
@@ -126,6 +137,7 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     flow.decided_by = text("decided_by");
     flow.method_used = text("method_used");
     flow.registered_in_flow = flag("registered_in_flow");
+    flow.security_version = number("security_version");
     return flow;
   } catch (const std::exception&) {
     return data_loss("a stored sign-in flow is damaged");

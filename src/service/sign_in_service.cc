@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "base/hex.h"
 #include "base/ids.h"
+#include "crypto/hmac.h"
 #include "crypto/token.h"
 #include "domain/ip_range.h"
 #include "domain/password_rules.h"
@@ -33,6 +35,19 @@ const std::string* user_id_of(const SignInStep& step) {
       step);
 }
 
+// How long the lockout that `attempts` (a multiple of the threshold) starts lasts: the policy's
+// duration, doubling with each further lockout (DESIGN.md section 9), up to a day.
+std::chrono::seconds lockout_duration(int attempts, const OrgPolicy& policy) {
+  const int threshold = std::max(1, policy.lockout.threshold);
+  const int lockouts = std::clamp(attempts / threshold, 1, 12);
+  const auto duration = policy.lockout.duration * (1 << (lockouts - 1));
+  return std::min<std::chrono::seconds>(duration, kMaxPasswordLockout);
+}
+
+bool starts_lockout(int attempts, const OrgPolicy& policy) {
+  return attempts % std::max(1, policy.lockout.threshold) == 0;
+}
+
 }  // namespace
 
 Result<SignInPage> SignInService::start(SignInFlow::Notice notice) {
@@ -52,14 +67,20 @@ Result<SignInPage> SignInService::restart(SignInFlow::Notice notice) {
   return page;
 }
 
-// Old flows are swept on the path every new visitor takes, at most once a minute per node, so no
-// timer is needed and a busy server does not pay for it on every request.
+// Old flows and counters are swept on the path every new visitor takes, at most once a minute per
+// node, so no timer is needed and a busy server does not pay for it on every request.
 void SignInService::sweep_expired_flows(Timestamp now) {
   std::int64_t last = last_sweep_.load();
   const std::int64_t seconds = to_unix_seconds(now);
   if (seconds - last < kFlowSweepInterval.count()) return;
   if (!last_sweep_.compare_exchange_strong(last, seconds)) return;  // another thread sweeps
-  (void)store_.delete_expired_flows(now);
+  (void)store_.delete_expired_flows(now, now - kStaleCounterAge);
+}
+
+std::string SignInService::name_hash(std::string_view upn) const {
+  const auto mac = hmac_sha256(name_key_.span(),
+                               {reinterpret_cast<const std::uint8_t*>(upn.data()), upn.size()});
+  return to_hex(mac);
 }
 
 Result<std::optional<SignInService::Loaded>> SignInService::load(std::string_view flow_id,
@@ -74,15 +95,42 @@ Result<std::optional<SignInService::Loaded>> SignInService::load(std::string_vie
     return record.status();
   }
   auto flow = decode_flow(record->state);
-  if (!flow.ok()) return std::optional<Loaded>();
+  // Only sign-in flows: an "add a method" flow of Security info must never reach a session here.
+  if (!flow.ok() || flow->kind != FlowKind::sign_in) return std::optional<Loaded>();
   if (!posted_step.empty() && step_name(flow->step) != posted_step) {
     // A form for another step: a replay, a skipped step or a second tab. This flow is over.
     (void)store_.delete_flow(loaded.id_hash);
     return std::optional<Loaded>();
   }
+  if (const std::string* user_id = user_id_of(flow->step)) {
+    auto user = store_.find_user_by_id(*user_id);
+    if (!user.ok() && user.status().code() != ErrorCode::not_found) return user.status();
+    if (!user.ok() || user->status != UserStatus::active ||
+        user->security_version != flow->security_version) {
+      // Deleted, blocked or changed since the flow learnt who they are: start again.
+      (void)store_.delete_flow(loaded.id_hash);
+      return std::optional<Loaded>();
+    }
+    loaded.user = std::move(user).value();
+  }
   loaded.version = record->version;
+  loaded.code_attempts = record->code_attempts;
+  loaded.step = std::string(step_name(flow->step));
   loaded.flow = std::move(flow).value();
   return std::optional<Loaded>(std::move(loaded));
+}
+
+SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMessage message) {
+  SignInPage page;
+  page.flow_id = loaded.id;
+  page.message = message;
+  page.flow = std::move(flow);
+  if (const auto* password = std::get_if<step::EnterPassword>(&page.flow.step)) {
+    page.upn = password->upn;
+  } else if (loaded.user) {
+    page.upn = loaded.user->upn;
+  }
+  return page;
 }
 
 Result<SignInPage> SignInService::current(std::string_view flow_id) {
@@ -90,15 +138,27 @@ Result<SignInPage> SignInService::current(std::string_view flow_id) {
   if (!loaded || std::holds_alternative<step::SignedIn>(loaded->flow.step)) {
     return restart(SignInFlow::Notice::none);
   }
-  SignInPage page;
-  page.flow_id = loaded->id;
-  page.flow = std::move(loaded->flow);
-  if (const auto* password = std::get_if<step::EnterPassword>(&page.flow.step)) {
-    page.upn = password->upn;
-  } else if (const std::string* user_id = user_id_of(page.flow.step)) {
-    page.upn = upn_of(*user_id).value_or("");
+  SignInFlow flow = std::move(loaded->flow);
+  return page_for(*loaded, std::move(flow), StepMessage::none);
+}
+
+Status SignInService::write_flow(Store& store, Loaded& loaded, const SignInFlow& flow) {
+  const std::string step(step_name(flow.step));
+  const std::string* user_id = user_id_of(flow.step);
+  FlowRecord record{loaded.id_hash, encode_flow(flow), loaded.version, flow.expires_at,
+                    user_id != nullptr ? *user_id : std::string()};
+  if (step == loaded.step) {
+    TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record));
+    return Status();
   }
-  return page;
+  // A step further: a new id, so whoever held the old one (planted it, or saw it) holds nothing.
+  IssuedToken fresh = issue_token(rng_);
+  TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record, &fresh.token_hash));
+  loaded.id = std::string(fresh.token.view());
+  loaded.id_hash = std::move(fresh.token_hash);
+  loaded.step = step;
+  loaded.code_attempts = 0;
+  return Status();
 }
 
 Result<SignInPage> SignInService::save(Loaded& loaded, Transition transition) {
@@ -106,46 +166,56 @@ Result<SignInPage> SignInService::save(Loaded& loaded, Transition transition) {
     (void)store_.delete_flow(loaded.id_hash);
     return restart(transition.flow.notice);
   }
-  auto saved = store_.save_flow(FlowRecord{loaded.id_hash, encode_flow(transition.flow),
-                                           loaded.version, transition.flow.expires_at});
+  const Status saved = write_flow(store_, loaded, transition.flow);
   if (!saved.ok()) {
-    if (saved.status().code() == ErrorCode::failed_precondition) {
+    if (saved.code() == ErrorCode::failed_precondition) {
       return restart(SignInFlow::Notice::interrupted);
     }
-    return saved.status();
+    return saved;
   }
-  loaded.version = *saved;
-  SignInPage page;
-  page.flow_id = loaded.id;
-  page.message = transition.message;
-  page.flow = std::move(transition.flow);
-  if (const auto* password = std::get_if<step::EnterPassword>(&page.flow.step)) {
-    page.upn = password->upn;
-  } else if (const std::string* user_id = user_id_of(page.flow.step)) {
-    page.upn = upn_of(*user_id).value_or("");
-  }
-  return page;
+  return page_for(loaded, std::move(transition.flow), transition.message);
 }
 
 Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
                                                   std::string_view posted_step,
-                                                  std::string_view username) {
+                                                  std::string_view username,
+                                                  const SignInClient& client) {
   if (posted_step != "username" || flow_id.empty()) return restart(SignInFlow::Notice::interrupted);
-  // The username starts the stored flow, always under a fresh id: an id someone planted in the
-  // browser (flow fixation) is never the one that ends signed in.
   const Timestamp now = clock_.now();
   sweep_expired_flows(now);
+  // Every username stores a flow: bounded per client network, and one per cookie (a flow the
+  // cookie already names is replaced).
+  const std::string network = network_of(client.ip);
+  if (!network.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(int starts,
+                             store_.count_flow_start(network, now, now - kFlowStartWindow));
+    if (starts > kMaxFlowStartsPerNetwork) {
+      TESSERA_ASSIGN_OR_RETURN(SignInPage page, restart(SignInFlow::Notice::none));
+      page.message = StepMessage::too_many_sign_ins;
+      page.locked_minutes = static_cast<int>(kFlowStartWindow.count());
+      page.retry_after_seconds = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::seconds>(kFlowStartWindow).count());
+      return page;
+    }
+  }
+  if (flow_id.size() <= kMaxFlowIdLength) (void)store_.delete_flow(hash_token(flow_id));
+  // The username starts the stored flow, always under a fresh id: an id someone planted in the
+  // browser (flow fixation) is never the one that ends signed in.
   IssuedToken id = issue_token(rng_);
   Loaded loaded;
   loaded.id = std::string(id.token.view());
   loaded.id_hash = id.token_hash;
   loaded.flow = start_flow(now);
+  loaded.step = std::string(step_name(loaded.flow.step));
   auto canonical = canonical_upn(username);
   // An invalid name goes on to "Enter password" like an unknown one: nothing is revealed.
   std::string upn =
       canonical.ok() ? *canonical : std::string(username.substr(0, kMaxLoggedUpnLength));
-  return save(loaded, advance(std::move(loaded.flow), event::UsernameEntered{std::move(upn)},
-                              TransitionContext{now}));
+  Transition transition = advance(std::move(loaded.flow), event::UsernameEntered{std::move(upn)},
+                                  TransitionContext{now});
+  // Stored as new (version 0) under the id just issued.
+  loaded.step = std::string(step_name(transition.flow.step));
+  return save(loaded, std::move(transition));
 }
 
 Result<SignInService::Decided> SignInService::decide_after_password(const User& user,
@@ -172,6 +242,52 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   return decided;
 }
 
+Result<SignInPage> SignInService::refuse_locked(Loaded& loaded, const std::string& user_id,
+                                                std::string_view upn, const SecretBytes& password,
+                                                const SignInClient& client, Timestamp until,
+                                                Timestamp now) {
+  // The same Argon2id work as a checked password, so a locked account (or name) does not answer
+  // faster than any other.
+  TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
+  TESSERA_RETURN_IF_ERROR(
+      log_attempt(loaded.flow, user_id, upn, client, SignInResult::failure, "account_locked"));
+  Transition transition{std::move(loaded.flow), StepMessage::account_locked};
+  TESSERA_ASSIGN_OR_RETURN(SignInPage page, save(loaded, std::move(transition)));
+  page.locked_minutes = minutes_until(until, now);
+  return page;
+}
+
+Result<SignInPage> SignInService::submit_password_unknown(
+    Loaded& loaded, const std::string& upn, const SecretBytes& password, const SignInClient& client,
+    const OrgPolicy& policy, const std::string& network, Timestamp now) {
+  const std::string key = name_hash(upn);
+  TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts, store_.count_name_attempt(key, now));
+  if (!attempts) {
+    TESSERA_ASSIGN_OR_RETURN(std::optional<Timestamp> until, store_.name_locked_until(key));
+    return refuse_locked(loaded, "", upn, password, client, until.value_or(now), now);
+  }
+  TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
+  TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
+  int locked_minutes = 0;
+  if (starts_lockout(*attempts, policy)) {
+    const Timestamp until = now + lockout_duration(*attempts, policy);
+    TESSERA_RETURN_IF_ERROR(store_.set_name_lockout(key, until));
+    locked_minutes = minutes_until(until, now);
+  }
+  SignInFacts facts;
+  facts.policy = &policy;
+  facts.now = now;
+  const SignInDecision decision = decide_sign_in(facts);
+  Transition transition =
+      advance(std::move(loaded.flow), event::PasswordChecked{decision, ""}, TransitionContext{now});
+  TESSERA_RETURN_IF_ERROR(log_attempt(transition.flow, "", upn, client, SignInResult::failure,
+                                      to_string(decision.rule)));
+  if (locked_minutes > 0) transition.message = StepMessage::account_locked;
+  TESSERA_ASSIGN_OR_RETURN(SignInPage page, save(loaded, std::move(transition)));
+  page.locked_minutes = locked_minutes;
+  return page;
+}
+
 Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
                                                   std::string_view posted_step,
                                                   const SecretBytes& password,
@@ -192,28 +308,16 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     throttled = until && *until > now;
     if (throttled) throttled_until = *until;
   }
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
 
   if (!found.ok()) {
     if (throttled) return refuse_throttled(*loaded, "", upn, client, throttled_until, now);
-    // An unknown name costs what a known one costs.
-    TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
-    TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
-    SignInFacts facts;
-    OrgPolicy policy;
-    facts.policy = &policy;
-    facts.now = now;
-    const SignInDecision decision = decide_sign_in(facts);
-    Transition transition = advance(std::move(loaded->flow), event::PasswordChecked{decision, ""},
-                                    TransitionContext{now});
-    TESSERA_RETURN_IF_ERROR(log_attempt(transition.flow, "", upn, client, SignInResult::failure,
-                                        to_string(decision.rule)));
-    return save(*loaded, std::move(transition));
+    return submit_password_unknown(*loaded, upn, password, client, policy, network, now);
   }
 
   User user = std::move(found).value();
-  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   // Smart lockout (DESIGN.md section 9): a network the user completed a sign-in from keeps its
-  // own failure counter and lock, so strangers elsewhere cannot lock them out of it. Everywhere
+  // own attempt counter and lock, so strangers elsewhere cannot lock them out of it. Everywhere
   // else shares the account's counter, and the network's own across accounts.
   std::optional<FamiliarNetwork> familiar;
   if (!network.empty()) {
@@ -222,33 +326,62 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   if (throttled && !familiar) {
     return refuse_throttled(*loaded, user.id, user.upn, client, throttled_until, now);
   }
-  const bool account_counters_dirty = user.failed_password_attempts != 0 || user.locked_until;
-  if (familiar) user.locked_until = familiar->locked_until;
-  const bool locked = user.locked_until && *user.locked_until > now;
-  bool correct = false;
-  if (!locked) {
-    TESSERA_ASSIGN_OR_RETURN(correct, hasher_.verify(password, user.password_hash));
+  // Count first, then check: of parallel attempts only as many reach Argon2id as the limit allows.
+  std::optional<int> attempts;
+  if (familiar) {
+    auto counted = store_.count_network_attempt(user.id, network, now);
+    if (!counted.ok() && counted.status().code() != ErrorCode::not_found) return counted.status();
+    if (counted.ok()) {
+      attempts = *counted;
+    } else {
+      familiar.reset();  // forgotten meanwhile: the account's counter applies
+    }
+    if (counted.ok() && !attempts) {
+      TESSERA_ASSIGN_OR_RETURN(auto current, store_.find_familiar_network(user.id, network));
+      const Timestamp until = current && current->locked_until ? *current->locked_until : now;
+      return refuse_locked(*loaded, user.id, user.upn, password, client, until, now);
+    }
   }
+  if (!familiar) {
+    TESSERA_ASSIGN_OR_RETURN(attempts, store_.count_password_attempt(user.id, now));
+    if (!attempts) {
+      TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
+      return refuse_locked(*loaded, user.id, user.upn, password, client,
+                           current.locked_until.value_or(now), now);
+    }
+  }
+  // The attempt that reaches the threshold locks at once, before its password is checked, so no
+  // parallel attempt gets past the limit; a right password lifts the lock again below.
+  std::optional<Timestamp> lock_until;
+  if (starts_lockout(*attempts, policy)) {
+    lock_until = now + lockout_duration(*attempts, policy);
+    if (familiar) {
+      TESSERA_RETURN_IF_ERROR(store_.set_network_lockout(user.id, network, lock_until));
+    } else {
+      TESSERA_RETURN_IF_ERROR(store_.set_lockout(user.id, lock_until));
+    }
+  }
+  TESSERA_ASSIGN_OR_RETURN(const bool correct, hasher_.verify(password, user.password_hash));
+  // Counting decided whether this attempt is locked out; the row read before it says nothing
+  // more (and the account's lock does not apply on a familiar network).
+  user.locked_until.reset();
 
   SignInDecision decision;
   TransitionContext context{now};
   context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   if (correct && user.status == UserStatus::active) {
     if (familiar) {
-      if (familiar->failed_password_attempts != 0 || familiar->locked_until) {
-        TESSERA_RETURN_IF_ERROR(store_.remember_network(user.id, network, now));
-      }
-    } else if (account_counters_dirty) {
+      TESSERA_RETURN_IF_ERROR(store_.reset_network_failures(user.id, network));
+    } else {
       TESSERA_RETURN_IF_ERROR(store_.reset_password_failures(user.id));
     }
     user.failed_password_attempts = 0;
-    user.locked_until.reset();
     if (hasher_.needs_rehash(user.password_hash)) {
-      // Parameters changed since this hash was made: store one with today's.
+      // Parameters changed since this hash was made: store one with today's, unless the password
+      // itself changed meanwhile.
       if (auto rehashed = hasher_.hash(password); rehashed.ok()) {
-        TESSERA_ASSIGN_OR_RETURN(User stored, store_.find_user_by_id(user.id));
-        stored.password_hash = *rehashed;
-        TESSERA_RETURN_IF_ERROR(store_.update_user(stored, nullptr));
+        TESSERA_RETURN_IF_ERROR(
+            store_.replace_password_hash(user.id, user.password_hash, *rehashed));
       }
     }
     TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
@@ -266,13 +399,14 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   int locked_minutes = 0;
   if (decision.rule == DecisionRule::wrong_password) {
     if (!familiar) TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
-    TESSERA_RETURN_IF_ERROR(
-        record_wrong_password(user, familiar, network, policy, now, locked_minutes));
-    if (locked_minutes > 0) decision.rule = DecisionRule::account_locked;
-  } else if (decision.rule == DecisionRule::account_locked) {
-    locked_minutes = minutes_until(*user.locked_until, now);
+    if (lock_until) {
+      decision.rule = DecisionRule::account_locked;
+      locked_minutes = minutes_until(*lock_until, now);
+    }
   }
 
+  // From here the flow knows who this is, and at which security version.
+  loaded->flow.security_version = user.security_version;
   Transition transition =
       advance(std::move(loaded->flow), event::PasswordChecked{decision, user.id}, context);
   if (decision.next == NextStep::deny) {
@@ -285,7 +419,8 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     page.locked_minutes = locked_minutes;
     return page;
   }
-  return finish_page(*loaded, std::move(transition), client, user.id);
+  loaded->user = std::move(user);
+  return finish_page(*loaded, std::move(transition), client);
 }
 
 std::string network_of(std::string_view client_ip) {
@@ -312,46 +447,15 @@ Result<SignInPage> SignInService::refuse_throttled(Loaded& loaded, const std::st
   return page;
 }
 
-Status SignInService::record_wrong_password(const User& user,
-                                            const std::optional<FamiliarNetwork>& familiar,
-                                            const std::string& network, const OrgPolicy& policy,
-                                            Timestamp now, int& locked_minutes) {
-  int failures = 0;
-  if (familiar) {
-    TESSERA_ASSIGN_OR_RETURN(failures, store_.record_network_failure(user.id, network));
-  } else {
-    TESSERA_ASSIGN_OR_RETURN(failures, store_.record_password_failure(user.id));
-  }
-  const int threshold = std::max(1, policy.lockout.threshold);
-  if (failures % threshold != 0) return Status();
-  // Each further lockout doubles (DESIGN.md section 9), up to a day.
-  const int lockouts = std::min(failures / threshold, 12);
-  auto duration = policy.lockout.duration * (1 << (lockouts - 1));
-  duration = std::min<std::chrono::seconds>(duration, kMaxPasswordLockout);
-  if (familiar) {
-    TESSERA_RETURN_IF_ERROR(store_.set_network_lockout(user.id, network, now + duration));
-  } else {
-    TESSERA_RETURN_IF_ERROR(store_.set_lockout(user.id, now + duration));
-  }
-  locked_minutes = minutes_until(now + duration, now);
-  return Status();
-}
-
 Result<SignInPage> SignInService::submit_new_password(
     std::string_view flow_id, std::string_view posted_step, const SecretBytes& current,
     const SecretBytes& fresh, const SecretBytes& confirm, const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
-  const std::string user_id = std::get<step::UpdatePassword>(loaded->flow.step).user_id;
-  auto found = store_.find_user_by_id(user_id);
-  if (!found.ok()) return restart(SignInFlow::Notice::interrupted);
-  User user = std::move(found).value();
+  User& user = *loaded->user;
 
   auto refuse = [&](std::string problem) -> Result<SignInPage> {
-    SignInPage page;
-    page.flow_id = loaded->id;
-    page.flow = std::move(loaded->flow);
-    page.upn = user.upn;
+    SignInPage page = page_for(*loaded, std::move(loaded->flow), StepMessage::none);
     page.password_problem = std::move(problem);
     return page;
   };
@@ -364,21 +468,40 @@ Result<SignInPage> SignInService::submit_new_password(
   if (fresh.equals(current))
     return refuse("Your new password must be different from the current one.");
 
-  TESSERA_ASSIGN_OR_RETURN(user.password_hash, hasher_.hash(fresh));
-  user.password_temporary = false;
-  user.password_changed_at = clock_.now();
-  const AuditLogEntry audit{new_id(rng_), clock_.now(),
+  TESSERA_ASSIGN_OR_RETURN(std::string hash, hasher_.hash(fresh));
+  const Timestamp now = clock_.now();
+  const AuditLogEntry audit{new_id(rng_), now,
                             user.upn,     "user.change_password",
                             user.upn,     "changed the temporary password at sign-in"};
-  TESSERA_RETURN_IF_ERROR(store_.update_user(user, &audit));
-  // A password change ends every other session (DESIGN.md section 9).
-  TESSERA_RETURN_IF_ERROR(store_.delete_user_sessions(user.id));
+  // Only the password columns, and only if nothing changed the user while Argon2id ran (a block
+  // or a reset meanwhile wins). A password change ends every other session and sign-in (DESIGN.md
+  // section 9).
+  std::int64_t version = 0;
+  const Status changed = store_.transaction([&](Store& tx) -> Status {
+    TESSERA_ASSIGN_OR_RETURN(
+        version, tx.update_password(user.id, hash, false, now, loaded->flow.security_version));
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, loaded->id_hash));
+    return tx.append_audit(audit);
+  });
+  wipe_string(hash);
+  if (!changed.ok()) {
+    if (changed.code() == ErrorCode::failed_precondition ||
+        changed.code() == ErrorCode::not_found) {
+      (void)store_.delete_flow(loaded->id_hash);
+      return restart(SignInFlow::Notice::interrupted);
+    }
+    return changed;
+  }
+  user.password_temporary = false;
+  user.security_version = version;
+  loaded->flow.security_version = version;
 
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
   Transition transition =
       advance(std::move(loaded->flow), event::PasswordChanged{decided.decision}, decided.context);
-  return finish_page(*loaded, std::move(transition), client, user.id);
+  return finish_page(*loaded, std::move(transition), client);
 }
 
 Result<SignInPage> SignInService::submit_more_information(std::string_view flow_id,
@@ -386,14 +509,11 @@ Result<SignInPage> SignInService::submit_more_information(std::string_view flow_
                                                           const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
-  const std::string user_id = std::get<step::MoreInformationRequired>(loaded->flow.step).user_id;
-  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(user_id));
   TransitionContext context{clock_.now()};
-  context.stay_prompt_suppressed = user.stay_prompt_suppressed;
+  context.stay_prompt_suppressed = loaded->user->stay_prompt_suppressed;
   if (skip) {
-    return finish_page(*loaded,
-                       advance(std::move(loaded->flow), event::RegistrationSkipped{}, context),
-                       client, user_id);
+    return finish_page(
+        *loaded, advance(std::move(loaded->flow), event::RegistrationSkipped{}, context), client);
   }
   return save(*loaded, advance(std::move(loaded->flow), event::RegistrationAccepted{}, context));
 }
@@ -430,97 +550,117 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
   const Timestamp now = clock_.now();
   const std::string digits = normalise_code(code);
   const TotpParameters parameters = totp_parameters();
+  const User& user = *loaded->user;
+  TransitionContext context{now};
+  context.stay_prompt_suppressed = user.stay_prompt_suppressed;
 
-  if (auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&loaded->flow.step)) {
-    TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(verify->user_id));
-    const auto step = match_totp(verify->secret.span(), digits, now, parameters);
-    if (!step) {
-      TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
-                                          SignInResult::interrupted, "wrong_code_registering"));
-      Transition transition = advance(std::move(loaded->flow),
-                                      event::RegistrationCodeChecked{event::CodeOutcome::wrong},
-                                      TransitionContext{now});
-      return save(*loaded, std::move(transition));
-    }
-    TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, store_.list_methods(user.id));
-    const Method method =
-        new_authenticator_app(new_id(rng_), user.id, verify->secret, existing, now, *step);
-    const AuditLogEntry added{new_id(rng_), now,      user.upn,
-                              "method.add", user.upn, "registered an authenticator app at sign-in"};
-    TESSERA_RETURN_IF_ERROR(store_.add_method(method, &added));
-    if (user.mfa_state != MfaState::enforced) {
-      user.mfa_state = MfaState::enforced;
-      user.mfa_state_changed_at = now;
-      const AuditLogEntry enforced{new_id(rng_), now,
-                                   "system",     "mfa.set",
-                                   user.upn,     "enforced: registered an authenticator app"};
-      TESSERA_RETURN_IF_ERROR(store_.update_user(user, &enforced));
-    }
-    TransitionContext context{now};
-    context.stay_prompt_suppressed = user.stay_prompt_suppressed;
-    return finish_page(
-        *loaded,
-        advance(std::move(loaded->flow),
-                event::RegistrationCodeChecked{event::CodeOutcome::accepted}, context),
-        client, user.id);
-  }
-
+  auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&loaded->flow.step);
   auto* challenge = std::get_if<step::EnterCode>(&loaded->flow.step);
-  if (challenge == nullptr) {
+  if (verify == nullptr && challenge == nullptr) {
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
-  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(challenge->user_id));
   auto stay_locked = [&](Timestamp until) -> Result<SignInPage> {
-    SignInPage page;
-    page.flow_id = loaded->id;
-    page.flow = std::move(loaded->flow);
-    page.upn = user.upn;
+    SignInPage page = page_for(*loaded, std::move(loaded->flow), StepMessage::none);
     page.code_locked = true;
     page.locked_minutes = minutes_until(until, now);
     return page;
   };
-  if (user.code_locked_until && *user.code_locked_until > now) {
-    TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
-                                        SignInResult::failure, "code_lockout"));
-    return stay_locked(*user.code_locked_until);
+  const Method* method = nullptr;
+  Result<Method> found = not_found("no method");
+  if (challenge != nullptr) {
+    if (user.code_locked_until && *user.code_locked_until > now) {
+      TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
+                                          SignInResult::failure, "code_lockout"));
+      return stay_locked(*user.code_locked_until);
+    }
+    found = store_.find_method(challenge->method_id);
+    if (!found.ok() || found->user_id != user.id) {
+      (void)store_.delete_flow(loaded->id_hash);
+      return restart(SignInFlow::Notice::interrupted);
+    }
+    method = &*found;
   }
-  auto method = store_.find_method(challenge->method_id);
-  if (!method.ok() || method->user_id != user.id) {
+
+  // Count first, then check: this challenge's attempts, and (for a challenge) the user's, so
+  // parallel requests check no more codes than the limits allow.
+  TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
+                           store_.count_flow_attempt(loaded->id_hash, kMaxWrongCodesPerChallenge));
+  if (!attempts) {
     (void)store_.delete_flow(loaded->id_hash);
-    return restart(SignInFlow::Notice::interrupted);
+    return restart(SignInFlow::Notice::too_many_attempts);
   }
+  loaded->flow.wrong_codes = *attempts - 1;  // the state machine counts this one when it is wrong
+  std::optional<int> user_attempts;
+  if (challenge != nullptr) {
+    TESSERA_ASSIGN_OR_RETURN(user_attempts,
+                             store_.count_code_attempt(user.id, now, kMaxWrongCodesPerUser));
+    if (!user_attempts) {
+      TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
+                                          SignInResult::failure, "code_lockout"));
+      TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
+      return stay_locked(current.code_locked_until.value_or(now + kCodeLockoutDuration));
+    }
+  }
+
+  if (verify != nullptr) {
+    const auto step = match_totp(verify->secret.span(), digits, now, parameters);
+    if (!step) {
+      TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
+                                          SignInResult::interrupted, "wrong_code_registering"));
+      return save(*loaded, advance(std::move(loaded->flow),
+                                   event::RegistrationCodeChecked{event::CodeOutcome::wrong},
+                                   TransitionContext{now}));
+    }
+    // The new app, the Enforced state and the flow commit together, once: of parallel posts of
+    // this step only the one whose flow version still matches adds anything.
+    const SecretBytes secret = verify->secret;
+    const std::int64_t used_step = *step;
+    const Effects register_app = [&](Store& tx) -> Status {
+      TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, tx.list_methods(user.id));
+      const Method added =
+          new_authenticator_app(new_id(rng_), user.id, secret, existing, now, used_step);
+      const AuditLogEntry audit{new_id(rng_), now,
+                                user.upn,     "method.add",
+                                user.upn,     "registered an authenticator app at sign-in"};
+      TESSERA_RETURN_IF_ERROR(tx.add_method(added, &audit));
+      if (user.mfa_state == MfaState::enforced) return Status();
+      TESSERA_RETURN_IF_ERROR(tx.update_mfa_state(user.id, MfaState::enforced, now));
+      return tx.append_audit(AuditLogEntry{new_id(rng_), now, "system", "mfa.set", user.upn,
+                                           "enforced: registered an authenticator app"});
+    };
+    return finish_page(
+        *loaded,
+        advance(std::move(loaded->flow),
+                event::RegistrationCodeChecked{event::CodeOutcome::accepted}, context),
+        client, register_app);
+  }
+
   event::CodeOutcome outcome = event::CodeOutcome::wrong;
   if (const auto step = match_totp(method->secret.span(), digits, now, parameters)) {
-    const bool had_failures = user.failed_code_attempts != 0 || user.code_locked_until;
-    TransitionContext context{now};
-    context.stay_prompt_suppressed = user.stay_prompt_suppressed;
-    Transition accepted =
-        advance(loaded->flow, event::ChallengeCodeChecked{event::CodeOutcome::accepted}, context);
-    Result<SignInPage> page = failed_precondition("that code's time step was already used");
-    if (std::holds_alternative<step::SignedIn>(accepted.flow.step)) {
-      // Signing in now: the replay guard commits with the session, in one transaction.
-      const MethodStepGuard guard{method->id, *step};
-      page = finish_page(*loaded, std::move(accepted), client, user.id, &guard);
-    } else {
-      TESSERA_ASSIGN_OR_RETURN(bool fresh, store_.advance_method_step(method->id, *step));
-      if (fresh) page = finish_page(*loaded, std::move(accepted), client, user.id);
-    }
-    if (page.ok() && had_failures) TESSERA_RETURN_IF_ERROR(store_.reset_code_failures(user.id));
-    if (page.ok() || page.status().code() != ErrorCode::failed_precondition) return page;
+    // The replay guard commits with the flow (and the session, when this ends the sign-in).
+    const MethodStepGuard guard{method->id, *step};
+    const Effects use_code = [&](Store& tx) -> Status {
+      TESSERA_ASSIGN_OR_RETURN(bool fresh, tx.advance_method_step(guard.method_id, guard.step));
+      if (!fresh) return already_exists("that code's time step was already used");
+      return tx.reset_code_failures(user.id);
+    };
+    SignInFlow flow = loaded->flow;
+    auto page =
+        finish_page(*loaded,
+                    advance(std::move(flow),
+                            event::ChallengeCodeChecked{event::CodeOutcome::accepted}, context),
+                    client, use_code);
+    if (page.ok() || page.status().code() != ErrorCode::already_exists) return page;
     outcome = event::CodeOutcome::already_used;
   }
   TESSERA_RETURN_IF_ERROR(log_attempt(
       loaded->flow, user.id, user.upn, client, SignInResult::failure,
       outcome == event::CodeOutcome::already_used ? "code_already_used" : "wrong_code"));
-  if (outcome == event::CodeOutcome::wrong) {
-    TESSERA_ASSIGN_OR_RETURN(int failures, store_.record_code_failure(user.id));
-    if (failures >= kMaxWrongCodesPerUser) {
-      const Timestamp until = now + kCodeLockoutDuration;
-      TESSERA_RETURN_IF_ERROR(store_.reset_code_failures(user.id));
-      TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, until));
-      return stay_locked(until);
-    }
+  if (outcome == event::CodeOutcome::wrong && *user_attempts >= kMaxWrongCodesPerUser) {
+    const Timestamp until = now + kCodeLockoutDuration;
+    TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, until));
+    return stay_locked(until);
   }
   return save(*loaded, advance(std::move(loaded->flow), event::ChallengeCodeChecked{outcome},
                                TransitionContext{now}));
@@ -531,57 +671,77 @@ Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
                                               bool dont_show_again, const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
-  const std::string user_id = std::get<step::StaySignedIn>(loaded->flow.step).user_id;
+  const std::string user_id = loaded->user->id;
+  Effects remember_choice;
   if (dont_show_again) {
-    TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(user_id));
-    user.stay_prompt_suppressed = true;
-    TESSERA_RETURN_IF_ERROR(store_.update_user(user, nullptr));
+    remember_choice = [&](Store& tx) { return tx.set_stay_prompt_suppressed(user_id, true); };
   }
   return finish_page(*loaded,
                      advance(std::move(loaded->flow), event::StayAnswered{stay_signed_in},
                              TransitionContext{clock_.now()}),
-                     client, user_id, nullptr, /*log_success=*/false);
+                     client, remember_choice, /*log_success=*/false);
 }
 
 Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transition,
-                                              const SignInClient& client,
-                                              const std::string& user_id,
-                                              const MethodStepGuard* guard, bool log_success) {
+                                              const SignInClient& client, const Effects& effects,
+                                              bool log_success) {
+  if (transition.restarted) return save(loaded, std::move(transition));
+  const User& user = *loaded.user;
   // The moment authentication completes (first arrival at a final step) is the logged success.
-  const bool completed_now = !transition.restarted && is_final(transition.flow.step) &&
-                             !std::holds_alternative<step::SignedIn>(transition.flow.step);
-  const bool signed_in =
-      !transition.restarted && std::holds_alternative<step::SignedIn>(transition.flow.step);
+  const bool signed_in = std::holds_alternative<step::SignedIn>(transition.flow.step);
+  const bool completed = is_final(transition.flow.step);
   std::optional<SignInLogEntry> entry;
-  if (log_success && (completed_now || signed_in)) {
-    TESSERA_ASSIGN_OR_RETURN(std::string upn, upn_of(user_id));
-    entry = log_entry(transition.flow, user_id, upn, client, SignInResult::success,
+  if (log_success && completed) {
+    entry = log_entry(transition.flow, user.id, user.upn, client, SignInResult::success,
                       transition.flow.registered_in_flow ? "registered_app_now_enforced" : "");
   }
-  if (!signed_in) {
-    if (entry) TESSERA_RETURN_IF_ERROR(store_.append_sign_in(*entry));
-    return save(loaded, std::move(transition));
-  }
-
-  const auto& done = std::get<step::SignedIn>(transition.flow.step);
-  std::optional<Timestamp> mfa_at;
-  if (!transition.flow.method_used.empty()) mfa_at = clock_.now();
+  const Timestamp now = clock_.now();
+  std::optional<IssuedSession> session;
   SessionRecord record;
-  IssuedSession session = sessions_.prepare(done.user_id, done.persistent, mfa_at, record);
-  // A complete sign-in (password and, where required, MFA) makes the network familiar.
+  bool remember = false;
   const std::string network = network_of(client.ip);
-  bool remember = !network.empty();
-  if (remember) {
-    TESSERA_ASSIGN_OR_RETURN(auto familiar, store_.find_familiar_network(done.user_id, network));
-    remember = !familiar || clock_.now() - familiar->last_seen >= kFamiliarNetworkRefresh;
+  if (signed_in) {
+    const auto& done = std::get<step::SignedIn>(transition.flow.step);
+    std::optional<Timestamp> mfa_at;
+    if (!transition.flow.method_used.empty()) mfa_at = now;
+    session = sessions_.prepare(user.id, done.persistent, mfa_at, record);
+    // A complete sign-in (password and, where required, MFA) makes the network familiar.
+    remember = !network.empty();
+    if (remember) {
+      TESSERA_ASSIGN_OR_RETURN(auto familiar, store_.find_familiar_network(user.id, network));
+      remember = !familiar || now - familiar->last_seen >= kFamiliarNetworkRefresh;
+    }
   }
-  // Log, session, familiar network and the end of the flow (so it cannot be replayed) in one
-  // transaction.
-  TESSERA_RETURN_IF_ERROR(store_.finish_sign_in(record, entry ? &*entry : nullptr, loaded.id_hash,
-                                                guard, remember ? &network : nullptr));
-  SignInPage page;
-  page.flow_id = loaded.id;
-  page.flow = std::move(transition.flow);
+  if (!signed_in && !effects && !entry) return save(loaded, std::move(transition));
+
+  // The user first (their row is locked until the commit, so a block waits for us and then ends
+  // what we issued), then the flow's version, so of racing requests exactly one commits.
+  const std::int64_t security_version = transition.flow.security_version;
+  const Loaded before = loaded;  // write_flow moves `loaded` on; a rollback must not
+  const Status committed = store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, security_version));
+    if (signed_in) {
+      TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(loaded.id_hash, loaded.version));
+    } else {
+      TESSERA_RETURN_IF_ERROR(write_flow(tx, loaded, transition.flow));
+    }
+    if (effects) TESSERA_RETURN_IF_ERROR(effects(tx));
+    if (entry) TESSERA_RETURN_IF_ERROR(tx.append_sign_in(*entry));
+    if (signed_in) {
+      TESSERA_RETURN_IF_ERROR(tx.create_session(record));
+      if (remember) TESSERA_RETURN_IF_ERROR(tx.remember_network(user.id, network, now));
+    }
+    return Status();
+  });
+  if (!committed.ok()) {
+    loaded = before;
+    if (committed.code() == ErrorCode::failed_precondition) {
+      (void)store_.delete_flow(loaded.id_hash);
+      return restart(SignInFlow::Notice::interrupted);
+    }
+    return committed;
+  }
+  SignInPage page = page_for(loaded, std::move(transition.flow), transition.message);
   page.session = std::move(session);
   return page;
 }
@@ -613,11 +773,6 @@ SignInLogEntry SignInService::log_entry(const SignInFlow& flow, const std::strin
   entry.decided_by = flow.decided_by.empty() ? std::string(reason) : flow.decided_by;
   entry.method = flow.method_used;
   return entry;
-}
-
-Result<std::string> SignInService::upn_of(const std::string& user_id) {
-  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(user_id));
-  return user.upn;
 }
 
 }  // namespace tessera

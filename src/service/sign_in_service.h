@@ -6,11 +6,22 @@
 // Anything unexpected — an unknown or expired flow id, a form for another step, a replayed POST, a
 // concurrent request — starts a new flow at "Sign in".
 //
+// Every step re-reads the flow's user: a user who was blocked, deleted or changed (password, an
+// admin's MFA change: User::security_version) since the flow learnt who they are is sent back to
+// "Sign in". Whatever a step decides is committed in one store transaction that also checks the
+// flow's version and the user again, so of requests racing on one flow exactly one takes effect,
+// and nothing is issued to a user blocked meanwhile. The flow gets a new id (cookie) at every step
+// it moves on (after the password, after MFA…), so an id planted in a browser never goes further
+// than the step it was planted at. Attempts (passwords, codes) are counted before they are
+// checked, atomically, so parallel requests cannot check more than the limits allow; unknown
+// usernames are counted and locked exactly like accounts.
+//
 // Thread-safe if Store, PasswordHashing, Clock and Rng are. submit_password and
 // submit_new_password wait for Argon2id (PasswordHashing decides where it runs).
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +49,13 @@ inline constexpr std::chrono::minutes kNetworkFailureWindow{15};
 inline constexpr std::chrono::minutes kNetworkThrottleDuration{15};
 // A familiar network's last_seen is refreshed at most this often.
 inline constexpr std::chrono::hours kFamiliarNetworkRefresh{24};
+// Sign-ins started from one client network (its /24 or /64) within a window, before "Try again
+// later": each start stores a flow, and one network must not fill the store. Generous, since a
+// whole office may sign in from behind one address.
+inline constexpr int kMaxFlowStartsPerNetwork = 1000;
+inline constexpr std::chrono::minutes kFlowStartWindow{10};
+// Per-name and per-network counters nobody added to for this long are swept.
+inline constexpr std::chrono::hours kStaleCounterAge{48};
 
 // The familiar-network key of a client address ("203.0.113.0/24"); empty when it is not an IP.
 std::string network_of(std::string_view client_ip);
@@ -52,6 +70,9 @@ struct SignInPage {
   bool code_locked = false;      // too many wrong codes for this user
   std::string upn;               // shown above the heading; the QR's account name
   std::optional<IssuedSession> session;  // set once, when the flow reaches SignedIn
+  // Refused before anything was stored (too many sign-ins from the network): answer 429 with
+  // Retry-After of this many seconds.
+  int retry_after_seconds = 0;
 };
 
 struct SignInClient {
@@ -61,9 +82,16 @@ struct SignInClient {
 
 class SignInService {
  public:
+  // `name_key` keys the hash under which attempts on unknown usernames are counted (derived from
+  // the master key, so every node counts under the same hash); it must outlive the service.
   SignInService(Store& store, PasswordHashing& hasher, SessionService& sessions, const Clock& clock,
-                Rng& rng)
-      : store_(store), hasher_(hasher), sessions_(sessions), clock_(clock), rng_(rng) {}
+                Rng& rng, const SecretBytes& name_key)
+      : store_(store),
+        hasher_(hasher),
+        sessions_(sessions),
+        clock_(clock),
+        rng_(rng),
+        name_key_(name_key) {}
 
   // A new flow at "Sign in".
   Result<SignInPage> start(SignInFlow::Notice notice = SignInFlow::Notice::none);
@@ -72,7 +100,7 @@ class SignInService {
 
   // Every submit names the step its form answers (`posted_step`, from the form).
   Result<SignInPage> submit_username(std::string_view flow_id, std::string_view posted_step,
-                                     std::string_view username);
+                                     std::string_view username, const SignInClient& client);
   Result<SignInPage> submit_password(std::string_view flow_id, std::string_view posted_step,
                                      const SecretBytes& password, const SignInClient& client);
   Result<SignInPage> submit_new_password(std::string_view flow_id, std::string_view posted_step,
@@ -96,20 +124,33 @@ class SignInService {
     std::string id;
     std::string id_hash;
     std::int64_t version = 0;
+    int code_attempts = 0;  // codes tried at this step, counted in the store
     SignInFlow flow;
+    std::string step;          // the step the flow was loaded at: moving on gives it a new id
+    std::optional<User> user;  // the flow's user once known: active and unchanged when loaded
   };
-  // The flow for `flow_id` if it exists, is live and is at `posted_step`; else nullopt.
+  // Changes a step commits together with its flow (inside the same store transaction).
+  using Effects = std::function<Status(Store& tx)>;
+
+  // The flow for `flow_id` if it exists, is a sign-in flow, is live, is at `posted_step` (any step
+  // when empty) and its user (once known) is still active and unchanged; else nullopt (and a flow
+  // answered with the wrong step, or whose user changed, is ended).
   Result<std::optional<Loaded>> load(std::string_view flow_id, std::string_view posted_step);
   Result<SignInPage> restart(SignInFlow::Notice notice);
+  // Saves the flow after `transition` (under a new id when the step changed) and returns its page;
+  // a restart or a concurrent change of the flow gives a new flow at "Sign in".
   Result<SignInPage> save(Loaded& loaded, Transition transition);
-  // `guard`: the TOTP step to mark used in the same transaction when the flow ends signed in;
-  // failed_precondition when it was already used (then nothing was written). The success is
-  // logged when authentication completes here (not again after "Stay signed in?").
+  // Saves `flow` in `store` (the store or a transaction) as the next version of `loaded`, under a
+  // new id when its step differs from the one loaded; updates `loaded` to match.
+  Status write_flow(Store& store, Loaded& loaded, const SignInFlow& flow);
+  SignInPage page_for(const Loaded& loaded, SignInFlow flow, StepMessage message);
+  // Where a step may complete authentication: logs the success when it completes here (unless
+  // `log_success` is false), and commits `effects`, the flow (saved, or ended when the transition
+  // reached SignedIn, with the new session) and a re-check of the user in one transaction.
+  // Errors from `effects` other than failed_precondition are returned as they are;
+  // failed_precondition (the flow or the user changed meanwhile) restarts at "Sign in".
   Result<SignInPage> finish_page(Loaded& loaded, Transition transition, const SignInClient& client,
-                                 const std::string& user_id, const MethodStepGuard* guard = nullptr,
-                                 bool log_success = true);
-  // The lockout that applies to a password attempt from `network`: the familiar network's own,
-  // or the account's for everywhere else.
+                                 const Effects& effects = nullptr, bool log_success = true);
   // Counts a failed password against the client's network (unless empty); throttles it at the
   // limit.
   Status record_network_failure(const std::string& network, Timestamp now);
@@ -117,9 +158,17 @@ class SignInService {
   Result<SignInPage> refuse_throttled(Loaded& loaded, const std::string& user_id,
                                       std::string_view upn, const SignInClient& client,
                                       Timestamp until, Timestamp now);
-  Status record_wrong_password(const User& user, const std::optional<FamiliarNetwork>& familiar,
-                               const std::string& network, const OrgPolicy& policy, Timestamp now,
-                               int& locked_minutes);
+  // The password step for a name that is no user: counted and locked under a keyed hash of the
+  // name, with the same Argon2id work, pages and messages as an account.
+  Result<SignInPage> submit_password_unknown(Loaded& loaded, const std::string& upn,
+                                             const SecretBytes& password,
+                                             const SignInClient& client, const OrgPolicy& policy,
+                                             const std::string& network, Timestamp now);
+  // The page for a password attempt refused because the account (or name) is locked until
+  // `until`: the same Argon2id work as a checked password, then the lockout message.
+  Result<SignInPage> refuse_locked(Loaded& loaded, const std::string& user_id, std::string_view upn,
+                                   const SecretBytes& password, const SignInClient& client,
+                                   Timestamp until, Timestamp now);
   struct Decided {
     SignInDecision decision;
     TransitionContext context;
@@ -134,13 +183,14 @@ class SignInService {
   Status log_attempt(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
                      const SignInClient& client, SignInResult result, std::string_view reason);
   void sweep_expired_flows(Timestamp now);
-  Result<std::string> upn_of(const std::string& user_id);
+  std::string name_hash(std::string_view upn) const;
 
   Store& store_;
   PasswordHashing& hasher_;
   SessionService& sessions_;
   const Clock& clock_;
   Rng& rng_;
+  const SecretBytes& name_key_;
   std::atomic<std::int64_t> last_sweep_{0};  // unix seconds of the last expired-flow sweep
 };
 

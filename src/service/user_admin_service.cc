@@ -93,13 +93,18 @@ Result<std::vector<User>> UserAdminService::list_users(const UserListQuery& quer
 Status UserAdminService::set_status(std::string_view upn, UserStatus status, const Actor& actor) {
   TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
   if (user.status == status) return Status();
-  user.status = status;
   const AuditLogEntry entry =
       audit(actor, status == UserStatus::blocked ? "user.block" : "user.unblock", user.upn, "");
-  TESSERA_RETURN_IF_ERROR(store_.update_user(user, &entry));
-  // A blocked user is signed out everywhere at once, not when their sessions expire.
-  if (status == UserStatus::blocked) return store_.delete_user_sessions(user.id);
-  return Status();
+  // One transaction: the status, and for a block the end of every session and sign-in under way,
+  // so nothing the user started before can still finish.
+  return store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.update_status(user.id, status).status());
+    if (status == UserStatus::blocked) {
+      TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
+      TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, ""));
+    }
+    return tx.append_audit(entry);
+  });
 }
 
 Status UserAdminService::block_user(std::string_view upn, const Actor& actor) {
@@ -119,29 +124,36 @@ Status UserAdminService::delete_user(std::string_view upn, const Actor& actor) {
 Result<SecretBytes> UserAdminService::reset_password(std::string_view upn, const Actor& actor) {
   TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
   SecretBytes password = generate_temporary_password(rng_);
-  TESSERA_ASSIGN_OR_RETURN(user.password_hash, hasher_.hash(password));
-  user.password_temporary = true;
-  user.password_changed_at = clock_.now();
-  user.failed_password_attempts = 0;
-  user.locked_until.reset();
+  TESSERA_ASSIGN_OR_RETURN(std::string hash, hasher_.hash(password));
   const AuditLogEntry entry =
       audit(actor, "user.reset_password", user.upn, "set a temporary password");
-  TESSERA_RETURN_IF_ERROR(store_.update_user(user, &entry));
-  // DESIGN.md section 9: a password reset ends every session of the user.
-  TESSERA_RETURN_IF_ERROR(store_.delete_user_sessions(user.id));
+  // DESIGN.md section 9: a password reset ends every session and sign-in of the user; it also
+  // lifts a lockout. Only those columns change.
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(
+        tx.update_password(user.id, hash, true, clock_.now(), std::nullopt).status());
+    TESSERA_RETURN_IF_ERROR(tx.reset_password_failures(user.id));
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, ""));
+    return tx.append_audit(entry);
+  }));
   return password;
 }
 
 Status UserAdminService::set_mfa_state(std::string_view upn, MfaState state, const Actor& actor) {
   TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
   if (user.mfa_state == state) return Status();
-  const MfaState before = user.mfa_state;
-  user.mfa_state = state;
-  user.mfa_state_changed_at = clock_.now();
   const AuditLogEntry entry =
       audit(actor, "mfa.set", user.upn,
-            std::string(to_string(before)) + " -> " + std::string(to_string(state)));
-  return store_.update_user(user, &entry);
+            std::string(to_string(user.mfa_state)) + " -> " + std::string(to_string(state)));
+  // A sign-in under way decided with the old state: it starts again (it must not, say, finish a
+  // registration by setting Enforced over an admin's Disabled).
+  return store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.update_mfa_state(user.id, state, clock_.now()));
+    TESSERA_RETURN_IF_ERROR(tx.bump_security_version(user.id).status());
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, ""));
+    return tx.append_audit(entry);
+  });
 }
 
 }  // namespace tessera

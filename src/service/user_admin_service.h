@@ -1,6 +1,8 @@
 // Administration of users and their MFA state: the use cases behind `tessera user …`, `tessera mfa
 // …` and (later) the admin pages and REST API. Every change is validated first, then written in one
-// store call together with its audit entry, so a refused request changes nothing.
+// store transaction together with its audit entry, so a refused request changes nothing; each
+// writes only the columns it changes. Blocking, a password reset and an MFA state change end the
+// user's sign-ins under way (and a block or reset their sessions).
 //
 // Thread-safe if the Store, Clock and Rng are. Password hashing (Argon2id) runs on the calling
 // thread: the HTTP layer calls this from its worker pool.

@@ -15,7 +15,8 @@ namespace {
 constexpr std::string_view kUserColumns =
     "id, upn, display_name, status, password_hash, password_temporary, mfa_state, "
     "mfa_state_changed_at, created_at, password_changed_at, failed_password_attempts, "
-    "locked_until, failed_code_attempts, code_locked_until, stay_prompt_suppressed";
+    "locked_until, failed_code_attempts, code_locked_until, stay_prompt_suppressed, "
+    "security_version";
 constexpr std::string_view kMethodColumns =
     "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
 constexpr std::string_view kSessionColumns =
@@ -60,6 +61,7 @@ User user_from(const SqlRow& row) {
   user.failed_code_attempts = static_cast<int>(row.integer(12));
   user.code_locked_until = optional_timestamp(row, 13);
   user.stay_prompt_suppressed = row.integer(14) != 0;
+  user.security_version = row.integer(15);
   return user;
 }
 
@@ -99,13 +101,74 @@ Status maybe_audit(SqlConnection& connection, const AuditLogEntry* audit) {
   return audit == nullptr ? Status() : insert_audit(connection, *audit);
 }
 
+SqlValue optional_text(const std::string& text) {
+  return text.empty() ? SqlValue(nullptr) : SqlValue(text);
+}
+
+// Where a SqlStore's statements run: taken from the pool call by call (a call that changes
+// several rows opens its own transaction), or all on one connection already inside a transaction
+// (Store::transaction), where nothing opens another.
+class Connections {
+ public:
+  explicit Connections(ConnectionPool& pool) : pool_(&pool) {}
+  explicit Connections(SqlConnection& bound) : bound_(&bound) {}
+
+  class Handle {
+   public:
+    explicit Handle(ConnectionPool::Lease lease) : lease_(std::move(lease)), raw_(&**lease_) {}
+    explicit Handle(SqlConnection& bound) : raw_(&bound) {}
+    SqlConnection* operator->() { return raw_; }
+    SqlConnection& operator*() { return *raw_; }
+
+   private:
+    std::optional<ConnectionPool::Lease> lease_;
+    SqlConnection* raw_;
+  };
+
+  bool bound() const { return bound_ != nullptr; }
+
+  Result<Handle> acquire() {
+    if (bound_ != nullptr) return Handle(*bound_);
+    TESSERA_ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_->acquire());
+    return Handle(std::move(lease));
+  }
+
+  Status in_transaction(const std::function<Status(SqlConnection&)>& work) {
+    if (bound_ != nullptr) return work(*bound_);
+    return tessera::in_transaction(*pool_, work);
+  }
+
+  // A write that may skip the wait for the disk (a flow): only outside a transaction, where it is
+  // a transaction of its own; inside one it commits, durably, with the rest.
+  Result<SqlResult> ephemeral(SqlConnection& connection, std::string_view sql,
+                              const SqlParams& params) {
+    if (bound_ != nullptr) return connection.execute(sql, params);
+    return connection.execute_ephemeral(sql, params);
+  }
+
+ private:
+  ConnectionPool* pool_ = nullptr;
+  SqlConnection* bound_ = nullptr;
+};
+
 class SqlStore final : public Store {
  public:
   SqlStore(std::unique_ptr<ConnectionPool> pool, const SecretSealer& sealer, Rng& rng)
-      : pool_(std::move(pool)), sealer_(sealer), rng_(rng) {}
+      : owned_pool_(std::move(pool)), connections_(*owned_pool_), sealer_(sealer), rng_(rng) {}
+  // A view of `parent` bound to one connection inside a transaction.
+  SqlStore(SqlConnection& bound, const SecretSealer& sealer, Rng& rng)
+      : connections_(bound), sealer_(sealer), rng_(rng) {}
+
+  Status transaction(const std::function<Status(Store& tx)>& work) override {
+    if (connections_.bound()) return work(*this);
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
+      SqlStore bound(connection, sealer_, rng_);
+      return work(bound);
+    });
+  }
 
   Result<int> schema_version() override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     return schema_version_on(*connection);
   }
 
@@ -115,7 +178,7 @@ class SqlStore final : public Store {
 
   Status migrate() override {
     const auto names = migration_file_names();
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     for (std::size_t index = 0; index < names.size(); ++index) {
       const int version = static_cast<int>(index + 1);
       TESSERA_RETURN_IF_ERROR(connection->begin_migration());
@@ -131,7 +194,7 @@ class SqlStore final : public Store {
   }
 
   Status verify_master_key() override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult found,
         connection->execute("SELECT sealed FROM master_key_check WHERE id = 1", {}));
@@ -159,17 +222,17 @@ class SqlStore final : public Store {
   }
 
   Status create_user(const User& user, const AuditLogEntry* audit) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       auto inserted = connection.execute(
           "INSERT INTO users (" + std::string(kUserColumns) +
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
           {user.id, user.upn, user.display_name, static_cast<std::int64_t>(user.status),
            user.password_hash, std::int64_t{user.password_temporary},
            static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
            seconds(user.created_at), seconds(user.password_changed_at),
            std::int64_t{user.failed_password_attempts}, optional_seconds(user.locked_until),
            std::int64_t{user.failed_code_attempts}, optional_seconds(user.code_locked_until),
-           std::int64_t{user.stay_prompt_suppressed}});
+           std::int64_t{user.stay_prompt_suppressed}, user.security_version});
       if (!inserted.ok()) {
         if (inserted.status().code() == ErrorCode::already_exists) {
           return already_exists("a user " + user.upn + " already exists");
@@ -196,7 +259,7 @@ class SqlStore final : public Store {
         like_pattern(query.upn_contains),
         query.mfa_state ? static_cast<std::int64_t>(*query.mfa_state) : std::int64_t{-1},
         static_cast<std::int64_t>(limit), static_cast<std::int64_t>(query.offset)};
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
     std::vector<User> users;
     users.reserve(result.rows.size());
@@ -206,52 +269,112 @@ class SqlStore final : public Store {
   }
 
   Result<std::int64_t> count_users() override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult result,
                              connection->execute("SELECT COUNT(*) FROM users", {}));
     return result.rows.empty() ? 0 : result.rows[0].integer(0);
   }
 
-  Status update_user(const User& user, const AuditLogEntry* audit) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
-      TESSERA_ASSIGN_OR_RETURN(
-          SqlResult updated,
-          connection.execute(
-              "UPDATE users SET display_name = $2, status = $3, password_hash = $4, "
-              "password_temporary = $5, mfa_state = $6, mfa_state_changed_at = $7, "
-              "password_changed_at = $8, failed_password_attempts = $9, locked_until = $10, "
-              "failed_code_attempts = $11, code_locked_until = $12, stay_prompt_suppressed = $13 "
-              "WHERE id = $1",
-              {user.id, user.display_name, static_cast<std::int64_t>(user.status),
-               user.password_hash, std::int64_t{user.password_temporary},
-               static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
-               seconds(user.password_changed_at), std::int64_t{user.failed_password_attempts},
-               optional_seconds(user.locked_until), std::int64_t{user.failed_code_attempts},
-               optional_seconds(user.code_locked_until),
-               std::int64_t{user.stay_prompt_suppressed}}));
-      if (updated.affected_rows == 0) return not_found("no user " + user.upn);
-      return maybe_audit(connection, audit);
-    });
+  Result<std::int64_t> update_password(
+      const std::string& user_id, const std::string& password_hash, bool temporary,
+      Timestamp changed_at, std::optional<std::int64_t> expected_security_version) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult updated,
+        connection->execute(
+            "UPDATE users SET password_hash = $2, password_temporary = $3, "
+            "password_changed_at = $4, security_version = security_version + 1 "
+            "WHERE id = $1 AND (security_version = $5 OR $5 < 0) RETURNING security_version",
+            {user_id, password_hash, std::int64_t{temporary}, seconds(changed_at),
+             expected_security_version.value_or(-1)}));
+    if (!updated.rows.empty()) return updated.rows[0].integer(0);
+    TESSERA_RETURN_IF_ERROR(require_user(*connection, user_id));
+    return failed_precondition("the user changed meanwhile");
+  }
+
+  Status replace_password_hash(const std::string& user_id, const std::string& old_hash,
+                               const std::string& new_hash) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    return connection
+        ->execute("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+                  {user_id, old_hash, new_hash})
+        .status();
+  }
+
+  Status set_password_temporary(const std::string& user_id, bool temporary) override {
+    return update_one("UPDATE users SET password_temporary = $2 WHERE id = $1",
+                      {user_id, std::int64_t{temporary}}, "no such user");
+  }
+
+  Result<std::int64_t> update_status(const std::string& user_id, UserStatus status) override {
+    return update_returning_version(
+        "UPDATE users SET status = $2, security_version = security_version + 1 WHERE id = $1 "
+        "RETURNING security_version",
+        {user_id, static_cast<std::int64_t>(status)});
+  }
+
+  Status update_mfa_state(const std::string& user_id, MfaState state,
+                          Timestamp changed_at) override {
+    return update_one("UPDATE users SET mfa_state = $2, mfa_state_changed_at = $3 WHERE id = $1",
+                      {user_id, static_cast<std::int64_t>(state), seconds(changed_at)},
+                      "no such user");
+  }
+
+  Result<std::int64_t> bump_security_version(const std::string& user_id) override {
+    return update_returning_version(
+        "UPDATE users SET security_version = security_version + 1 WHERE id = $1 "
+        "RETURNING security_version",
+        {user_id});
+  }
+
+  Status check_user_unchanged(const std::string& user_id, std::int64_t security_version) override {
+    // An UPDATE rather than a SELECT: it takes the row's write lock on PostgreSQL (SQLite's
+    // transactions already hold the database's), and PostgreSQL re-checks the condition once a
+    // concurrent change of the row commits.
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult updated,
+        connection->execute(
+            "UPDATE users SET security_version = security_version WHERE id = $1 "
+            "AND status = $2 AND security_version = $3",
+            {user_id, static_cast<std::int64_t>(UserStatus::active), security_version}));
+    if (updated.affected_rows == 0) {
+      return failed_precondition("the user was blocked, changed or deleted meanwhile");
+    }
+    return Status();
+  }
+
+  Status set_stay_prompt_suppressed(const std::string& user_id, bool suppressed) override {
+    return update_one("UPDATE users SET stay_prompt_suppressed = $2 WHERE id = $1",
+                      {user_id, std::int64_t{suppressed}}, "no such user");
   }
 
   Status delete_user(const std::string& id, const AuditLogEntry* audit) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       TESSERA_ASSIGN_OR_RETURN(SqlResult deleted,
                                connection.execute("DELETE FROM users WHERE id = $1", {id}));
       if (deleted.affected_rows == 0) return not_found("no such user");
+      TESSERA_RETURN_IF_ERROR(
+          connection.execute("DELETE FROM sign_in_flows WHERE user_id = $1", {id}).status());
       return maybe_audit(connection, audit);
     });
   }
 
-  Result<int> record_password_failure(const std::string& user_id) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
-                             connection->execute("UPDATE users SET failed_password_attempts = "
-                                                 "failed_password_attempts + 1 WHERE id = $1 "
-                                                 "RETURNING failed_password_attempts",
-                                                 {user_id}));
-    if (result.rows.empty()) return not_found("no such user");
-    return static_cast<int>(result.rows[0].integer(0));
+  Result<std::optional<int>> count_password_attempt(const std::string& user_id,
+                                                    Timestamp now) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connections_.ephemeral(
+            *connection,
+            "UPDATE users SET failed_password_attempts = failed_password_attempts + 1 "
+            "WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) "
+            "RETURNING failed_password_attempts",
+            {user_id, seconds(now)}));
+    if (!result.rows.empty())
+      return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+    TESSERA_RETURN_IF_ERROR(require_user(*connection, user_id));
+    return std::optional<int>();
   }
 
   Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) override {
@@ -260,14 +383,21 @@ class SqlStore final : public Store {
   }
 
   Status reset_password_failures(const std::string& user_id) override {
-    return update_one(
+    return update_one_ephemeral(
         "UPDATE users SET failed_password_attempts = 0, locked_until = NULL WHERE id = $1",
         {user_id}, "no such user");
   }
 
+  Status reset_network_failures(const std::string& user_id, const std::string& network) override {
+    return update_one_ephemeral(
+        "UPDATE familiar_networks SET failed_password_attempts = 0, locked_until = NULL "
+        "WHERE user_id = $1 AND network = $2",
+        {user_id, network}, "no such familiar network");
+  }
+
   Result<std::optional<FamiliarNetwork>> find_familiar_network(
       const std::string& user_id, const std::string& network) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute("SELECT network, last_seen, failed_password_attempts, locked_until "
@@ -282,7 +412,7 @@ class SqlStore final : public Store {
 
   Status remember_network(const std::string& user_id, const std::string& network,
                           Timestamp now) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       return upsert_network(connection, user_id, network, now);
     });
   }
@@ -307,17 +437,26 @@ class SqlStore final : public Store {
         .status();
   }
 
-  Result<int> record_network_failure(const std::string& user_id,
-                                     const std::string& network) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+  Result<std::optional<int>> count_network_attempt(const std::string& user_id,
+                                                   const std::string& network,
+                                                   Timestamp now) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
-        connection->execute("UPDATE familiar_networks SET failed_password_attempts = "
-                            "failed_password_attempts + 1 WHERE user_id = $1 AND network = $2 "
-                            "RETURNING failed_password_attempts",
+        connections_.ephemeral(*connection,
+                               "UPDATE familiar_networks SET failed_password_attempts = "
+                               "failed_password_attempts + 1 WHERE user_id = $1 AND network = $2 "
+                               "AND (locked_until IS NULL OR locked_until <= $3) "
+                               "RETURNING failed_password_attempts",
+                               {user_id, network, seconds(now)}));
+    if (!result.rows.empty())
+      return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult found,
+        connection->execute("SELECT 1 FROM familiar_networks WHERE user_id = $1 AND network = $2",
                             {user_id, network}));
-    if (result.rows.empty()) return not_found("no such familiar network");
-    return static_cast<int>(result.rows[0].integer(0));
+    if (found.rows.empty()) return not_found("no such familiar network");
+    return std::optional<int>();
   }
 
   Status set_network_lockout(const std::string& user_id, const std::string& network,
@@ -327,8 +466,62 @@ class SqlStore final : public Store {
         {user_id, network, optional_seconds(locked_until)}, "no such familiar network");
   }
 
+  Result<std::optional<Timestamp>> name_locked_until(const std::string& name_hash) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connection->execute(
+            "SELECT locked_until FROM password_failures_by_name WHERE name_hash = $1",
+            {name_hash}));
+    if (result.rows.empty()) return std::optional<Timestamp>();
+    return optional_timestamp(result.rows[0], 0);
+  }
+
+  Result<std::optional<int>> count_name_attempt(const std::string& name_hash,
+                                                Timestamp now) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connections_.ephemeral(
+            *connection,
+            "INSERT INTO password_failures_by_name (name_hash, failed_password_attempts, "
+            "last_attempt_at) VALUES ($1, 1, $2) ON CONFLICT (name_hash) DO UPDATE SET "
+            "failed_password_attempts = password_failures_by_name.failed_password_attempts + 1, "
+            "last_attempt_at = excluded.last_attempt_at "
+            "WHERE password_failures_by_name.locked_until IS NULL OR "
+            "password_failures_by_name.locked_until <= excluded.last_attempt_at "
+            "RETURNING failed_password_attempts",
+            {name_hash, seconds(now)}));
+    if (result.rows.empty()) return std::optional<int>();
+    return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+  }
+
+  Status set_name_lockout(const std::string& name_hash, Timestamp locked_until) override {
+    return update_one("UPDATE password_failures_by_name SET locked_until = $2 WHERE name_hash = $1",
+                      {name_hash, seconds(locked_until)}, "no attempts recorded for this name");
+  }
+
+  Result<int> count_flow_start(const std::string& network, Timestamp now,
+                               Timestamp window_start_limit) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connections_.ephemeral(
+            *connection,
+            "INSERT INTO flow_starts_by_network (network, starts, window_start) "
+            "VALUES ($1, 1, $2) ON CONFLICT (network) DO UPDATE SET "
+            "starts = CASE WHEN flow_starts_by_network.window_start <= $3 THEN 1 "
+            "ELSE flow_starts_by_network.starts + 1 END, "
+            "window_start = CASE WHEN flow_starts_by_network.window_start <= $3 THEN $2 "
+            "ELSE flow_starts_by_network.window_start END "
+            "RETURNING starts",
+            {network, seconds(now), seconds(window_start_limit)}));
+    if (result.rows.empty()) return internal_error("counting a flow start returned nothing");
+    return static_cast<int>(result.rows[0].integer(0));
+  }
+
   Result<std::optional<Timestamp>> network_throttled_until(const std::string& network) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute(
@@ -339,7 +532,7 @@ class SqlStore final : public Store {
 
   Result<int> record_network_throttle_failure(const std::string& network, Timestamp now,
                                               Timestamp window_start_limit) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute(
@@ -361,21 +554,27 @@ class SqlStore final : public Store {
         {network, seconds(locked_until)}, "no failures recorded for this network");
   }
 
-  Result<int> record_code_failure(const std::string& user_id) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+  Result<std::optional<int>> count_code_attempt(const std::string& user_id, Timestamp now,
+                                                int limit) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
-        connection->execute("UPDATE users SET failed_code_attempts = failed_code_attempts + 1 "
-                            "WHERE id = $1 RETURNING failed_code_attempts",
-                            {user_id}));
-    if (result.rows.empty()) return not_found("no such user");
-    return static_cast<int>(result.rows[0].integer(0));
+        connections_.ephemeral(
+            *connection,
+            "UPDATE users SET failed_code_attempts = failed_code_attempts + 1 WHERE id = $1 "
+            "AND (code_locked_until IS NULL OR code_locked_until <= $2) "
+            "AND failed_code_attempts < $3 RETURNING failed_code_attempts",
+            {user_id, seconds(now), std::int64_t{limit}}));
+    if (!result.rows.empty())
+      return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+    TESSERA_RETURN_IF_ERROR(require_user(*connection, user_id));
+    return std::optional<int>();
   }
 
-  Status set_code_lockout(const std::string& user_id,
-                          std::optional<Timestamp> locked_until) override {
-    return update_one("UPDATE users SET code_locked_until = $2 WHERE id = $1",
-                      {user_id, optional_seconds(locked_until)}, "no such user");
+  Status set_code_lockout(const std::string& user_id, Timestamp locked_until) override {
+    return update_one(
+        "UPDATE users SET failed_code_attempts = 0, code_locked_until = $2 WHERE id = $1",
+        {user_id, seconds(locked_until)}, "no such user");
   }
 
   Status reset_code_failures(const std::string& user_id) override {
@@ -384,25 +583,32 @@ class SqlStore final : public Store {
         {user_id}, "no such user");
   }
 
-  Result<std::int64_t> save_flow(const FlowRecord& flow) override {
-    auto sealed = sealer_.seal(flow.state.span(), flow_associated_data(flow.id_hash), rng_);
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+  Result<std::int64_t> save_flow(const FlowRecord& flow, const std::string* new_id_hash) override {
+    const std::string& key = new_id_hash != nullptr ? *new_id_hash : flow.id_hash;
+    auto sealed = sealer_.seal(flow.state.span(), flow_associated_data(key), rng_);
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     if (flow.version == 0) {
       TESSERA_RETURN_IF_ERROR(
-          connection
-              ->execute_ephemeral(
-                  "INSERT INTO sign_in_flows (id_hash, sealed_state, version, expires_at) "
-                  "VALUES ($1, $2, 1, $3)",
-                  {flow.id_hash, SqlBlob{std::move(sealed)}, seconds(flow.expires_at)})
+          connections_
+              .ephemeral(*connection,
+                         "INSERT INTO sign_in_flows (id_hash, sealed_state, version, expires_at, "
+                         "user_id) VALUES ($1, $2, 1, $3, $4)",
+                         {key, SqlBlob{std::move(sealed)}, seconds(flow.expires_at),
+                          optional_text(flow.user_id)})
               .status());
       return 1;
     }
+    // One statement whether or not the flow moves to a new key, so it is prepared once.
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult updated,
-        connection->execute_ephemeral(
-            "UPDATE sign_in_flows SET sealed_state = $2, version = version + 1, "
-            "expires_at = $4 WHERE id_hash = $1 AND version = $3",
-            {flow.id_hash, SqlBlob{std::move(sealed)}, flow.version, seconds(flow.expires_at)}));
+        connections_.ephemeral(
+            *connection,
+            "UPDATE sign_in_flows SET id_hash = $5, sealed_state = $2, version = version + 1, "
+            "expires_at = $4, user_id = $6, "
+            "code_attempts = CASE WHEN $5 = $1 THEN code_attempts ELSE 0 END "
+            "WHERE id_hash = $1 AND version = $3",
+            {flow.id_hash, SqlBlob{std::move(sealed)}, flow.version, seconds(flow.expires_at), key,
+             optional_text(flow.user_id)}));
     if (updated.affected_rows == 0) {
       return failed_precondition("the sign-in flow was changed or ended by another request");
     }
@@ -410,39 +616,89 @@ class SqlStore final : public Store {
   }
 
   Result<FlowRecord> find_flow(const std::string& id_hash, Timestamp now) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
-        connection->execute("SELECT sealed_state, version, expires_at FROM sign_in_flows "
-                            "WHERE id_hash = $1 AND expires_at > $2",
+        connection->execute("SELECT sealed_state, version, expires_at, user_id, code_attempts "
+                            "FROM sign_in_flows WHERE id_hash = $1 AND expires_at > $2",
                             {id_hash, seconds(now)}));
     if (result.rows.empty()) return not_found("no such sign-in flow");
+    const SqlRow& row = result.rows[0];
     FlowRecord flow;
     flow.id_hash = id_hash;
-    TESSERA_ASSIGN_OR_RETURN(flow.state,
-                             sealer_.open(result.rows[0].blob(0), flow_associated_data(id_hash)));
-    flow.version = result.rows[0].integer(1);
-    flow.expires_at = from_unix_seconds(result.rows[0].integer(2));
+    TESSERA_ASSIGN_OR_RETURN(flow.state, sealer_.open(row.blob(0), flow_associated_data(id_hash)));
+    flow.version = row.integer(1);
+    flow.expires_at = from_unix_seconds(row.integer(2));
+    flow.user_id = row.text(3);
+    flow.code_attempts = static_cast<int>(row.integer(4));
     return flow;
   }
 
   Status delete_flow(const std::string& id_hash) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
-    return connection->execute_ephemeral("DELETE FROM sign_in_flows WHERE id_hash = $1", {id_hash})
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    return connections_
+        .ephemeral(*connection, "DELETE FROM sign_in_flows WHERE id_hash = $1", {id_hash})
         .status();
   }
 
-  Result<std::int64_t> delete_expired_flows(Timestamp now) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+  Status delete_flow_at_version(const std::string& id_hash, std::int64_t version) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
-        SqlResult deleted, connection->execute_ephemeral(
-                               "DELETE FROM sign_in_flows WHERE expires_at <= $1", {seconds(now)}));
+        SqlResult deleted,
+        connections_.ephemeral(*connection,
+                               "DELETE FROM sign_in_flows WHERE id_hash = $1 AND version = $2",
+                               {id_hash, version}));
+    if (deleted.affected_rows == 0) {
+      return failed_precondition("the sign-in flow was changed or ended by another request");
+    }
+    return Status();
+  }
+
+  Result<std::optional<int>> count_flow_attempt(const std::string& id_hash, int limit) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult result,
+        connections_.ephemeral(*connection,
+                               "UPDATE sign_in_flows SET code_attempts = code_attempts + 1 "
+                               "WHERE id_hash = $1 AND code_attempts < $2 RETURNING code_attempts",
+                               {id_hash, std::int64_t{limit}}));
+    if (result.rows.empty()) return std::optional<int>();
+    return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+  }
+
+  Status delete_user_flows(const std::string& user_id, const std::string& except_id_hash) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    return connections_
+        .ephemeral(*connection, "DELETE FROM sign_in_flows WHERE user_id = $1 AND id_hash <> $2",
+                   {user_id, except_id_hash})
+        .status();
+  }
+
+  Result<std::int64_t> delete_expired_flows(Timestamp now, Timestamp stale_before) override {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(
+        SqlResult deleted,
+        connections_.ephemeral(*connection, "DELETE FROM sign_in_flows WHERE expires_at <= $1",
+                               {seconds(now)}));
+    // Counters nobody added to for a long time and that lock nothing any more.
+    TESSERA_RETURN_IF_ERROR(
+        connections_
+            .ephemeral(*connection,
+                       "DELETE FROM password_failures_by_name WHERE last_attempt_at <= $1 AND "
+                       "(locked_until IS NULL OR locked_until <= $2)",
+                       {seconds(stale_before), seconds(now)})
+            .status());
+    TESSERA_RETURN_IF_ERROR(
+        connections_
+            .ephemeral(*connection, "DELETE FROM flow_starts_by_network WHERE window_start <= $1",
+                       {seconds(stale_before)})
+            .status());
     return deleted.affected_rows;
   }
 
   Status add_method(const Method& method, const AuditLogEntry* audit) override {
     auto sealed = sealer_.seal(method.secret.span(), method_associated_data(method.id), rng_);
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       if (method.is_default) {
         TESSERA_RETURN_IF_ERROR(
             connection
@@ -467,7 +723,7 @@ class SqlStore final : public Store {
   }
 
   Result<std::vector<Method>> list_methods(const std::string& user_id) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute("SELECT " + std::string(kMethodColumns) +
@@ -482,7 +738,7 @@ class SqlStore final : public Store {
   }
 
   Result<Method> find_method(const std::string& method_id) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute("SELECT " + std::string(kMethodColumns) + " FROM methods WHERE id = $1",
@@ -492,7 +748,7 @@ class SqlStore final : public Store {
   }
 
   Status delete_method(const std::string& method_id, const AuditLogEntry* audit) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       TESSERA_ASSIGN_OR_RETURN(
           SqlResult deleted, connection.execute("DELETE FROM methods WHERE id = $1", {method_id}));
       if (deleted.affected_rows == 0) return not_found("no such sign-in method");
@@ -501,7 +757,7 @@ class SqlStore final : public Store {
   }
 
   Status set_default_method(const std::string& user_id, const std::string& method_id) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       TESSERA_ASSIGN_OR_RETURN(
           SqlResult updated,
           connection.execute("UPDATE methods SET is_default = CASE WHEN id = $2 THEN 1 ELSE 0 "
@@ -518,7 +774,7 @@ class SqlStore final : public Store {
   }
 
   Result<bool> advance_method_step(const std::string& method_id, std::int64_t step) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult updated,
                              connection->execute(kAdvanceStep, {method_id, step}));
     if (updated.affected_rows > 0) return true;
@@ -529,7 +785,7 @@ class SqlStore final : public Store {
   }
 
   Result<OrgPolicy> load_policy() override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult result,
                              connection->execute("SELECT key, value FROM policy", {}));
     OrgPolicy policy;
@@ -545,7 +801,7 @@ class SqlStore final : public Store {
 
   Status save_policy(const OrgPolicy& policy, const AuditLogEntry* audit) override {
     TESSERA_RETURN_IF_ERROR(validate(policy));
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
+    return connections_.in_transaction([&](SqlConnection& connection) -> Status {
       for (const auto& [key, value] : describe_policy(policy)) {
         TESSERA_RETURN_IF_ERROR(
             connection
@@ -558,30 +814,8 @@ class SqlStore final : public Store {
     });
   }
 
-  Status finish_sign_in(const SessionRecord& session, const SignInLogEntry* entry,
-                        const std::string& flow_id_hash, const MethodStepGuard* guard,
-                        const std::string* familiar_network) override {
-    return in_transaction(*pool_, [&](SqlConnection& connection) -> Status {
-      if (familiar_network != nullptr) {
-        TESSERA_RETURN_IF_ERROR(
-            upsert_network(connection, session.user_id, *familiar_network, session.created_at));
-      }
-      if (guard != nullptr) {
-        TESSERA_ASSIGN_OR_RETURN(SqlResult advanced,
-                                 connection.execute(kAdvanceStep, {guard->method_id, guard->step}));
-        if (advanced.affected_rows == 0) {
-          return failed_precondition("that code's time step was already used");
-        }
-      }
-      if (entry != nullptr) TESSERA_RETURN_IF_ERROR(insert_sign_in(connection, *entry));
-      TESSERA_RETURN_IF_ERROR(insert_session(connection, session));
-      return connection.execute("DELETE FROM sign_in_flows WHERE id_hash = $1", {flow_id_hash})
-          .status();
-    });
-  }
-
   Status create_session(const SessionRecord& session) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     return insert_session(*connection, session);
   }
 
@@ -599,7 +833,7 @@ class SqlStore final : public Store {
   }
 
   Result<SessionRecord> find_session(const std::string& token_hash) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult result,
                              connection->execute("SELECT " + std::string(kSessionColumns) +
                                                      " FROM sessions WHERE token_hash = $1",
@@ -624,12 +858,12 @@ class SqlStore final : public Store {
   }
 
   Status delete_user_sessions(const std::string& user_id) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     return connection->execute("DELETE FROM sessions WHERE user_id = $1", {user_id}).status();
   }
 
   Status append_sign_in(const SignInLogEntry& entry) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     return insert_sign_in(*connection, entry);
   }
 
@@ -646,7 +880,7 @@ class SqlStore final : public Store {
   }
 
   Result<std::vector<SignInLogEntry>> list_sign_ins(std::size_t limit) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute(
@@ -674,12 +908,12 @@ class SqlStore final : public Store {
   }
 
   Status append_audit(const AuditLogEntry& entry) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     return insert_audit(*connection, entry);
   }
 
   Result<std::vector<AuditLogEntry>> list_audit(std::size_t limit) override {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute(
@@ -724,7 +958,7 @@ class SqlStore final : public Store {
   }
 
   Result<User> find_user(std::string_view column, const std::string& value) {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
         connection->execute("SELECT " + std::string(kUserColumns) + " FROM users WHERE " +
@@ -750,14 +984,38 @@ class SqlStore final : public Store {
     return method;
   }
 
+  static Status require_user(SqlConnection& connection, const std::string& user_id) {
+    TESSERA_ASSIGN_OR_RETURN(SqlResult found,
+                             connection.execute("SELECT 1 FROM users WHERE id = $1", {user_id}));
+    if (found.rows.empty()) return not_found("no such user");
+    return Status();
+  }
+
+  Result<std::int64_t> update_returning_version(std::string_view sql, const SqlParams& params) {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
+    if (result.rows.empty()) return not_found("no such user");
+    return result.rows[0].integer(0);
+  }
+
+  // update_one for counters, which are written without waiting for the disk (Store contract).
+  Status update_one_ephemeral(std::string_view sql, const SqlParams& params,
+                              std::string_view missing) {
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result, connections_.ephemeral(*connection, sql, params));
+    if (result.affected_rows == 0) return not_found(std::string(missing));
+    return Status();
+  }
+
   Status update_one(std::string_view sql, const SqlParams& params, std::string_view missing) {
-    TESSERA_ASSIGN_OR_RETURN(auto connection, pool_->acquire());
+    TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
     if (result.affected_rows == 0) return not_found(std::string(missing));
     return Status();
   }
 
-  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<ConnectionPool> owned_pool_;  // null in a transaction's view
+  Connections connections_;
   const SecretSealer& sealer_;
   Rng& rng_;
 };

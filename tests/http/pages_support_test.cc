@@ -15,14 +15,27 @@ Request request_with(std::vector<std::pair<std::string, std::string>> headers,
   return request;
 }
 
-TEST(Cookies, FindsANamedCookieAmongOthersWithOrWithoutHostPrefix) {
+TEST(Cookies, FindsANamedCookieAmongOthers) {
   const Request plain = request_with({{"cookie", "a=1; tessera_flow=abc; b=2"}});
   EXPECT_EQ(cookie_value(plain, kFlowCookie), "abc");
-  const Request prefixed = request_with({{"cookie", "__Host-tessera_session=tok"}});
-  EXPECT_EQ(cookie_value(prefixed, kSessionCookie), "tok");
   EXPECT_EQ(cookie_value(plain, kSessionCookie), "");
   const Request split = request_with({{"cookie", "x=1"}, {"cookie", "tessera_flow=second"}});
   EXPECT_EQ(cookie_value(split, kFlowCookie), "second");
+}
+
+TEST(Cookies, OverHttpsOnlyTheHostPrefixedNameCounts) {
+  // A sibling host can plant `tessera_flow` (Domain=.example.com) but never `__Host-tessera_flow`:
+  // over HTTPS the planted one must not be read, even when it comes first.
+  const Request planted =
+      request_with({{"x-forwarded-proto", "https"},
+                    {"cookie", "tessera_flow=planted; __Host-tessera_flow=own"}});
+  EXPECT_EQ(cookie_value(planted, kFlowCookie), "own");
+  const Request only_planted =
+      request_with({{"x-forwarded-proto", "https"}, {"cookie", "tessera_flow=planted"}});
+  EXPECT_EQ(cookie_value(only_planted, kFlowCookie), "");
+  // Over plain HTTP there is no __Host- cookie (browsers need Secure for it).
+  const Request prefixed_plain = request_with({{"cookie", "__Host-tessera_session=tok"}});
+  EXPECT_EQ(cookie_value(prefixed_plain, kSessionCookie), "");
 }
 
 TEST(Cookies, HostileCookieHeadersAreBoundedAndNeverConfuseNames) {

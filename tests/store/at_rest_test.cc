@@ -1,4 +1,5 @@
 // Secrets at rest: a copy of the SQLite files must not reveal a TOTP seed or a session token.
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -9,9 +10,17 @@
 namespace tessera::testing {
 namespace {
 
+// Reads a file the store may hold open through a copy made by another process: closing any
+// descriptor of the database file in this process would drop SQLite's locks on it (POSIX
+// semantics), the bug this project once had.
 std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const std::filesystem::path copy = path.string() + ".copy";
+  const std::string command = "cp '" + path.string() + "' '" + copy.string() + "'";
+  if (std::system(command.c_str()) != 0) return "";
+  std::ifstream in(copy, std::ios::binary);
+  std::string text(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>{});
+  std::filesystem::remove(copy);
+  return text;
 }
 
 class AtRest : public StoreTest {};

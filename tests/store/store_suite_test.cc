@@ -1,6 +1,8 @@
 // The one store suite: every test runs against SQLite and against a throwaway PostgreSQL, proving
 // both implementations behave the same.
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "store/store_fixture.h"
@@ -70,9 +72,16 @@ TEST_P(StoreTest, MissingUserIsNotFound) {
   EXPECT_EQ(store_->find_user_by_upn("nobody@example.com").status().code(), ErrorCode::not_found);
   EXPECT_EQ(store_->find_user_by_id("0000").status().code(), ErrorCode::not_found);
   User ghost = make_user("ghost@example.com");
-  EXPECT_EQ(store_->update_user(ghost, nullptr).code(), ErrorCode::not_found);
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  EXPECT_EQ(store_->update_status(ghost.id, UserStatus::blocked).status().code(),
+            ErrorCode::not_found);
+  EXPECT_EQ(store_->update_password(ghost.id, "h", false, now, std::nullopt).status().code(),
+            ErrorCode::not_found);
+  EXPECT_EQ(store_->update_mfa_state(ghost.id, MfaState::enabled, now).code(),
+            ErrorCode::not_found);
   EXPECT_EQ(store_->delete_user(ghost.id, nullptr).code(), ErrorCode::not_found);
-  EXPECT_EQ(store_->record_password_failure(ghost.id).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->count_password_attempt(ghost.id, now).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->count_code_attempt(ghost.id, now, 10).status().code(), ErrorCode::not_found);
 }
 
 TEST_P(StoreTest, ListUsersFiltersByTextAndStateAndPages) {
@@ -103,21 +112,88 @@ TEST_P(StoreTest, ListUsersFiltersByTextAndStateAndPages) {
   EXPECT_EQ(*store_->count_users(), 5);
 }
 
-TEST_P(StoreTest, UpdateUserReplacesMutableFieldsWithAudit) {
-  User user = make_user("alice@example.com");
+TEST_P(StoreTest, EachUserWriteChangesOnlyItsOwnColumns) {
+  const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
-  user.display_name = "Alice Liddell";
-  user.mfa_state = MfaState::enabled;
-  user.mfa_state_changed_at = from_unix_seconds(1'750'000'000);
-  user.password_temporary = true;
-  const AuditLogEntry entry = audit("mfa.set", user.upn);
-  ASSERT_TRUE(store_->update_user(user, &entry).ok());
-  auto found = store_->find_user_by_id(user.id);
-  EXPECT_EQ(found->display_name, "Alice Liddell");
-  EXPECT_EQ(found->mfa_state, MfaState::enabled);
-  EXPECT_EQ(found->mfa_state_changed_at, user.mfa_state_changed_at);
-  EXPECT_TRUE(found->password_temporary);
-  EXPECT_EQ((*store_->list_audit(10))[0].action, "mfa.set");
+  const Timestamp now = from_unix_seconds(1'700'000'500);
+  // A lockout set meanwhile survives a password change, a status change and an MFA change.
+  ASSERT_TRUE(store_->count_password_attempt(user.id, now).ok());
+  ASSERT_TRUE(store_->set_lockout(user.id, now + std::chrono::hours(1)).ok());
+  ASSERT_TRUE(store_->update_password(user.id, "new-hash", true, now, std::nullopt).ok());
+  ASSERT_TRUE(store_->update_mfa_state(user.id, MfaState::enabled, now).ok());
+  ASSERT_TRUE(store_->set_stay_prompt_suppressed(user.id, true).ok());
+  User found = *store_->find_user_by_id(user.id);
+  EXPECT_EQ(found.password_hash, "new-hash");
+  EXPECT_TRUE(found.password_temporary);
+  EXPECT_EQ(found.password_changed_at, now);
+  EXPECT_EQ(found.mfa_state, MfaState::enabled);
+  EXPECT_EQ(found.mfa_state_changed_at, now);
+  EXPECT_TRUE(found.stay_prompt_suppressed);
+  EXPECT_EQ(found.failed_password_attempts, 1);
+  EXPECT_EQ(found.locked_until, now + std::chrono::hours(1));
+  EXPECT_EQ(found.display_name, user.display_name);
+  // A rehash replaces the hash only if it is still the one it was made from.
+  ASSERT_TRUE(store_->replace_password_hash(user.id, "old-hash", "rehashed").ok());
+  EXPECT_EQ(store_->find_user_by_id(user.id)->password_hash, "new-hash");
+  ASSERT_TRUE(store_->replace_password_hash(user.id, "new-hash", "rehashed").ok());
+  EXPECT_EQ(store_->find_user_by_id(user.id)->password_hash, "rehashed");
+  ASSERT_TRUE(store_->set_password_temporary(user.id, false).ok());
+  EXPECT_FALSE(store_->find_user_by_id(user.id)->password_temporary);
+}
+
+TEST_P(StoreTest, SecurityVersionMovesWithPasswordStatusAndBumpsOnly) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'500);
+  EXPECT_EQ(store_->find_user_by_id(user.id)->security_version, 0);
+  EXPECT_TRUE(store_->check_user_unchanged(user.id, 0).ok());
+  EXPECT_EQ(*store_->update_password(user.id, "h1", false, now, 0), 1);
+  // A password change expecting an older version is refused and changes nothing.
+  EXPECT_EQ(store_->update_password(user.id, "h2", false, now, 0).status().code(),
+            ErrorCode::failed_precondition);
+  EXPECT_EQ(store_->find_user_by_id(user.id)->password_hash, "h1");
+  EXPECT_EQ(store_->check_user_unchanged(user.id, 0).code(), ErrorCode::failed_precondition);
+  EXPECT_TRUE(store_->check_user_unchanged(user.id, 1).ok());
+  EXPECT_EQ(*store_->update_status(user.id, UserStatus::blocked), 2);
+  EXPECT_EQ(store_->check_user_unchanged(user.id, 2).code(), ErrorCode::failed_precondition)
+      << "a blocked user is never unchanged";
+  EXPECT_EQ(*store_->update_status(user.id, UserStatus::active), 3);
+  ASSERT_TRUE(store_->update_mfa_state(user.id, MfaState::enforced, now).ok());
+  EXPECT_TRUE(store_->check_user_unchanged(user.id, 3).ok()) << "the state alone bumps nothing";
+  EXPECT_EQ(*store_->bump_security_version(user.id), 4);
+  EXPECT_EQ(store_->find_user_by_id(user.id)->security_version, 4);
+  EXPECT_EQ(store_->check_user_unchanged("no-such-user", 0).code(), ErrorCode::failed_precondition);
+}
+
+TEST_P(StoreTest, TransactionCommitsEverythingOrNothing) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  const SessionRecord session{"session-1", user.id, now, now, now + std::chrono::hours(1),
+                              false,       now};
+  const Status failed = store_->transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.create_session(session));
+    TESSERA_RETURN_IF_ERROR(tx.update_status(user.id, UserStatus::blocked).status());
+    TESSERA_RETURN_IF_ERROR(tx.append_audit(audit("user.block", user.upn)));
+    // Inside, the transaction sees its own writes, and a nested one runs inline.
+    TESSERA_RETURN_IF_ERROR(tx.transaction(
+        [&](Store& inner) -> Status { return inner.find_session("session-1").status(); }));
+    EXPECT_EQ(tx.find_user_by_id(user.id)->status, UserStatus::blocked);
+    return failed_precondition("changed my mind");
+  });
+  EXPECT_EQ(failed.code(), ErrorCode::failed_precondition);
+  EXPECT_EQ(store_->find_session("session-1").status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->find_user_by_id(user.id)->status, UserStatus::active);
+  EXPECT_TRUE(store_->list_audit(10)->empty());
+
+  ASSERT_TRUE(store_
+                  ->transaction([&](Store& tx) -> Status {
+                    TESSERA_RETURN_IF_ERROR(tx.create_session(session));
+                    return tx.append_audit(audit("session", user.upn));
+                  })
+                  .ok());
+  EXPECT_TRUE(store_->find_session("session-1").ok());
+  EXPECT_EQ(store_->list_audit(10)->size(), 1u);
 }
 
 TEST_P(StoreTest, DeletingUserRemovesMethodsAndSessions) {
@@ -133,32 +209,47 @@ TEST_P(StoreTest, DeletingUserRemovesMethodsAndSessions) {
   EXPECT_EQ(store_->find_session("hash1").status().code(), ErrorCode::not_found);
 }
 
-TEST_P(StoreTest, PasswordFailuresCountAtomicallyAcrossThreads) {
+TEST_P(StoreTest, PasswordAttemptsCountAtomicallyAcrossThreads) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
   std::atomic<int> errors = 0;
+  std::mutex mutex;
+  std::set<int> seen;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        if (!store_->record_password_failure(user.id).ok()) ++errors;
+        auto counted = store_->count_password_attempt(user.id, now);
+        if (!counted.ok() || !*counted) {
+          ++errors;
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        seen.insert(**counted);
       }
     });
   }
   for (auto& thread : threads)
     thread.join();
   EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(seen.size(), 40u) << "every attempt got its own number";
   EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 40);
-  EXPECT_EQ(*store_->record_password_failure(user.id), 41);
+  EXPECT_EQ(**store_->count_password_attempt(user.id, now), 41);
 }
 
 TEST_P(StoreTest, LockoutIsSetAndClearedWithTheCounter) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
-  ASSERT_TRUE(store_->record_password_failure(user.id).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->count_password_attempt(user.id, now).ok());
   const Timestamp until = from_unix_seconds(1'800'000'000);
   ASSERT_TRUE(store_->set_lockout(user.id, until).ok());
   EXPECT_EQ(store_->find_user_by_id(user.id)->locked_until, until);
+  // While locked, attempts are refused without being counted; once it passes they count again.
+  EXPECT_EQ(*store_->count_password_attempt(user.id, now), std::nullopt);
+  EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 1);
+  EXPECT_EQ(**store_->count_password_attempt(user.id, until), 2);
   ASSERT_TRUE(store_->reset_password_failures(user.id).ok());
   auto found = store_->find_user_by_id(user.id);
   EXPECT_EQ(found->failed_password_attempts, 0);
@@ -335,20 +426,24 @@ TEST_P(StoreTest, HostileTextIsStoredVerbatim) {
 TEST_P(StoreTest, CodeFailuresAndStayPreferenceAreKeptPerUser) {
   User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
-  EXPECT_EQ(*store_->record_code_failure(user.id), 1);
-  EXPECT_EQ(*store_->record_code_failure(user.id), 2);
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  EXPECT_EQ(**store_->count_code_attempt(user.id, now, 3), 1);
+  EXPECT_EQ(**store_->count_code_attempt(user.id, now, 3), 2);
+  EXPECT_EQ(**store_->count_code_attempt(user.id, now, 3), 3);
+  EXPECT_EQ(*store_->count_code_attempt(user.id, now, 3), std::nullopt) << "at the limit";
   const Timestamp until = from_unix_seconds(1'800'000'000);
   ASSERT_TRUE(store_->set_code_lockout(user.id, until).ok());
   auto found = store_->find_user_by_id(user.id);
-  EXPECT_EQ(found->failed_code_attempts, 2);
+  EXPECT_EQ(found->failed_code_attempts, 0) << "a lockout starts the count afresh";
   EXPECT_EQ(found->code_locked_until, until);
   EXPECT_EQ(found->failed_password_attempts, 0);  // counted apart from passwords
+  EXPECT_EQ(*store_->count_code_attempt(user.id, now, 3), std::nullopt) << "locked";
+  EXPECT_EQ(**store_->count_code_attempt(user.id, until, 3), 1) << "the lock is over";
   ASSERT_TRUE(store_->reset_code_failures(user.id).ok());
   found = store_->find_user_by_id(user.id);
   EXPECT_EQ(found->failed_code_attempts, 0);
   EXPECT_EQ(found->code_locked_until, std::nullopt);
-  user.stay_prompt_suppressed = true;
-  ASSERT_TRUE(store_->update_user(user, nullptr).ok());
+  ASSERT_TRUE(store_->set_stay_prompt_suppressed(user.id, true).ok());
   EXPECT_TRUE(store_->find_user_by_id(user.id)->stay_prompt_suppressed);
 }
 
@@ -373,43 +468,235 @@ TEST_P(StoreTest, FlowsAreSealedVersionedAndExpire) {
   EXPECT_EQ(store_->save_flow(flow).status().code(), ErrorCode::already_exists);
 
   EXPECT_EQ(store_->find_flow("flowhash", flow.expires_at).status().code(), ErrorCode::not_found);
-  EXPECT_EQ(*store_->delete_expired_flows(flow.expires_at), 1);
+  EXPECT_EQ(*store_->delete_expired_flows(flow.expires_at, now), 1);
   EXPECT_EQ(store_->find_flow("flowhash", now).status().code(), ErrorCode::not_found);
   EXPECT_TRUE(store_->delete_flow("flowhash").ok());
 }
 
-TEST_P(StoreTest, FinishingASignInIsOneTransactionGuardedByTheTotpStep) {
+TEST_P(StoreTest, FinishingASignInIsOneTransactionGuardedByTheTotpStepAndTheFlowVersion) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Method method = make_method(user, "seed");
   ASSERT_TRUE(store_->add_method(method, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'000);
-  ASSERT_TRUE(
-      store_->save_flow({"flow-1", SecretBytes::from_string("{}"), 0, now + std::chrono::hours(1)})
-          .ok());
-  SignInLogEntry entry;
-  entry.id = new_id(rng_);
-  entry.time = now;
-  entry.upn = user.upn;
-  entry.result = SignInResult::success;
-  const SessionRecord session{"session-1", user.id, now, now, now + std::chrono::hours(1),
-                              false,       now};
-  const MethodStepGuard guard{method.id, 500};
-  ASSERT_TRUE(store_->finish_sign_in(session, &entry, "flow-1", &guard).ok());
+  ASSERT_TRUE(store_
+                  ->save_flow({"flow-1", SecretBytes::from_string("{}"), 0,
+                               now + std::chrono::hours(1), user.id})
+                  .ok());
+  auto finish = [&](const std::string& flow, std::int64_t version, const std::string& session_hash,
+                    std::int64_t step) {
+    SignInLogEntry entry;
+    entry.id = new_id(rng_);
+    entry.time = now;
+    entry.upn = user.upn;
+    entry.result = SignInResult::success;
+    const SessionRecord session{session_hash, user.id, now, now, now + std::chrono::hours(1),
+                                false,        now};
+    return store_->transaction([&](Store& tx) -> Status {
+      TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, 0));
+      TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(flow, version));
+      TESSERA_ASSIGN_OR_RETURN(bool fresh, tx.advance_method_step(method.id, step));
+      if (!fresh) return already_exists("step used");
+      TESSERA_RETURN_IF_ERROR(tx.append_sign_in(entry));
+      return tx.create_session(session);
+    });
+  };
+  EXPECT_EQ(finish("flow-1", 2, "session-0", 500).code(), ErrorCode::failed_precondition)
+      << "another version of the flow";
+  ASSERT_TRUE(finish("flow-1", 1, "session-1", 500).ok());
   EXPECT_TRUE(store_->find_session("session-1").ok());
   EXPECT_EQ(store_->find_flow("flow-1", now).status().code(), ErrorCode::not_found);
   EXPECT_EQ(store_->list_sign_ins(10)->size(), 1u);
   EXPECT_EQ(store_->find_method(method.id)->last_used_step, 500);
+  EXPECT_EQ(finish("flow-1", 1, "session-2", 501).code(), ErrorCode::failed_precondition)
+      << "a flow ends once";
 
   // The same step again: refused, and nothing of it written.
-  SignInLogEntry second = entry;
-  second.id = new_id(rng_);
-  const SessionRecord other{"session-2", user.id, now, now, now + std::chrono::hours(1),
-                            false,       now};
-  EXPECT_EQ(store_->finish_sign_in(other, &second, "flow-2", &guard).code(),
-            ErrorCode::failed_precondition);
-  EXPECT_EQ(store_->find_session("session-2").status().code(), ErrorCode::not_found);
+  ASSERT_TRUE(store_
+                  ->save_flow({"flow-2", SecretBytes::from_string("{}"), 0,
+                               now + std::chrono::hours(1), user.id})
+                  .ok());
+  EXPECT_EQ(finish("flow-2", 1, "session-3", 500).code(), ErrorCode::already_exists);
+  EXPECT_EQ(store_->find_session("session-3").status().code(), ErrorCode::not_found);
+  EXPECT_TRUE(store_->find_flow("flow-2", now).ok());
   EXPECT_EQ(store_->list_sign_ins(10)->size(), 1u);
+}
+
+TEST_P(StoreTest, OfParallelFinishesOfOneFlowExactlyOneCommits) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_
+                  ->save_flow({"flow-1", SecretBytes::from_string("{}"), 0,
+                               now + std::chrono::hours(1), user.id})
+                  .ok());
+  std::atomic<int> committed = 0;
+  std::atomic<int> refused = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const SessionRecord session{"session-" + std::to_string(t), user.id, now, now,
+                                  now + std::chrono::hours(1),    false,   now};
+      const Status status = store_->transaction([&](Store& tx) -> Status {
+        TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, 0));
+        TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version("flow-1", 1));
+        return tx.create_session(session);
+      });
+      if (status.ok()) {
+        ++committed;
+      } else if (status.code() == ErrorCode::failed_precondition) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(committed.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  int sessions = 0;
+  for (int t = 0; t < 8; ++t)
+    sessions += store_->find_session("session-" + std::to_string(t)).ok() ? 1 : 0;
+  EXPECT_EQ(sessions, 1);
+}
+
+TEST_P(StoreTest, AFlowMovesToANewKeyAndCountsItsCodeAttemptsAfresh) {
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_
+                  ->save_flow({"old-key", SecretBytes::from_string("at password"), 0,
+                               now + std::chrono::hours(1)})
+                  .ok());
+  EXPECT_EQ(**store_->count_flow_attempt("old-key", 2), 1);
+  EXPECT_EQ(**store_->count_flow_attempt("old-key", 2), 2);
+  EXPECT_EQ(*store_->count_flow_attempt("old-key", 2), std::nullopt) << "at the limit";
+  const std::string new_key = "new-key";
+  ASSERT_EQ(*store_->save_flow({"old-key", SecretBytes::from_string("at code"), 1,
+                                now + std::chrono::hours(1), "user-1"},
+                               &new_key),
+            2);
+  EXPECT_EQ(store_->find_flow("old-key", now).status().code(), ErrorCode::not_found);
+  auto moved = store_->find_flow("new-key", now);
+  ASSERT_TRUE(moved.ok()) << moved.status().message();
+  EXPECT_EQ(moved->state.view(), "at code");  // sealed under its new key, and opens
+  EXPECT_EQ(moved->version, 2);
+  EXPECT_EQ(moved->user_id, "user-1");
+  EXPECT_EQ(moved->code_attempts, 0);
+  EXPECT_EQ(**store_->count_flow_attempt("new-key", 2), 1);
+  EXPECT_EQ(*store_->count_flow_attempt("gone", 2), std::nullopt);
+}
+
+TEST_P(StoreTest, EndingAUsersFlowsSparesTheOneNamedAndOtherUsers) {
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  const Timestamp expires = now + std::chrono::hours(1);
+  for (const auto& [key, user] : std::vector<std::pair<std::string, std::string>>{
+           {"a1", "alice"}, {"a2", "alice"}, {"a3", "alice"}, {"b1", "bob"}, {"n1", ""}}) {
+    ASSERT_TRUE(store_->save_flow({key, SecretBytes::from_string("{}"), 0, expires, user}).ok());
+  }
+  ASSERT_TRUE(store_->delete_user_flows("alice", "a2").ok());
+  EXPECT_FALSE(store_->find_flow("a1", now).ok());
+  EXPECT_TRUE(store_->find_flow("a2", now).ok());
+  EXPECT_FALSE(store_->find_flow("a3", now).ok());
+  EXPECT_TRUE(store_->find_flow("b1", now).ok());
+  EXPECT_TRUE(store_->find_flow("n1", now).ok());
+  ASSERT_TRUE(store_->delete_user_flows("alice", "").ok());
+  EXPECT_FALSE(store_->find_flow("a2", now).ok());
+}
+
+TEST_P(StoreTest, DeletingAUserEndsTheirFlows) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_
+                  ->save_flow({"flow-1", SecretBytes::from_string("{}"), 0,
+                               now + std::chrono::hours(1), user.id})
+                  .ok());
+  ASSERT_TRUE(store_->delete_user(user.id, nullptr).ok());
+  EXPECT_EQ(store_->find_flow("flow-1", now).status().code(), ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, UnknownNamesCountAndLockLikeAccountsAndAreSweptWhenStale) {
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  EXPECT_EQ(*store_->name_locked_until("name-hash"), std::nullopt);
+  EXPECT_EQ(**store_->count_name_attempt("name-hash", now), 1);
+  EXPECT_EQ(**store_->count_name_attempt("name-hash", now), 2);
+  EXPECT_EQ(**store_->count_name_attempt("other-hash", now), 1);
+  const Timestamp until = now + std::chrono::minutes(5);
+  ASSERT_TRUE(store_->set_name_lockout("name-hash", until).ok());
+  EXPECT_EQ(*store_->name_locked_until("name-hash"), until);
+  EXPECT_EQ(*store_->count_name_attempt("name-hash", now), std::nullopt) << "locked: not counted";
+  EXPECT_EQ(**store_->count_name_attempt("name-hash", until), 3);
+  // A day later nothing is locked and nobody tried: the counters go.
+  const Timestamp later = until + std::chrono::hours(24);
+  ASSERT_TRUE(store_->delete_expired_flows(later, later - std::chrono::hours(1)).ok());
+  EXPECT_EQ(**store_->count_name_attempt("name-hash", later), 1);
+}
+
+TEST_P(StoreTest, FlowStartsCountWithinAWindowPerNetwork) {
+  const std::string network = "198.51.100.0/24";
+  const Timestamp start = from_unix_seconds(10'000);
+  const auto window = std::chrono::minutes(10);
+  EXPECT_EQ(*store_->count_flow_start(network, start, start - window), 1);
+  EXPECT_EQ(*store_->count_flow_start(network, start + std::chrono::seconds(1), start - window), 2);
+  EXPECT_EQ(*store_->count_flow_start("203.0.113.0/24", start, start - window), 1);
+  const Timestamp later = start + std::chrono::minutes(11);
+  EXPECT_EQ(*store_->count_flow_start(network, later, later - window), 1);
+}
+
+TEST_P(StoreTest, ParallelCodeAttemptsNeverCountPastTheLimit) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_
+                  ->save_flow({"flow-1", SecretBytes::from_string("{}"), 0,
+                               now + std::chrono::hours(1), user.id})
+                  .ok());
+  std::atomic<int> user_allowed = 0;
+  std::atomic<int> flow_allowed = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      auto counted = store_->count_code_attempt(user.id, now, 10);
+      if (counted.ok() && *counted) ++user_allowed;
+      auto in_flow = store_->count_flow_attempt("flow-1", 5);
+      if (in_flow.ok() && *in_flow) ++flow_allowed;
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(user_allowed.load(), 10);
+  EXPECT_EQ(flow_allowed.load(), 5);
+}
+
+TEST_P(StoreTest, OfTwoNodesStartingWithDifferentMasterKeysOnlyOneStarts) {
+  // Both find no check row, both insert; the loser must open the winner's row and fail.
+  for (int round = 0; round < 6; ++round) {
+    StoreConfig config = config_;
+    TempDir other_dir;
+    if (config.kind == StoreConfig::Kind::sqlite) {
+      config.sqlite_path = other_dir.path() / "fresh.db";
+      config.create_if_missing = true;
+    } else {
+      config.postgres_url = *shared_postgres_server().create_database();
+    }
+    const SecretSealer key_a = *SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 1)));
+    const SecretSealer key_b = *SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 2)));
+    auto a = open_store(config, key_a, rng_);
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    ASSERT_TRUE((*a)->migrate().ok());
+    config.create_if_missing = false;
+    DeterministicRng rng_b(99);
+    auto b = open_store(config, key_b, rng_b);
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    Status verified_a;
+    Status verified_b;
+    std::thread first([&] { verified_a = (*a)->verify_master_key(); });
+    std::thread second([&] { verified_b = (*b)->verify_master_key(); });
+    first.join();
+    second.join();
+    EXPECT_NE(verified_a.ok(), verified_b.ok())
+        << "round " << round << ": a=" << verified_a.message() << " b=" << verified_b.message();
+    const Status loser = verified_a.ok() ? verified_b : verified_a;
+    EXPECT_EQ(loser.code(), ErrorCode::data_loss);
+  }
 }
 
 TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
@@ -428,19 +715,24 @@ TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
   ASSERT_TRUE(newest.ok() && newest->has_value());
   EXPECT_EQ((*newest)->last_seen, from_unix_seconds(1006));
 
-  EXPECT_EQ(*store_->record_network_failure(user.id, "10.0.6.0/24"), 1);
-  EXPECT_EQ(*store_->record_network_failure(user.id, "10.0.6.0/24"), 2);
+  const Timestamp now = from_unix_seconds(3000);
+  EXPECT_EQ(**store_->count_network_attempt(user.id, "10.0.6.0/24", now), 1);
+  EXPECT_EQ(**store_->count_network_attempt(user.id, "10.0.6.0/24", now), 2);
   ASSERT_TRUE(store_->set_network_lockout(user.id, "10.0.6.0/24", from_unix_seconds(5000)).ok());
   auto locked = *store_->find_familiar_network(user.id, "10.0.6.0/24");
   EXPECT_EQ(locked->failed_password_attempts, 2);
   EXPECT_EQ(locked->locked_until, from_unix_seconds(5000));
+  EXPECT_EQ(*store_->count_network_attempt(user.id, "10.0.6.0/24", now), std::nullopt) << "locked";
   EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 0) << "counted apart";
+  ASSERT_TRUE(store_->reset_network_failures(user.id, "10.0.6.0/24").ok());
+  EXPECT_EQ((*store_->find_familiar_network(user.id, "10.0.6.0/24"))->failed_password_attempts, 0);
+  EXPECT_EQ(**store_->count_network_attempt(user.id, "10.0.6.0/24", now), 1);
   // A success from there clears its counter and lock.
   ASSERT_TRUE(store_->remember_network(user.id, "10.0.6.0/24", from_unix_seconds(2000)).ok());
   auto cleared = *store_->find_familiar_network(user.id, "10.0.6.0/24");
   EXPECT_EQ(cleared->failed_password_attempts, 0);
   EXPECT_EQ(cleared->locked_until, std::nullopt);
-  EXPECT_EQ(store_->record_network_failure(user.id, "192.0.2.0/24").status().code(),
+  EXPECT_EQ(store_->count_network_attempt(user.id, "192.0.2.0/24", now).status().code(),
             ErrorCode::not_found);
 }
 

@@ -22,9 +22,10 @@ struct Node {
       : store(std::move(*open_store(config, sealer, rng))),
         hashing(hasher),
         sessions(*store, clock, rng),
-        sign_in(*store, hashing, sessions, clock, rng),
+        sign_in(*store, hashing, sessions, clock, rng, name_key),
         users(*store, hasher, clock, rng) {}
   std::unique_ptr<Store> store;
+  SecretBytes name_key{std::vector<std::uint8_t>(32, 4)};  // the same on every node
   InlinePasswordHashing hashing;
   SessionService sessions;
   SignInService sign_in;
@@ -65,7 +66,7 @@ class TwoNodes : public ::testing::Test {
 TEST_F(TwoNodes, EveryStepCanBeServedByEitherNode) {
   const SignInClient client{"198.51.100.4", "Security info"};
   SignInPage page = *a_->sign_in.start();
-  page = *b_->sign_in.submit_username(page.flow_id, "username", "alice@example.com");
+  page = *b_->sign_in.submit_username(page.flow_id, "username", "alice@example.com", client);
   page = *a_->sign_in.submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
                                       client);
   ASSERT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
@@ -86,7 +87,7 @@ TEST_F(TwoNodes, EveryStepCanBeServedByEitherNode) {
 TEST_F(TwoNodes, ARaceOnOneStepAdvancesItOnce) {
   const SignInClient client{"198.51.100.4", "Security info"};
   SignInPage page = *a_->sign_in.start();
-  page = *a_->sign_in.submit_username(page.flow_id, "username", "alice@example.com");
+  page = *a_->sign_in.submit_username(page.flow_id, "username", "alice@example.com", client);
   const std::string flow_id = page.flow_id;
   std::optional<SignInPage> on_a;
   std::optional<SignInPage> on_b;

@@ -34,10 +34,7 @@ Status ensure_demo_accounts(Runtime& runtime) {
     if (existing.ok()) {
       TESSERA_ASSIGN_OR_RETURN(password, runtime.users().reset_password(account.upn, Actor::cli()));
       // Demo passwords are ready to use: no change at first sign-in.
-      User user = existing->user;
-      TESSERA_ASSIGN_OR_RETURN(user, runtime.store().find_user_by_id(user.id));
-      user.password_temporary = false;
-      TESSERA_RETURN_IF_ERROR(runtime.store().update_user(user, nullptr));
+      TESSERA_RETURN_IF_ERROR(runtime.store().set_password_temporary(existing->user.id, false));
     } else if (existing.status().code() == ErrorCode::not_found) {
       NewUser request;
       request.upn = account.upn;

@@ -35,6 +35,9 @@ bool request_is_https(const Request& request) {
 }
 
 std::string cookie_value(const Request& request, std::string_view name) {
+  // Over HTTPS only the __Host- name counts: a sibling host can plant a plain cookie (with
+  // Domain=.example.com) but never a __Host- one, so a planted flow id is never read.
+  const std::string wanted = cookie_name(request, name);
   std::string found;
   for (const auto& [header, value] : request.headers) {
     if (header != "cookie") continue;
@@ -47,9 +50,8 @@ std::string cookie_value(const Request& request, std::string_view name) {
         pair.remove_prefix(1);
       const std::size_t equals = pair.find('=');
       if (equals == std::string_view::npos) continue;
-      std::string_view key = pair.substr(0, equals);
-      if (key.starts_with("__Host-")) key.remove_prefix(7);
-      if (key == name && found.empty()) found = std::string(pair.substr(equals + 1, 256));
+      const std::string_view key = pair.substr(0, equals);
+      if (key == wanted && found.empty()) found = std::string(pair.substr(equals + 1, 256));
     }
   }
   return found;

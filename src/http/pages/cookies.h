@@ -21,7 +21,8 @@ inline constexpr std::string_view kAddMethodCookie = "tessera_add";
 // (X-Forwarded-Proto from a loopback peer), since tessera itself speaks plain HTTP.
 bool request_is_https(const Request& request);
 
-// The value of cookie `name` (either plain or with the __Host- prefix); empty when absent.
+// The value of cookie `name`: over HTTPS only under its __Host- name (which no other host can
+// set), otherwise only under its plain name; the first one wins. Empty when absent.
 std::string cookie_value(const Request& request, std::string_view name);
 
 // Adds a Set-Cookie header. `expires` empty = a browser-session cookie.

@@ -38,6 +38,9 @@ std::string step_message(const SignInPage& page) {
     case StepMessage::network_throttled:
       return "Too many failed sign-ins from your network. Try again in " +
              minutes_text(std::max(1, page.locked_minutes)) + ".";
+    case StepMessage::too_many_sign_ins:
+      return "Too many sign-ins from your network right now. Try again later (in " +
+             minutes_text(std::max(1, page.locked_minutes)) + " at most).";
     case StepMessage::code_already_used:
       return "That code has already been used. Wait for the next code in your app.";
   }
@@ -176,7 +179,11 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
         }
       },
       page.flow.step);
-  Response response = render_page(200, name, title, std::move(data), tenant);
+  const int status = page.retry_after_seconds > 0 ? 429 : 200;
+  Response response = render_page(status, name, title, std::move(data), tenant);
+  if (page.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(page.retry_after_seconds));
+  }
   set_cookie(response, request, kFlowCookie, page.flow_id);
   return response;
 }
@@ -244,10 +251,11 @@ void add_sign_in_routes(Router& router, WebContext& context) {
 
   router.add(HttpMethod::post, "/signin/username",
              sign_in_post(context,
-                          [&context](const Request&, const std::string& flow_id,
+                          [&context](const Request& request, const std::string& flow_id,
                                      const std::map<std::string, std::string>& form) {
                             return context.sign_in.submit_username(flow_id, field(form, "step"),
-                                                                   field(form, "username"));
+                                                                   field(form, "username"),
+                                                                   client_of(request));
                           }),
              Dispatch::blocking);
   router.add(HttpMethod::post, "/signin/password",

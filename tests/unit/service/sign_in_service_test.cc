@@ -33,7 +33,7 @@ class SignInServiceTest : public ::testing::Test {
     users_.emplace(*store_, hasher_, clock_, rng_);
     policy_.emplace(*store_, clock_, rng_);
     sessions_.emplace(*store_, clock_, rng_);
-    sign_in_.emplace(*store_, hashing_, *sessions_, clock_, rng_);
+    sign_in_.emplace(*store_, hashing_, *sessions_, clock_, rng_, name_key_);
   }
 
   void add_user(const std::string& upn, MfaState state, bool temporary = false) {
@@ -50,7 +50,7 @@ class SignInServiceTest : public ::testing::Test {
   SignInPage through_password(const std::string& upn, const std::string& password = kPassword,
                               const SignInClient& client = kClient) {
     SignInPage page = *sign_in_->start();
-    page = *sign_in_->submit_username(page.flow_id, "username", upn);
+    page = *sign_in_->submit_username(page.flow_id, "username", upn, kClient);
     EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(page.flow.step));
     return *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(password),
                                       client);
@@ -84,6 +84,7 @@ class SignInServiceTest : public ::testing::Test {
   std::optional<UserAdminService> users_;
   std::optional<PolicyService> policy_;
   std::optional<SessionService> sessions_;
+  SecretBytes name_key_{std::vector<std::uint8_t>(32, 9)};
   std::optional<SignInService> sign_in_;
 };
 
@@ -300,7 +301,8 @@ TEST_F(SignInServiceTest, FormsForOtherStepsAndReplaysRestartTheFlow) {
   EXPECT_EQ(jumped.flow.notice, SignInFlow::Notice::interrupted);
   EXPECT_NE(jumped.flow_id, page.flow_id);
   // The username always starts the stored flow under a new id, never under the cookie's.
-  SignInPage started = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  SignInPage started =
+      *sign_in_->submit_username(page.flow_id, "username", "alice@example.com", kClient);
   EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(started.flow.step));
   EXPECT_NE(started.flow_id, page.flow_id);
   SignInPage planted = *sign_in_->submit_password(page.flow_id, "password",
@@ -309,7 +311,7 @@ TEST_F(SignInServiceTest, FormsForOtherStepsAndReplaysRestartTheFlow) {
 
   // Replaying the password POST after the flow moved on.
   page = *sign_in_->start();
-  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com", kClient);
   const std::string flow_id = page.flow_id;
   page =
       *sign_in_->submit_password(flow_id, "password", SecretBytes::from_string(kPassword), kClient);
@@ -326,7 +328,7 @@ TEST_F(SignInServiceTest, FormsForOtherStepsAndReplaysRestartTheFlow) {
 TEST_F(SignInServiceTest, ExpiredFlowRestarts) {
   add_user("alice@example.com", MfaState::disabled);
   SignInPage page = *sign_in_->start();
-  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com");
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com", kClient);
   clock_.advance(kFlowLifetime + std::chrono::seconds(1));
   page = *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
                                     kClient);

@@ -132,10 +132,9 @@ TEST_F(UserAdminServiceTest, BlockEndsSessionsAndIsAudited) {
 TEST_F(UserAdminServiceTest, ResetPasswordGivesANewTemporaryPasswordAndClearsTheLockout) {
   auto added = users_->add_user(alice("lantern orchard seventy"), Actor::cli());
   ASSERT_TRUE(added.ok());
-  User locked = added->user;
-  locked.failed_password_attempts = 10;
-  locked.locked_until = kStart + std::chrono::hours(1);
-  ASSERT_TRUE(store_->update_user(locked, nullptr).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(store_->count_password_attempt(added->user.id, kStart).ok());
+  ASSERT_TRUE(store_->set_lockout(added->user.id, kStart + std::chrono::hours(1)).ok());
   clock_.advance(std::chrono::minutes(5));
   auto password = users_->reset_password("alice@example.com", Actor::cli());
   ASSERT_TRUE(password.ok());
