@@ -2,91 +2,10 @@
 // and every way of trying to skip, replay or guess, without a browser.
 #include "service/sign_in_service.h"
 
-#include <gtest/gtest.h>
-
-#include "crypto/sodium_init.h"
-#include "crypto/token.h"
-#include "service/policy_service.h"
-#include "service/user_admin_service.h"
-#include "storage/open_store.h"
-#include "support/temp_dir.h"
+#include "unit/service/sign_in_fixture.h"
 
 namespace tessera {
 namespace {
-
-const Timestamp kStart = from_unix_seconds(1'795'000'020);
-const SignInClient kClient{"203.0.113.7", "Security info"};
-constexpr const char* kPassword = "Correct-Horse-Battery-9";
-
-class SignInServiceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 5))));
-    StoreConfig config;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    auto store = open_store(config, *sealer_, rng_);
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->migrate().ok());
-    users_.emplace(*store_, hasher_, clock_, rng_);
-    policy_.emplace(*store_, clock_, rng_);
-    sessions_.emplace(*store_, clock_, rng_);
-    sign_in_.emplace(*store_, hashing_, *sessions_, clock_, rng_, name_key_);
-  }
-
-  void add_user(const std::string& upn, MfaState state, bool temporary = false) {
-    NewUser request;
-    request.upn = upn;
-    request.display_name = "Someone";
-    request.password = SecretBytes::from_string(kPassword);
-    request.password_temporary = temporary;
-    ASSERT_TRUE(users_->add_user(request, Actor::cli()).ok());
-    ASSERT_TRUE(users_->set_mfa_state(upn, state, Actor::cli()).ok());
-  }
-
-  // Username and password; returns the page after the password.
-  SignInPage through_password(const std::string& upn, const std::string& password = kPassword,
-                              const SignInClient& client = kClient) {
-    SignInPage page = *sign_in_->start();
-    page = *sign_in_->submit_username(page.flow_id, "username", upn, kClient);
-    EXPECT_TRUE(std::holds_alternative<step::EnterPassword>(page.flow.step));
-    return *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(password),
-                                      client);
-  }
-
-  // Registers an authenticator app from "More information required"; returns its secret.
-  SecretBytes register_app(SignInPage& page) {
-    EXPECT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
-    page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
-    page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-    SecretBytes secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
-    EXPECT_EQ(secret.size(), 20u);
-    page = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
-    page = *sign_in_->submit_code(page.flow_id, "verify_app", code(secret), kClient);
-    return secret;
-  }
-
-  std::string code(const SecretBytes& secret, std::chrono::seconds offset = {}) {
-    return totp(secret.span(), clock_.now() + offset, TotpParameters{});
-  }
-
-  std::vector<SignInLogEntry> log() { return *store_->list_sign_ins(100); }
-
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  DeterministicRng rng_{11};
-  PasswordHasher hasher_{Argon2Parameters{8 * 1024, 1}};
-  InlinePasswordHashing hashing_{hasher_};
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
-  std::optional<UserAdminService> users_;
-  std::optional<PolicyService> policy_;
-  std::optional<SessionService> sessions_;
-  SecretBytes name_key_{std::vector<std::uint8_t>(32, 9)};
-  std::optional<SignInService> sign_in_;
-};
 
 TEST_F(SignInServiceTest, UnknownUserSeesTheSameRefusalAsAWrongPassword) {
   add_user("alice@example.com", MfaState::disabled);
