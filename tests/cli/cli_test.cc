@@ -2,6 +2,7 @@
 // its own configuration, master key and SQLite database.
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -37,6 +38,22 @@ std::string quote(const std::string& text) {
     }
   }
   return quoted + "'";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+// Cells of a table row as a script (or a reader's eye) finds them: runs of two or more spaces
+// separate them.
+std::vector<std::string> split_on_space_runs(const std::string& line) {
+  static const std::regex separator(" {2,}");
+  return {std::sregex_token_iterator(line.begin(), line.end(), separator, -1),
+          std::sregex_token_iterator()};
 }
 
 class Cli : public ::testing::Test {
@@ -164,6 +181,31 @@ TEST_F(Cli, ListFiltersByTextAndState) {
   EXPECT_NE(filtered.out.find("bob@contoso.com"), std::string::npos);
   const CommandRun enforced = tessera("user list --mfa-state enforced");
   EXPECT_NE(enforced.out.find("1 user\n"), std::string::npos) << enforced.out;
+}
+
+TEST_F(Cli, ListShowsADisplayNameThatLooksLikeColumnsAsOneQuotedCell) {
+  init();
+  ASSERT_EQ(
+      tessera("user add mallory@example.com --display-name 'Mallory  active  enforced'").exit_code,
+      0);
+  ASSERT_EQ(tessera("user add alice@example.com --display-name 'Alice Smith'").exit_code, 0);
+  const CommandRun list = tessera("user list");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const std::vector<std::string> lines = lines_of(list.out);
+  ASSERT_EQ(lines.size(), 4u) << list.out;
+  EXPECT_EQ(split_on_space_runs(lines[0]),
+            (std::vector<std::string>{"UPN", "DISPLAY NAME", "STATUS", "MFA"}));
+  EXPECT_EQ(split_on_space_runs(lines[1]),
+            (std::vector<std::string>{"alice@example.com", "Alice Smith", "active", "disabled"}));
+  EXPECT_EQ(split_on_space_runs(lines[2]),
+            (std::vector<std::string>{"mallory@example.com",
+                                      "\"Mallory\\x20\\x20active\\x20\\x20enforced\"", "active",
+                                      "disabled"}))
+      << list.out;
+  EXPECT_EQ(lines[3], "2 users");
+  EXPECT_NE(tessera("user show mallory@example.com")
+                .out.find("display name        \"Mallory\\x20\\x20active\\x20\\x20enforced\"\n"),
+            std::string::npos);
 }
 
 TEST_F(Cli, BlockUnblockResetAndDelete) {

@@ -6,6 +6,7 @@
 
 #include "app/cli/command_context.h"
 #include "app/cli/output.h"
+#include "app/cli/text_table.h"
 
 namespace tessera {
 namespace {
@@ -89,7 +90,7 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
       auto added = (*runtime)->users().add_user(request, Actor::cli());
       if (!added.ok()) return context.fail(added.status());
       std::printf("Created %s (%s), MFA state %s.\n", added->user.upn.c_str(),
-                  added->user.display_name.c_str(),
+                  table_cell(added->user.display_name).c_str(),
                   std::string(to_string(added->user.mfa_state)).c_str());
       if (added->generated_password) {
         const SecretBytes& generated = *added->generated_password;
