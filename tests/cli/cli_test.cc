@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
@@ -206,6 +207,58 @@ TEST_F(Cli, ListShowsADisplayNameThatLooksLikeColumnsAsOneQuotedCell) {
   EXPECT_NE(tessera("user show mallory@example.com")
                 .out.find("display name        \"Mallory\\x20\\x20active\\x20\\x20enforced\"\n"),
             std::string::npos);
+}
+
+TEST_F(Cli, AuditLogAsJsonLinesHasEveryFieldWithExactText) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  ASSERT_EQ(tessera("user block alice@example.com").exit_code, 0);
+  const CommandRun table = tessera("log audit");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const std::vector<std::string> rows = lines_of(table.out);
+  ASSERT_EQ(rows.size(), 3u) << table.out;
+  const std::vector<std::string> newest = split_on_space_runs(rows[1]);
+  ASSERT_EQ(newest.size(), 5u) << rows[1];
+  EXPECT_EQ(newest[1], "cli");
+  EXPECT_EQ(newest[2], "user.block");
+  EXPECT_EQ(newest[3], "alice@example.com");
+  EXPECT_EQ(newest[4], "-");
+
+  const CommandRun run = tessera("log audit --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  std::vector<boost::json::object> entries;
+  for (const std::string& line : lines) {
+    boost::system::error_code error;
+    boost::json::value value = boost::json::parse(line, error);
+    ASSERT_FALSE(error) << line;
+    ASSERT_TRUE(value.is_object()) << line;
+    entries.push_back(value.as_object());
+  }
+  EXPECT_EQ(entries[0].at("action").as_string(), "user.block");
+  EXPECT_EQ(entries[0].at("detail").as_string(), "");
+  EXPECT_EQ(entries[1].at("action").as_string(), "user.create");
+  EXPECT_EQ(entries[1].at("actor").as_string(), "cli");
+  EXPECT_EQ(entries[1].at("target").as_string(), "alice@example.com");
+  EXPECT_EQ(entries[1].at("detail").as_string(),
+            "created with MFA state disabled and a temporary password");
+  const std::string time(entries[1].at("time").as_string());
+  EXPECT_TRUE(std::regex_match(time, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << time;
+  EXPECT_TRUE(entries[1].at("time_unix").is_int64());
+  EXPECT_FALSE(entries[1].at("id").as_string().empty());
+  EXPECT_EQ(entries[1].size(), 7u);
+}
+
+TEST_F(Cli, LogFormatIsTableOrJson) {
+  init();
+  EXPECT_EQ(tessera("log sign-ins --format table").exit_code, 0);
+  EXPECT_EQ(lines_of(tessera("log sign-ins --format json").out).size(), 0u);
+  for (const char* command : {"log sign-ins --format csv", "log audit --format xml"}) {
+    const CommandRun run = tessera(command);
+    EXPECT_EQ(run.exit_code, 2) << command;
+    EXPECT_EQ(run.err.rfind("tessera: error: --format: ", 0), 0u) << run.err;
+  }
 }
 
 TEST_F(Cli, BlockUnblockResetAndDelete) {
