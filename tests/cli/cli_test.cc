@@ -109,6 +109,20 @@ TEST_F(Cli, HelpListsTheCommands) {
   EXPECT_NE(tessera("user add --help").out.find("--temporary-password"), std::string::npos);
 }
 
+TEST_F(Cli, AddHelpWarnsThatPasswordIsVisibleAndPointsToPasswordStdin) {
+  const CommandRun run = tessera("user add --help");
+  ASSERT_EQ(run.exit_code, 0);
+  // The description of --password, up to the next option (CLI11's "Excludes: --password-stdin"
+  // on the option's own line does not count).
+  const std::size_t start = run.out.find("Initial password");
+  ASSERT_NE(start, std::string::npos) << run.out;
+  const std::size_t end = run.out.find("\n  --password-stdin", start);
+  ASSERT_NE(end, std::string::npos) << run.out;
+  const std::string description = run.out.substr(start, end - start);
+  EXPECT_NE(description.find("`ps`"), std::string::npos) << description;
+  EXPECT_NE(description.find("--password-stdin"), std::string::npos) << description;
+}
+
 TEST_F(Cli, MissingCommandIsAUsageError) {
   const CommandRun run = tessera("");
   EXPECT_EQ(run.exit_code, 2);

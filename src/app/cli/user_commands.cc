@@ -63,8 +63,10 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
     auto options = std::make_shared<Options>();
     add->add_option("UPN", options->upn, "Sign-in name, like alice@example.com")->required();
     add->add_option("--display-name", options->display_name, "Name shown on pages")->required();
-    auto* password = add->add_option("--password", options->password,
-                                     "Initial password (must follow the password rules)");
+    auto* password = add->add_option(
+        "--password", options->password,
+        "Initial password (must follow the password rules). Visible to other users of this "
+        "machine in `ps` and kept in shell history: prefer --password-stdin");
     auto* stdin_flag = add->add_flag("--password-stdin", options->password_stdin,
                                      "Read the initial password from standard input");
     auto* temporary = add->add_flag(
