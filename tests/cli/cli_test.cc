@@ -62,8 +62,8 @@ class Cli : public ::testing::Test {
   void SetUp() override {
     std::ofstream(dir_.path() / "tessera.toml") << "[storage]\nsqlite_path = \"data/t.db\"\n"
                                                    "[security]\nmaster_key_file = \"data/key\"\n"
-                                                   "[password_hashing]\nmemory_kib = 8192\n"
-                                                   "iterations = 1\n";
+                                                   "[password_hashing]\nmemory_kib = 9216\n"
+                                                   "iterations = 4\n";
   }
 
   // Runs `tessera --config tessera.toml ARGS` in the test directory; `input` is fed to stdin.
@@ -339,6 +339,18 @@ TEST_F(Cli, UnreadableOrBadConfigIsOneClearLine) {
   expect_one_error_line(tessera("check-config"), "tessera.toml:");
   std::ofstream(dir_.path() / "tessera.toml") << "[server]\nport = 70000\n";
   expect_one_error_line(tessera("check-config"), "server.port");
+}
+
+TEST_F(Cli, CheckConfigRefusesArgon2WeakerThanOwasp) {
+  init();
+  std::ofstream(dir_.path() / "tessera.toml")
+      << "[storage]\nsqlite_path = \"data/t.db\"\n[security]\nmaster_key_file = \"data/key\"\n"
+         "[password_hashing]\nmemory_kib = 8192\niterations = 1\n";
+  const CommandRun run = tessera("check-config");
+  expect_one_error_line(run, "tessera.toml: password_hashing.memory_kib = 8192");
+  EXPECT_NE(run.err.find("weaker than OWASP's minimum"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("7168 with 5"), std::string::npos) << run.err;
+  expect_one_error_line(tessera("user list"), "OWASP");
 }
 
 TEST_F(Cli, CheckConfigReportsAMissingDatabaseWithoutCreatingIt) {
