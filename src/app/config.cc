@@ -29,6 +29,26 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
   return keys;
 }
 
+// OWASP's Password Storage Cheat Sheet: the smallest Argon2id settings (p=1) it recommends, each
+// equally strong. A configured setting must reach at least one of them in both memory and passes.
+struct Argon2Minimum {
+  std::uint32_t memory_kib;
+  std::uint32_t iterations;
+};
+constexpr Argon2Minimum kOwaspArgon2Minimums[] = {
+    {47104, 1}, {19456, 2}, {12288, 3}, {9216, 4}, {7168, 5}};
+constexpr std::int64_t kSmallestMemoryKib = 7168;
+
+bool meets_owasp_minimum(const Argon2Parameters& parameters) {
+  for (const Argon2Minimum& minimum : kOwaspArgon2Minimums) {
+    if (parameters.memory_kib >= minimum.memory_kib &&
+        parameters.iterations >= minimum.iterations) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Reads table.key into `out` when present; a value of the wrong type or range is an error.
 class Reader {
  public:
@@ -139,7 +159,7 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
   config.master_key_file = key_file;
 
   HashingConfig& hashing = config.hashing;
-  TESSERA_RETURN_IF_ERROR(reader.integer("password_hashing", "memory_kib", 8 * 1024,
+  TESSERA_RETURN_IF_ERROR(reader.integer("password_hashing", "memory_kib", kSmallestMemoryKib,
                                          4 * 1024 * 1024, hashing.argon2.memory_kib));
   TESSERA_RETURN_IF_ERROR(
       reader.integer("password_hashing", "iterations", 1, 64, hashing.argon2.iterations));
@@ -186,8 +206,16 @@ Status validate(const Config& config) {
       config.tenant_name.find(':') != std::string::npos) {
     return invalid_argument("tenant.name must be 1-64 characters without ':'");
   }
-  const Status hashing = validate(config.hashing.argon2);
+  const Argon2Parameters& argon2 = config.hashing.argon2;
+  const Status hashing = validate(argon2);
   if (!hashing.ok()) return invalid_argument("password_hashing: " + hashing.message());
+  if (!meets_owasp_minimum(argon2)) {
+    return invalid_argument(
+        "password_hashing.memory_kib = " + std::to_string(argon2.memory_kib) +
+        " with password_hashing.iterations = " + std::to_string(argon2.iterations) +
+        " is weaker than OWASP's minimum for Argon2id: use at least memory_kib = 19456 with "
+        "iterations = 2 (or 47104 with 1, 12288 with 3, 9216 with 4, 7168 with 5)");
+  }
   return Status();
 }
 

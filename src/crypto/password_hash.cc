@@ -35,8 +35,8 @@ bool parse_parameters(std::string_view encoded, Argon2Parameters& out) {
 }  // namespace
 
 Status validate(const Argon2Parameters& parameters) {
-  if (parameters.memory_kib < 8 * 1024 || parameters.memory_kib > 4u * 1024 * 1024) {
-    return invalid_argument("password hashing memory must be between 8192 and 4194304 KiB");
+  if (parameters.memory_kib < 7 * 1024 || parameters.memory_kib > 4u * 1024 * 1024) {
+    return invalid_argument("password hashing memory must be between 7168 and 4194304 KiB");
   }
   if (parameters.iterations < 1 || parameters.iterations > 64) {
     return invalid_argument("password hashing iterations must be between 1 and 64");

@@ -22,7 +22,8 @@ struct Argon2Parameters {
   friend bool operator==(const Argon2Parameters&, const Argon2Parameters&) = default;
 };
 
-// ok or invalid_argument (memory 8 MiB-4 GiB, iterations 1-64).
+// ok or invalid_argument (memory 7 MiB-4 GiB, iterations 1-64). The floor is the memory of OWASP's
+// smallest recommended setting (7 MiB with t=5); the configuration demands a whole OWASP pair.
 Status validate(const Argon2Parameters& parameters);
 
 class PasswordHasher {

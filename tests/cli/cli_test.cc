@@ -2,11 +2,13 @@
 // its own configuration, master key and SQLite database.
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
@@ -39,13 +41,29 @@ std::string quote(const std::string& text) {
   return quoted + "'";
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+// Cells of a table row as a script (or a reader's eye) finds them: runs of two or more spaces
+// separate them.
+std::vector<std::string> split_on_space_runs(const std::string& line) {
+  static const std::regex separator(" {2,}");
+  return {std::sregex_token_iterator(line.begin(), line.end(), separator, -1),
+          std::sregex_token_iterator()};
+}
+
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     std::ofstream(dir_.path() / "tessera.toml") << "[storage]\nsqlite_path = \"data/t.db\"\n"
                                                    "[security]\nmaster_key_file = \"data/key\"\n"
-                                                   "[password_hashing]\nmemory_kib = 8192\n"
-                                                   "iterations = 1\n";
+                                                   "[password_hashing]\nmemory_kib = 9216\n"
+                                                   "iterations = 4\n";
   }
 
   // Runs `tessera --config tessera.toml ARGS` in the test directory; `input` is fed to stdin.
@@ -89,6 +107,20 @@ TEST_F(Cli, HelpListsTheCommands) {
   }
   EXPECT_EQ(tessera("user add --help").exit_code, 0);
   EXPECT_NE(tessera("user add --help").out.find("--temporary-password"), std::string::npos);
+}
+
+TEST_F(Cli, AddHelpWarnsThatPasswordIsVisibleAndPointsToPasswordStdin) {
+  const CommandRun run = tessera("user add --help");
+  ASSERT_EQ(run.exit_code, 0);
+  // The description of --password, up to the next option (CLI11's "Excludes: --password-stdin"
+  // on the option's own line does not count).
+  const std::size_t start = run.out.find("Initial password");
+  ASSERT_NE(start, std::string::npos) << run.out;
+  const std::size_t end = run.out.find("\n  --password-stdin", start);
+  ASSERT_NE(end, std::string::npos) << run.out;
+  const std::string description = run.out.substr(start, end - start);
+  EXPECT_NE(description.find("`ps`"), std::string::npos) << description;
+  EXPECT_NE(description.find("--password-stdin"), std::string::npos) << description;
 }
 
 TEST_F(Cli, MissingCommandIsAUsageError) {
@@ -166,6 +198,83 @@ TEST_F(Cli, ListFiltersByTextAndState) {
   EXPECT_NE(enforced.out.find("1 user\n"), std::string::npos) << enforced.out;
 }
 
+TEST_F(Cli, ListShowsADisplayNameThatLooksLikeColumnsAsOneQuotedCell) {
+  init();
+  ASSERT_EQ(
+      tessera("user add mallory@example.com --display-name 'Mallory  active  enforced'").exit_code,
+      0);
+  ASSERT_EQ(tessera("user add alice@example.com --display-name 'Alice Smith'").exit_code, 0);
+  const CommandRun list = tessera("user list");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const std::vector<std::string> lines = lines_of(list.out);
+  ASSERT_EQ(lines.size(), 4u) << list.out;
+  EXPECT_EQ(split_on_space_runs(lines[0]),
+            (std::vector<std::string>{"UPN", "DISPLAY NAME", "STATUS", "MFA"}));
+  EXPECT_EQ(split_on_space_runs(lines[1]),
+            (std::vector<std::string>{"alice@example.com", "Alice Smith", "active", "disabled"}));
+  EXPECT_EQ(split_on_space_runs(lines[2]),
+            (std::vector<std::string>{"mallory@example.com",
+                                      "\"Mallory\\x20\\x20active\\x20\\x20enforced\"", "active",
+                                      "disabled"}))
+      << list.out;
+  EXPECT_EQ(lines[3], "2 users");
+  EXPECT_NE(tessera("user show mallory@example.com")
+                .out.find("display name        \"Mallory\\x20\\x20active\\x20\\x20enforced\"\n"),
+            std::string::npos);
+}
+
+TEST_F(Cli, AuditLogAsJsonLinesHasEveryFieldWithExactText) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  ASSERT_EQ(tessera("user block alice@example.com").exit_code, 0);
+  const CommandRun table = tessera("log audit");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const std::vector<std::string> rows = lines_of(table.out);
+  ASSERT_EQ(rows.size(), 3u) << table.out;
+  const std::vector<std::string> newest = split_on_space_runs(rows[1]);
+  ASSERT_EQ(newest.size(), 5u) << rows[1];
+  EXPECT_EQ(newest[1], "cli");
+  EXPECT_EQ(newest[2], "user.block");
+  EXPECT_EQ(newest[3], "alice@example.com");
+  EXPECT_EQ(newest[4], "-");
+
+  const CommandRun run = tessera("log audit --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  std::vector<boost::json::object> entries;
+  for (const std::string& line : lines) {
+    boost::system::error_code error;
+    boost::json::value value = boost::json::parse(line, error);
+    ASSERT_FALSE(error) << line;
+    ASSERT_TRUE(value.is_object()) << line;
+    entries.push_back(value.as_object());
+  }
+  EXPECT_EQ(entries[0].at("action").as_string(), "user.block");
+  EXPECT_EQ(entries[0].at("detail").as_string(), "");
+  EXPECT_EQ(entries[1].at("action").as_string(), "user.create");
+  EXPECT_EQ(entries[1].at("actor").as_string(), "cli");
+  EXPECT_EQ(entries[1].at("target").as_string(), "alice@example.com");
+  EXPECT_EQ(entries[1].at("detail").as_string(),
+            "created with MFA state disabled and a temporary password");
+  const std::string time(entries[1].at("time").as_string());
+  EXPECT_TRUE(std::regex_match(time, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << time;
+  EXPECT_TRUE(entries[1].at("time_unix").is_int64());
+  EXPECT_FALSE(entries[1].at("id").as_string().empty());
+  EXPECT_EQ(entries[1].size(), 7u);
+}
+
+TEST_F(Cli, LogFormatIsTableOrJson) {
+  init();
+  EXPECT_EQ(tessera("log sign-ins --format table").exit_code, 0);
+  EXPECT_EQ(lines_of(tessera("log sign-ins --format json").out).size(), 0u);
+  for (const char* command : {"log sign-ins --format csv", "log audit --format xml"}) {
+    const CommandRun run = tessera(command);
+    EXPECT_EQ(run.exit_code, 2) << command;
+    EXPECT_EQ(run.err.rfind("tessera: error: --format: ", 0), 0u) << run.err;
+  }
+}
+
 TEST_F(Cli, BlockUnblockResetAndDelete) {
   init();
   ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
@@ -230,6 +339,18 @@ TEST_F(Cli, UnreadableOrBadConfigIsOneClearLine) {
   expect_one_error_line(tessera("check-config"), "tessera.toml:");
   std::ofstream(dir_.path() / "tessera.toml") << "[server]\nport = 70000\n";
   expect_one_error_line(tessera("check-config"), "server.port");
+}
+
+TEST_F(Cli, CheckConfigRefusesArgon2WeakerThanOwasp) {
+  init();
+  std::ofstream(dir_.path() / "tessera.toml")
+      << "[storage]\nsqlite_path = \"data/t.db\"\n[security]\nmaster_key_file = \"data/key\"\n"
+         "[password_hashing]\nmemory_kib = 8192\niterations = 1\n";
+  const CommandRun run = tessera("check-config");
+  expect_one_error_line(run, "tessera.toml: password_hashing.memory_kib = 8192");
+  EXPECT_NE(run.err.find("weaker than OWASP's minimum"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("7168 with 5"), std::string::npos) << run.err;
+  expect_one_error_line(tessera("user list"), "OWASP");
 }
 
 TEST_F(Cli, CheckConfigReportsAMissingDatabaseWithoutCreatingIt) {

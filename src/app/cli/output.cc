@@ -2,24 +2,25 @@
 
 #include <cstdio>
 
+#include "app/cli/text_table.h"
 #include "base/time_format.h"
 
 namespace tessera {
 
 void print_user_table(const std::vector<User>& users) {
-  std::printf("%-40s %-30s %-8s %-9s\n", "UPN", "DISPLAY NAME", "STATUS", "MFA");
+  std::vector<std::vector<std::string>> rows = {{"UPN", "DISPLAY NAME", "STATUS", "MFA"}};
   for (const User& user : users) {
-    std::printf("%-40s %-30s %-8s %-9s\n", user.upn.c_str(), user.display_name.c_str(),
-                std::string(to_string(user.status)).c_str(),
-                std::string(to_string(user.mfa_state)).c_str());
+    rows.push_back({user.upn, user.display_name, std::string(to_string(user.status)),
+                    std::string(to_string(user.mfa_state))});
   }
+  std::fputs(format_table(rows).c_str(), stdout);
   std::printf("%zu user%s\n", users.size(), users.size() == 1 ? "" : "s");
 }
 
 void print_user_details(const UserDetails& details) {
   const User& user = details.user;
   std::printf("upn                 %s\n", user.upn.c_str());
-  std::printf("display name        %s\n", user.display_name.c_str());
+  std::printf("display name        %s\n", table_cell(user.display_name).c_str());
   std::printf("id                  %s\n", user.id.c_str());
   std::printf("status              %s\n", std::string(to_string(user.status)).c_str());
   std::printf("mfa state           %s", std::string(to_string(user.mfa_state)).c_str());
@@ -37,7 +38,7 @@ void print_user_details(const UserDetails& details) {
   std::printf("methods             %zu\n", details.methods.size());
   for (const Method& method : details.methods) {
     std::printf("  - %s%s %s\n", std::string(to_string(method.kind)).c_str(),
-                method.is_default ? " (default)" : "", method.label.c_str());
+                method.is_default ? " (default)" : "", table_cell(method.label).c_str());
   }
 }
 

@@ -1,4 +1,5 @@
-// Printing users, methods and policy for the command line.
+// Printing users, methods and policy for the command line. Free text (display names, method
+// labels) is printed through table_cell (text_table.h), so it cannot pass for other columns.
 #pragma once
 
 #include <vector>

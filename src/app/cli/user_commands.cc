@@ -6,6 +6,7 @@
 
 #include "app/cli/command_context.h"
 #include "app/cli/output.h"
+#include "app/cli/text_table.h"
 
 namespace tessera {
 namespace {
@@ -62,8 +63,10 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
     auto options = std::make_shared<Options>();
     add->add_option("UPN", options->upn, "Sign-in name, like alice@example.com")->required();
     add->add_option("--display-name", options->display_name, "Name shown on pages")->required();
-    auto* password = add->add_option("--password", options->password,
-                                     "Initial password (must follow the password rules)");
+    auto* password = add->add_option(
+        "--password", options->password,
+        "Initial password (must follow the password rules). Visible to other users of this "
+        "machine in `ps` and kept in shell history: prefer --password-stdin");
     auto* stdin_flag = add->add_flag("--password-stdin", options->password_stdin,
                                      "Read the initial password from standard input");
     auto* temporary = add->add_flag(
@@ -89,7 +92,7 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
       auto added = (*runtime)->users().add_user(request, Actor::cli());
       if (!added.ok()) return context.fail(added.status());
       std::printf("Created %s (%s), MFA state %s.\n", added->user.upn.c_str(),
-                  added->user.display_name.c_str(),
+                  table_cell(added->user.display_name).c_str(),
                   std::string(to_string(added->user.mfa_state)).c_str());
       if (added->generated_password) {
         const SecretBytes& generated = *added->generated_password;

@@ -106,6 +106,57 @@ TEST(Config, WrongTypesAndRangesAreErrors) {
   }
 }
 
+std::string hashing_section(int memory_kib, int iterations) {
+  return "[password_hashing]\nmemory_kib = " + std::to_string(memory_kib) +
+         "\niterations = " + std::to_string(iterations) + "\n";
+}
+
+TEST(Config, AcceptsEachOwaspArgon2PairAndStrongerSettings) {
+  const std::pair<int, int> accepted[] = {{47104, 1}, {19456, 2}, {12288, 3}, {9216, 4},
+                                          {7168, 5},  {65536, 1}, {19456, 3}, {7168, 64}};
+  for (const auto& [memory_kib, iterations] : accepted) {
+    auto config = parse_config(hashing_section(memory_kib, iterations), "tessera.toml");
+    ASSERT_TRUE(config.ok()) << memory_kib << " " << iterations << ": "
+                             << config.status().message();
+    EXPECT_EQ(config->hashing.argon2.memory_kib, static_cast<std::uint32_t>(memory_kib));
+    EXPECT_EQ(config->hashing.argon2.iterations, static_cast<std::uint32_t>(iterations));
+  }
+}
+
+TEST(Config, RefusesArgon2SettingsWeakerThanEveryOwaspPair) {
+  const std::pair<int, int> refused[] = {{8192, 1},  {47103, 1}, {19455, 2}, {19456, 1},
+                                         {12287, 3}, {12288, 2}, {9215, 4},  {7168, 4}};
+  for (const auto& [memory_kib, iterations] : refused) {
+    auto config = parse_config(hashing_section(memory_kib, iterations), "tessera.toml");
+    ASSERT_FALSE(config.ok()) << memory_kib << " " << iterations;
+    const std::string& message = config.status().message();
+    EXPECT_EQ(
+        message.rfind("tessera.toml: password_hashing.memory_kib = " + std::to_string(memory_kib) +
+                          " with password_hashing.iterations = " + std::to_string(iterations) +
+                          " is weaker than OWASP's minimum for Argon2id",
+                      0),
+        0u)
+        << message;
+    for (const char* pair : {"19456 with iterations = 2", "47104 with 1", "12288 with 3",
+                             "9216 with 4", "7168 with 5"}) {
+      EXPECT_NE(message.find(pair), std::string::npos) << message;
+    }
+  }
+  EXPECT_NE(parse_config(hashing_section(7167, 64), "tessera.toml")
+                .status()
+                .message()
+                .find("password_hashing.memory_kib must be from 7168"),
+            std::string::npos);
+}
+
+TEST(Config, ValidateRefusesWeakArgon2SettingsInAConfigBuiltInCode) {
+  Config config = default_config();
+  config.hashing.argon2 = Argon2Parameters{8 * 1024, 1};
+  const Status status = validate(config);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("OWASP"), std::string::npos) << status.message();
+}
+
 TEST(Config, SyntaxErrorsGiveFileLineAndColumn) {
   auto config = parse_config("[server]\nport = = 1\n", "broken.toml");
   ASSERT_FALSE(config.ok());
