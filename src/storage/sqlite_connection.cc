@@ -190,8 +190,9 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
     if ((rc & 0xff) == SQLITE_CANTOPEN && !create_if_missing && !std::filesystem::exists(path)) {
-      return failed_precondition("the database file " + path.string() +
-                                 " does not exist; run `tessera init` to create it");
+      // unavailable: to a running server this is a database gone missing (503, retry later).
+      return unavailable("the database file " + path.string() +
+                         " does not exist; run `tessera init` to create it");
     }
     return unavailable("cannot open the database file " + path.string() + ": " + message);
   }

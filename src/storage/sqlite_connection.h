@@ -10,8 +10,8 @@
 
 namespace tessera {
 
-// Opens the database file at `path`; failed_precondition (naming `tessera init`) when it does not
-// exist, unless `create_if_missing`, which creates it with mode 0600 and must only be used while
+// Opens the database file at `path`; unavailable (naming `tessera init`) when it does not exist,
+// unless `create_if_missing`, which creates it with mode 0600 and must only be used while
 // no other thread creates files (the umask is changed for the moment). The connection reports
 // itself unhealthy once the file is deleted or replaced under it.
 Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(

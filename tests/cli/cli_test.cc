@@ -145,6 +145,23 @@ TEST_F(Cli, CommandsBeforeInitSayToRunInit) {
   expect_one_error_line(tessera("user list"), "tessera init");
 }
 
+TEST_F(Cli, OnlyInitCreatesTheDatabaseAMissingOneIsNeverRecreatedEmpty) {
+  init();
+  const auto database = dir_.path() / "data/t.db";
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove(database.string() + suffix);
+  for (const char* command : {"user list", "migrate", "policy show"}) {
+    SCOPED_TRACE(command);
+    expect_one_error_line(tessera(command), "does not exist; run `tessera init`");
+    EXPECT_FALSE(std::filesystem::exists(database));
+  }
+  init();
+  EXPECT_EQ(tessera("user list").exit_code, 0);
+  // The file init creates is private.
+  EXPECT_EQ(std::filesystem::status(database).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 TEST_F(Cli, AddUserWithTemporaryPasswordPrintsItOnce) {
   init();
   const CommandRun run =
