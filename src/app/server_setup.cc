@@ -1,5 +1,8 @@
 #include "app/server_setup.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "http/health.h"
 #include "http/pages/web_routes.h"
 
@@ -10,6 +13,18 @@ namespace {
 // connection pool.
 constexpr int kBlockingThreads = 8;
 constexpr std::size_t kBlockingQueueLimit = 1024;
+// A password request alternates database work and its hash; with two per hashing thread, one of
+// each pair can hash while the other waits on the database, so hashing threads never idle.
+constexpr int kPasswordThreadsPerHashingThread = 2;
+
+int hashing_threads(const HashingConfig& hashing) {
+  if (hashing.workers > 0) return hashing.workers;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+int password_threads(const HashingConfig& hashing) {
+  return kPasswordThreadsPerHashingThread * hashing_threads(hashing);
+}
 
 Router make_router(Runtime& runtime, WebContext& web) {
   Router router;
@@ -37,13 +52,17 @@ ServerOptions server_options(const ServerConfig& config) {
 
 WebServer::WebServer(Runtime& runtime)
     : runtime_(runtime),
-      workers_(runtime.config().hashing.workers, runtime.config().hashing.queue_limit),
-      blocking_(kBlockingThreads, kBlockingQueueLimit),
-      hashing_(runtime.hasher(), workers_),
+      hashing_pool_(hashing_threads(runtime.config().hashing),
+                    static_cast<std::size_t>(password_threads(runtime.config().hashing))),
+      password_pool_(password_threads(runtime.config().hashing),
+                     runtime.config().hashing.queue_limit),
+      blocking_pool_(kBlockingThreads, kBlockingQueueLimit),
+      hashing_(runtime.hasher(), hashing_pool_),
       sign_in_(runtime.store(), hashing_, runtime.sessions(), runtime.clock(), runtime.rng()),
       web_{sign_in_,        runtime.sessions(),           runtime.security_info(),
            runtime.clock(), runtime.config().tenant_name, runtime.csrf_key()},
       router_(make_router(runtime, web_)),
-      server_(server_options(runtime.config().server), router_, workers_, &blocking_) {}
+      server_(server_options(runtime.config().server), router_,
+              HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}) {}
 
 }  // namespace tessera

@@ -125,11 +125,12 @@ class HttpServer::Impl {
  public:
   class Session;
 
-  Impl(ServerOptions options, const Router& router, WorkerPool& pool, WorkerPool* blocking_pool)
+  Impl(ServerOptions options, const Router& router, Pools pools)
       : options_(std::move(options)),
         router_(router),
-        pool_(pool),
-        blocking_pool_(blocking_pool != nullptr ? *blocking_pool : pool) {}
+        pool_(pools.worker_pool),
+        blocking_pool_(pools.blocking != nullptr ? *pools.blocking : pool_),
+        password_pool_(pools.password != nullptr ? *pools.password : blocking_pool_) {}
 
   Status start();
   void stop();
@@ -146,11 +147,13 @@ class HttpServer::Impl {
   void unregister_session(std::uint64_t id);
   void job_started();
   void job_finished();
+  WorkerPool& pool_for(Dispatch dispatch);
 
   const ServerOptions options_;
   const Router& router_;
   WorkerPool& pool_;
   WorkerPool& blocking_pool_;
+  WorkerPool& password_pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint16_t> port_{0};
 
@@ -348,7 +351,7 @@ void HttpServer::Impl::Session::handle_request() {
   auto shared_request = std::make_shared<const Request>(std::move(request));
   Impl* server = &server_;
   server->job_started();
-  WorkerPool& pool = match.dispatch == Dispatch::blocking ? server->blocking_pool_ : server->pool_;
+  WorkerPool& pool = server->pool_for(match.dispatch);
   bool accepted = pool.try_submit(
       [self = shared_from_this(), handler = match.handler, shared_request, server]() mutable {
         Response response = invoke_handler(*handler, *shared_request);
@@ -365,6 +368,7 @@ void HttpServer::Impl::Session::handle_request() {
       });
   if (accepted) return;
   server->job_finished();
+  if (match.busy != nullptr) return send(invoke_handler(*match.busy, *shared_request));
   Response busy = Response::text(503, "server busy, please retry\n");
   busy.set_header("Retry-After", "1");
   send(std::move(busy));
@@ -563,6 +567,19 @@ void HttpServer::Impl::job_finished() {
   jobs_changed_.notify_all();
 }
 
+WorkerPool& HttpServer::Impl::pool_for(Dispatch dispatch) {
+  switch (dispatch) {
+    case Dispatch::blocking:
+      return blocking_pool_;
+    case Dispatch::password:
+      return password_pool_;
+    case Dispatch::io_thread:
+    case Dispatch::worker_pool:
+      break;
+  }
+  return pool_;
+}
+
 void HttpServer::Impl::stop() {
   {
     std::unique_lock lock(lifecycle_mutex_);
@@ -626,9 +643,8 @@ void HttpServer::Impl::wait_for_jobs() {
 
 // --- HttpServer ------------------------------------------------------------------------------
 
-HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& pool,
-                       WorkerPool* blocking_pool)
-    : impl_(std::make_unique<Impl>(std::move(options), router, pool, blocking_pool)) {}
+HttpServer::HttpServer(ServerOptions options, const Router& router, Pools pools)
+    : impl_(std::make_unique<Impl>(std::move(options), router, pools)) {}
 
 HttpServer::~HttpServer() {
   impl_->stop();

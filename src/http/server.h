@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "base/status.h"
 #include "http/router.h"
@@ -30,19 +31,29 @@ struct ServerOptions {
 // Every response carries Content-Length (except 1xx/204/304), X-Content-Type-Options: nosniff, and
 // Cache-Control: no-store unless the handler set Cache-Control; no Server header. A malformed
 // request is a 400, too-large headers a 431, a too-large body a 413 (each then closes the
-// connection); a throwing handler is a 500 whose details are logged, never sent. When a
-// Dispatch::worker_pool or Dispatch::blocking handler cannot be queued the answer is 503 with
-// Retry-After: 1. Each response is logged as event "http_request" with method, path (never the
-// query), status, duration_ms and remote.
+// connection); a throwing handler is a 500 whose details are logged, never sent. When a handler
+// that runs on a pool cannot be queued, the route's busy handler answers at once on the io thread
+// (see Router::add), or else the answer is a plain 503 with Retry-After: 1. Each response is
+// logged as event "http_request" with method, path (never the query), status, duration_ms and
+// remote.
 //
 // start(), stop() and wait() may be called from any thread except an io thread or a worker job.
 class HttpServer {
  public:
+  // The pools the handlers run on, by Dispatch. A null pool falls back: `password` to `blocking`,
+  // `blocking` to `worker_pool`.
+  struct Pools {
+    WorkerPool& worker_pool;         // Dispatch::worker_pool
+    WorkerPool* blocking = nullptr;  // Dispatch::blocking
+    WorkerPool* password = nullptr;  // Dispatch::password
+  };
+
   // `router` and the pools must outlive the server; `router` must not change once start() is
-  // called. Dispatch::worker_pool handlers run on `pool`, Dispatch::blocking ones on
-  // `blocking_pool` (or on `pool` when it is null).
+  // called.
+  HttpServer(ServerOptions options, const Router& router, Pools pools);
   HttpServer(ServerOptions options, const Router& router, WorkerPool& pool,
-             WorkerPool* blocking_pool = nullptr);
+             WorkerPool* blocking_pool = nullptr)
+      : HttpServer(std::move(options), router, Pools{pool, blocking_pool}) {}
   // stop(), then waits for any of this server's jobs still in the pools to finish.
   ~HttpServer();
 

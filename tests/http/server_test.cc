@@ -28,6 +28,19 @@ ServerOptions test_options() {
   return options;
 }
 
+// Opens a latch when the test ends, however it ends, so a handler waiting on it cannot keep the
+// pools from stopping after a failed assertion.
+class OpensAtExit {
+ public:
+  explicit OpensAtExit(std::latch& latch) : latch_(latch) {}
+  ~OpensAtExit() {
+    if (!latch_.try_wait()) latch_.count_down();
+  }
+
+ private:
+  std::latch& latch_;
+};
+
 // A server on a free port with the routes a test adds before start().
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -235,6 +248,93 @@ TEST_F(HttpServerTest, FullWorkerPoolAnswers503WithRetryAfter) {
   ASSERT_TRUE(served);
   EXPECT_EQ(served->status, 200);
   EXPECT_EQ(served->body, "slow");
+}
+
+TEST_F(HttpServerTest, FullPoolAnswersWithTheRoutesBusyHandlerOnTheIoThread) {
+  std::latch started(1);
+  std::latch release(1);
+  OpensAtExit open_release(release);
+  std::atomic<std::thread::id> busy_thread;
+  router_.add(
+      HttpMethod::post, "/slow",
+      [&](const Request&) {
+        started.count_down();
+        release.wait();
+        return Response::text(200, "slow");
+      },
+      Dispatch::worker_pool,
+      [&](const Request& request) {
+        busy_thread = std::this_thread::get_id();
+        Response busy = Response::html(503, "<h1>Busy</h1>" + request.path);
+        busy.set_header("Retry-After", "5");
+        return busy;
+      });
+  start(test_options(), /*worker_threads=*/1, /*queue_limit=*/0);
+
+  TestConnection first(port());
+  ASSERT_TRUE(first.send(make_request("POST", "/slow", "", "x=1")));
+  started.wait();
+  TestConnection second(port());
+  ASSERT_TRUE(second.send(make_request("POST", "/slow", "", "x=2")));
+  auto refused = second.read_response();
+  release.count_down();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(refused->header("retry-after"), "5");
+  EXPECT_EQ(refused->body, "<h1>Busy</h1>/slow");
+  EXPECT_NE(busy_thread.load(), std::thread::id());
+  EXPECT_NE(busy_thread.load(), std::this_thread::get_id());
+  auto served = first.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+}
+
+TEST_F(HttpServerTest, PasswordRoutesHaveTheirOwnPoolSoTheyCannotFillTheBlockingOne) {
+  std::latch started(1);
+  std::latch release(1);
+  router_.add(
+      HttpMethod::post, "/signin/password",
+      [&](const Request&) {
+        started.count_down();
+        release.wait();
+        return Response::text(200, "checked");
+      },
+      Dispatch::password,
+      [](const Request&) {
+        Response busy = Response::html(503, "busy");
+        busy.set_header("Retry-After", "5");
+        return busy;
+      });
+  router_.add(
+      HttpMethod::get, "/page", [](const Request&) { return Response::text(200, "page"); },
+      Dispatch::blocking);
+  WorkerPool workers(1, 0);
+  WorkerPool blocking(1, 0);
+  WorkerPool passwords(1, 0);
+  OpensAtExit open_release(release);  // after the pools: opens before they stop
+  server_ = std::make_unique<HttpServer>(test_options(), router_,
+                                         HttpServer::Pools{workers, &blocking, &passwords});
+  ASSERT_TRUE(server_->start().ok());
+
+  // One password request fills its pool; the next is refused with the route's busy answer...
+  TestConnection holding(port());
+  ASSERT_TRUE(holding.send(make_request("POST", "/signin/password", "", "p=1")));
+  started.wait();
+  auto refused = fetch(port(), "POST", "/signin/password");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->body, "busy");
+  // ...while a page on the blocking pool, with no thread to spare, is served meanwhile.
+  auto page = fetch(port(), "GET", "/page");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, "page");
+  release.count_down();
+  auto checked = holding.read_response();
+  ASSERT_TRUE(checked);
+  EXPECT_EQ(checked->body, "checked");
+  server_.reset();
 }
 
 TEST_F(HttpServerTest, StopFinishesInFlightRequest) {
