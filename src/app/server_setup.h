@@ -24,11 +24,15 @@
 
 namespace tessera {
 
-ServerOptions server_options(const ServerConfig& config);
+// The server's options from `config`, with max_connections lowered to what fits under
+// `open_files_limit` (open_files.h).
+ServerOptions server_options(const Config& config, std::uint64_t open_files_limit);
 
 // Everything `tessera serve` runs. Members are declared in construction order.
 class WebServer {
  public:
+  // Fits the connections under the open files limit in force (`serve` raises it first) and logs
+  // the limits chosen.
   explicit WebServer(Runtime& runtime);
   Status start() { return server_.start(); }
   std::uint16_t port() const { return server_.port(); }

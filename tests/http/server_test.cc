@@ -397,16 +397,84 @@ TEST_F(HttpServerTest, BindingAPortInUseFails) {
       << status.message();
 }
 
-TEST_F(HttpServerTest, ConnectionsOverTheLimitAreClosed) {
+// A refused connection: 503 with Retry-After and Connection: close, then closed by the server.
+void expect_refused(TestConnection& connection) {
+  auto response = connection.read_response();
+  ASSERT_TRUE(response) << (connection.reset() ? "reset" : "no answer");
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->header("retry-after"), "1");
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_TRUE(connection.closed_by_server(std::chrono::seconds(5)));
+}
+
+TEST_F(HttpServerTest, ConnectionsOverTheLimitGet503AndAreClosed) {
   ServerOptions options = test_options();
   options.max_connections = 1;
   router_.add(HttpMethod::get, "/", [](const Request&) { return Response::text(200, "ok"); });
   start(options);
-  TestConnection first(port());
-  ASSERT_TRUE(first.send(make_request("GET", "/")));
-  ASSERT_TRUE(first.read_response());
+  TestConnection first(port());  // silent: not kept alive yet, so it cannot make room
+  ASSERT_TRUE(first.connected());
   TestConnection second(port());
-  EXPECT_TRUE(second.closed_by_server(std::chrono::seconds(5)));
+  expect_refused(second);
+  ASSERT_TRUE(first.send(make_request("GET", "/")));
+  auto served = first.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+}
+
+TEST_F(HttpServerTest, AtTheLimitAnIdleKeptAliveConnectionMakesRoom) {
+  ServerOptions options = test_options();
+  options.max_connections = 1;
+  router_.add(HttpMethod::get, "/", [](const Request&) { return Response::text(200, "ok"); });
+  start(options);
+  TestConnection idle(port());
+  ASSERT_TRUE(idle.send(make_request("GET", "/")));
+  ASSERT_TRUE(idle.read_response());  // now kept alive, waiting for its next request
+
+  TestConnection newcomer(port());
+  ASSERT_TRUE(newcomer.send(make_request("GET", "/")));
+  auto served = newcomer.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_TRUE(idle.closed_by_server(std::chrono::seconds(5)));
+}
+
+TEST_F(HttpServerTest, OneClientCannotTakeEveryConnection) {
+  ServerOptions options = test_options();
+  options.max_connections_per_client = 2;
+  router_.add(HttpMethod::get, "/",
+              [](const Request& request) { return Response::text(200, request.remote_address); });
+  start(options);
+  TestConnection first(port(), std::chrono::seconds(10), "127.0.0.1");
+  TestConnection second(port(), std::chrono::seconds(10), "127.0.0.1");
+  ASSERT_TRUE(first.connected() && second.connected());
+  TestConnection third(port(), std::chrono::seconds(10), "127.0.0.1");
+  expect_refused(third);
+
+  TestConnection other(port(), std::chrono::seconds(10), "127.0.0.2");
+  ASSERT_TRUE(other.send(make_request("GET", "/")));
+  auto served = other.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(served->body, "127.0.0.2");
+}
+
+TEST_F(HttpServerTest, KeepAliveIsShortWhenConnectionsAreScarce) {
+  ServerOptions options = test_options();
+  options.max_connections = 4;
+  options.header_timeout = std::chrono::seconds(60);
+  options.idle_timeout = std::chrono::seconds(60);
+  options.crowded_idle_timeout = std::chrono::seconds(1);
+  router_.add(HttpMethod::get, "/", [](const Request&) { return Response::text(200, "ok"); });
+  start(options);
+  TestConnection silent1(port());
+  TestConnection silent2(port());
+  ASSERT_TRUE(silent1.connected() && silent2.connected());
+  // Three of four connections open: this one is kept alive for crowded_idle_timeout, not 60 s.
+  TestConnection kept_alive(port());
+  ASSERT_TRUE(kept_alive.send(make_request("GET", "/")));
+  ASSERT_TRUE(kept_alive.read_response());
+  EXPECT_TRUE(kept_alive.closed_by_server(std::chrono::seconds(20)));
 }
 
 }  // namespace
