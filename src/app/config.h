@@ -2,7 +2,8 @@
 // Unknown keys are errors (a typo must not silently leave a default in place).
 //
 //   [server]   address, port, io_threads, header_limit_bytes, body_limit_bytes,
-//              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections
+//              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections,
+//              max_connections_per_client
 //   [storage]  kind = "sqlite" | "postgres", sqlite_path, postgres_url, pool_size,
 //              busy_timeout_ms
 //   [security] master_key_file
@@ -34,7 +35,8 @@ struct ServerConfig {
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{60};
-  std::size_t max_connections = 10000;
+  std::size_t max_connections = 10000;           // lowered at start to fit the open files limit
+  std::size_t max_connections_per_client = 256;  // 0 = no cap
 };
 
 struct HashingConfig {

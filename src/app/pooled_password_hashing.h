@@ -1,7 +1,8 @@
-// PasswordHashing on the server's bounded hashing pool: the calling thread (a blocking-pool
+// PasswordHashing on the server's bounded hashing pool: the calling thread (a password-pool
 // thread doing the database work of a request) waits while a hashing thread runs Argon2id, so
 // hashing threads do nothing but hash. When the pool's queue is full the caller gets
-// resource_exhausted and the page answers 503 with Retry-After.
+// resource_exhausted and the page answers 503 with Retry-After; the server sizes the pools so
+// that admitted requests never see that (server_setup.h).
 #pragma once
 
 #include "http/worker_pool.h"

@@ -1,5 +1,10 @@
 #include "app/server_setup.h"
 
+#include <algorithm>
+#include <thread>
+
+#include "app/open_files.h"
+#include "base/log.h"
 #include "http/health.h"
 #include "http/pages/web_routes.h"
 
@@ -10,6 +15,18 @@ namespace {
 // connection pool.
 constexpr int kBlockingThreads = 8;
 constexpr std::size_t kBlockingQueueLimit = 1024;
+// A password request alternates database work and its hash; with two per hashing thread, one of
+// each pair can hash while the other waits on the database, so hashing threads never idle.
+constexpr int kPasswordThreadsPerHashingThread = 2;
+
+int hashing_threads(const HashingConfig& hashing) {
+  if (hashing.workers > 0) return hashing.workers;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+int password_threads(const HashingConfig& hashing) {
+  return kPasswordThreadsPerHashingThread * hashing_threads(hashing);
+}
 
 Router make_router(Runtime& runtime, WebContext& web) {
   Router router;
@@ -21,7 +38,8 @@ Router make_router(Runtime& runtime, WebContext& web) {
 
 }  // namespace
 
-ServerOptions server_options(const ServerConfig& config) {
+ServerOptions server_options(const Config& full_config, std::uint64_t open_files_limit) {
+  const ServerConfig& config = full_config.server;
   ServerOptions options;
   options.address = config.address;
   options.port = config.port;
@@ -31,20 +49,47 @@ ServerOptions server_options(const ServerConfig& config) {
   options.header_timeout = config.header_timeout;
   options.body_timeout = config.body_timeout;
   options.idle_timeout = config.idle_timeout;
-  options.max_connections = config.max_connections;
+  options.max_connections = connections_that_fit(full_config, open_files_limit);
+  options.max_connections_per_client = config.max_connections_per_client;
   return options;
 }
 
+namespace {
+
+// server_options() under the open files limit in force, logged: which connection limits apply,
+// as a warning when the file limit lowered max_connections.
+ServerOptions fitted_server_options(const Config& config) {
+  const std::uint64_t limit = open_files_limit();
+  ServerOptions options = server_options(config, limit);
+  const std::string chosen = std::to_string(options.max_connections);
+  const std::string configured = std::to_string(config.server.max_connections);
+  const std::string per_client = std::to_string(options.max_connections_per_client);
+  const std::string files = limit == UINT64_MAX ? "unlimited" : std::to_string(limit);
+  const bool lowered = options.max_connections < config.server.max_connections;
+  log_event(lowered ? LogLevel::warn : LogLevel::info, "http_connection_limits",
+            {{"max_connections", chosen},
+             {"configured_max_connections", configured},
+             {"max_connections_per_client", per_client},
+             {"open_files_limit", files}});
+  return options;
+}
+
+}  // namespace
+
 WebServer::WebServer(Runtime& runtime)
     : runtime_(runtime),
-      workers_(runtime.config().hashing.workers, runtime.config().hashing.queue_limit),
-      blocking_(kBlockingThreads, kBlockingQueueLimit),
-      hashing_(runtime.hasher(), workers_),
+      hashing_pool_(hashing_threads(runtime.config().hashing),
+                    static_cast<std::size_t>(password_threads(runtime.config().hashing))),
+      password_pool_(password_threads(runtime.config().hashing),
+                     runtime.config().hashing.queue_limit),
+      blocking_pool_(kBlockingThreads, kBlockingQueueLimit),
+      hashing_(runtime.hasher(), hashing_pool_),
       sign_in_(runtime.store(), hashing_, runtime.sessions(), runtime.clock(), runtime.rng(),
                runtime.name_key()),
       web_{sign_in_,        runtime.sessions(),           runtime.security_info(),
            runtime.clock(), runtime.config().tenant_name, runtime.csrf_key()},
       router_(make_router(runtime, web_)),
-      server_(server_options(runtime.config().server), router_, workers_, &blocking_) {}
+      server_(fitted_server_options(runtime.config()), router_,
+              HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}) {}
 
 }  // namespace tessera

@@ -1,5 +1,15 @@
-// Wires the HTTP server to the runtime: options from the configuration, the routes, the worker
-// pool for password hashing. The composition root of the web side, as runtime.h is of the rest.
+// Wires the HTTP server to the runtime: options from the configuration, the routes, and the
+// pools the handlers run on. The composition root of the web side, as runtime.h is of the rest.
+//
+// Three pools, so that no kind of work can starve another (docs/architecture.md, "Threads"):
+//   hashing   Argon2id only, one thread per core ([password_hashing] workers);
+//   password  requests that hash (POST /signin/password, /signin/update-password): two threads
+//             per hashing thread, so one of each pair hashes while the other waits on the
+//             database, and a queue of [password_hashing] queue_limit; when it is full the
+//             request is answered 503 at once with the "busy" page;
+//   blocking  every other page that waits on the database.
+// The hashing pool's queue holds every password-pool thread, so an admitted request never finds
+// the hashing pool full: saturation shows at the password pool's door, before any work is done.
 #pragma once
 
 #include <memory>
@@ -14,11 +24,15 @@
 
 namespace tessera {
 
-ServerOptions server_options(const ServerConfig& config);
+// The server's options from `config`, with max_connections lowered to what fits under
+// `open_files_limit` (open_files.h).
+ServerOptions server_options(const Config& config, std::uint64_t open_files_limit);
 
 // Everything `tessera serve` runs. Members are declared in construction order.
 class WebServer {
  public:
+  // Fits the connections under the open files limit in force (`serve` raises it first) and logs
+  // the limits chosen.
   explicit WebServer(Runtime& runtime);
   Status start() { return server_.start(); }
   std::uint16_t port() const { return server_.port(); }
@@ -26,8 +40,9 @@ class WebServer {
 
  private:
   Runtime& runtime_;
-  WorkerPool workers_;   // password hashing only: one thread per core by default
-  WorkerPool blocking_;  // request handlers, which wait on the database
+  WorkerPool hashing_pool_;
+  WorkerPool password_pool_;
+  WorkerPool blocking_pool_;
   PooledPasswordHashing hashing_;
   SignInService sign_in_;
   WebContext web_;

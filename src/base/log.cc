@@ -79,6 +79,10 @@ void set_log_level(LogLevel level) {
 }
 
 void log_event(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  log_event(level, event, std::span<const LogField>(fields.begin(), fields.size()));
+}
+
+void log_event(LogLevel level, std::string_view event, std::span<const LogField> fields) {
   if (level < g_level.load() || level == LogLevel::off) return;
   std::string line = "{\"ts\":";
   append_json_string(line, format_timestamp(std::chrono::time_point_cast<std::chrono::seconds>(

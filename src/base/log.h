@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,5 +23,7 @@ void append_json_string(std::string& out, std::string_view text);
 
 // Thread-safe.
 void log_event(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+// The same, for fields gathered at run time.
+void log_event(LogLevel level, std::string_view event, std::span<const LogField> fields);
 
 }  // namespace tessera

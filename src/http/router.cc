@@ -5,15 +5,16 @@
 
 namespace tessera {
 
-void Router::add(HttpMethod method, std::string path, Handler handler, Dispatch dispatch) {
+void Router::add(HttpMethod method, std::string path, Handler handler, Dispatch dispatch,
+                 Handler busy) {
   std::vector<Route>& routes = routes_[std::move(path)];
   auto existing = std::find_if(routes.begin(), routes.end(),
                                [&](const Route& r) { return r.method == method; });
+  Route route{method, std::move(handler), dispatch, std::move(busy)};
   if (existing != routes.end()) {
-    existing->handler = std::move(handler);
-    existing->dispatch = dispatch;
+    *existing = std::move(route);
   } else {
-    routes.push_back(Route{method, std::move(handler), dispatch});
+    routes.push_back(std::move(route));
   }
 }
 
@@ -30,7 +31,9 @@ std::variant<Router::Match, Response> Router::lookup(HttpMethod method,
   };
   const Route* route = route_for(method);
   if (route == nullptr && method == HttpMethod::head) route = route_for(HttpMethod::get);
-  if (route != nullptr) return Match{&route->handler, route->dispatch};
+  if (route != nullptr) {
+    return Match{&route->handler, route->dispatch, route->busy ? &route->busy : nullptr};
+  }
 
   std::string allow;
   for (HttpMethod m : {HttpMethod::get, HttpMethod::head, HttpMethod::post, HttpMethod::put,

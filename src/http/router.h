@@ -21,9 +21,13 @@ using Handler = std::function<Response(const Request&)>;
 
 enum class Dispatch {
   io_thread,    // fast, non-blocking work: runs on the connection's io thread
-  worker_pool,  // CPU-heavy work (password hashing): runs on the server's WorkerPool
+  worker_pool,  // CPU-heavy work: runs on the server's WorkerPool
   blocking,     // waits on I/O (the database): runs on the server's blocking pool, so a disk or
                 // network wait never holds a hashing thread (the WorkerPool when there is none)
+  password,     // waits for a password hash (and the database): runs on the server's password
+                // pool, sized with the hashing pool so that it fills exactly when hashing is
+                // saturated; a flood of passwords is then refused there and never fills the
+                // blocking pool that every other page needs (the blocking pool when there is none)
 };
 
 class Router {
@@ -31,12 +35,14 @@ class Router {
   struct Match {
     const Handler* handler;  // points into the Router
     Dispatch dispatch;
+    const Handler* busy;  // the route's answer when its pool is full; null = the server's own
   };
 
   // Routes `method` on exactly `path` (no patterns, no trailing-slash folding). Adding the same
-  // method and path again replaces the earlier route.
+  // method and path again replaces the earlier route. `busy` (optional) answers, on the io thread,
+  // a request that the route's pool refused; it must be fast and should set Retry-After.
   void add(HttpMethod method, std::string path, Handler handler,
-           Dispatch dispatch = Dispatch::io_thread);
+           Dispatch dispatch = Dispatch::io_thread, Handler busy = {});
 
   // The route for (method, path), or the response to send instead: 404 when no route has this
   // path, 405 with an Allow header when the path exists under other methods. HEAD falls back to the
@@ -48,6 +54,7 @@ class Router {
     HttpMethod method;
     Handler handler;
     Dispatch dispatch;
+    Handler busy;
   };
   std::map<std::string, std::vector<Route>, std::less<>> routes_;
 };

@@ -4,13 +4,14 @@
 // Session's members are touched only on that strand, except `stream_.get_executor()` (immutable).
 // A worker-pool job holds a shared_ptr to its Session and posts the response back to the strand.
 //
-// Lifetime: Sessions register themselves with the Impl (for max_connections and graceful stop) and
-// unregister in their destructor; the registry is declared before the io_context in Impl so that it
-// outlives the handlers the io_context destroys. ~HttpServer waits for its worker jobs, so a job
-// never posts to a destroyed io_context.
+// Lifetime: Sessions register themselves with the Impl (the ConnectionTable for the connection
+// limits, and a registry for graceful stop) and unregister in their destructor; both are declared
+// before the io_context in Impl so that they outlive the handlers the io_context destroys.
+// ~HttpServer waits for its worker jobs, so a job never posts to a destroyed io_context.
 #include "http/server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -35,6 +36,8 @@
 #include <boost/beast/http.hpp>
 
 #include "base/log.h"
+#include "http/connection_table.h"
+#include "http/throttled_warning.h"
 
 namespace tessera {
 namespace {
@@ -50,6 +53,14 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 constexpr std::size_t kReadChunk = 4096;
+// A connection refused at accept lingers like that only while fewer than this many do (each holds
+// a file descriptor); beyond, it is closed at once.
+constexpr std::size_t kMaxLingeringRefusals = 64;
+static_assert(kMaxLingeringRefusals + 16 <= kHttpServerExtraDescriptors,
+              "the descriptors budgeted beside connections must cover lingering refusals");
+constexpr std::size_t kRefusalLingerMaxBytes = 64 * 1024;
+// Warnings that a flood could repeat thousands of times a second: one per interval.
+constexpr std::chrono::seconds kFloodWarningInterval{10};
 
 HttpMethod to_method(http::verb verb) {
   switch (verb) {
@@ -119,17 +130,55 @@ bool is_http_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
+// What per-client limits count by: an IPv4 address (also when mapped into IPv6), or an IPv6 /64,
+// since one subscriber usually holds a whole /64 and could otherwise open each connection from
+// an address of its own.
+std::string client_key(const net::ip::address& address) {
+  if (!address.is_v6()) return address.to_string();
+  const net::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
+  net::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return net::ip::address_v6(bytes).to_string() + "/64";
+}
+
+// The whole answer to a connection refused at accept, built once.
+const std::string& refusal_response() {
+  static const std::string response = [] {
+    const std::string body = "too many connections, please retry\n";
+    return "HTTP/1.1 503 Service Unavailable\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) +
+           "\r\n"
+           "Retry-After: 1\r\n"
+           "Cache-Control: no-store\r\n"
+           "X-Content-Type-Options: nosniff\r\n"
+           "Connection: close\r\n"
+           "\r\n" +
+           body;
+  }();
+  return response;
+}
+
+std::string_view refusal_reason(ConnectionTable::Verdict verdict) {
+  return verdict == ConnectionTable::Verdict::too_many_from_client ? "max_connections_per_client"
+                                                                   : "max_connections";
+}
+
 }  // namespace
 
 class HttpServer::Impl {
  public:
   class Session;
+  class Refusal;
 
-  Impl(ServerOptions options, const Router& router, WorkerPool& pool, WorkerPool* blocking_pool)
+  Impl(ServerOptions options, const Router& router, Pools pools)
       : options_(std::move(options)),
         router_(router),
-        pool_(pool),
-        blocking_pool_(blocking_pool != nullptr ? *blocking_pool : pool) {}
+        pool_(pools.worker_pool),
+        blocking_pool_(pools.blocking != nullptr ? *pools.blocking : pool_),
+        password_pool_(pools.password != nullptr ? *pools.password : blocking_pool_) {}
 
   Status start();
   void stop();
@@ -142,15 +191,19 @@ class HttpServer::Impl {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void refuse(tcp::socket socket, ConnectionTable::Verdict verdict, const std::string& remote);
+  void evict(std::uint64_t id);
   std::vector<std::shared_ptr<Session>> live_sessions();
   void unregister_session(std::uint64_t id);
   void job_started();
   void job_finished();
+  WorkerPool& pool_for(Dispatch dispatch);
 
   const ServerOptions options_;
   const Router& router_;
   WorkerPool& pool_;
   WorkerPool& blocking_pool_;
+  WorkerPool& password_pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint16_t> port_{0};
 
@@ -158,10 +211,14 @@ class HttpServer::Impl {
   std::condition_variable lifecycle_changed_;
   State state_ = State::created;
 
+  ConnectionTable connections_{
+      ConnectionTable::Limits{options_.max_connections, options_.max_connections_per_client}};
   std::mutex sessions_mutex_;
   std::condition_variable sessions_changed_;
-  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
-  std::uint64_t next_session_id_ = 0;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;  // ids from connections_
+  std::atomic<std::size_t> lingering_refusals_{0};
+  ThrottledWarning accept_failed_{"http_accept_failed", kFloodWarningInterval};
+  ThrottledWarning connection_rejected_{"http_connection_rejected", kFloodWarningInterval};
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_changed_;
@@ -193,6 +250,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       if (self->phase_ == Phase::waiting) self->close();
     });
   }
+  // Makes room at max_connections: closes the connection now if it is between requests, else once
+  // its current response (which then says Connection: close) is sent.
+  void make_room() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->evicted_ = true;
+      if (self->phase_ == Phase::waiting) self->close();
+    });
+  }
   void force_close() {
     net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
   }
@@ -221,6 +286,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   Phase phase_ = Phase::waiting;
   bool first_request_ = true;
+  bool evicted_ = false;  // see make_room()
   bool close_after_write_ = false;
   bool unread_input_ = false;  // the request was refused before it was fully read
   std::size_t lingered_bytes_ = 0;
@@ -234,15 +300,49 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   int status_ = 0;
 };
 
+// A connection refused at accept whose client has already sent something: closing it with unread
+// input would make the kernel reset it, and the reset can overtake our 503. So it reads (and drops)
+// what the client sends until the client closes, for at most kLingerTimeout and
+// kRefusalLingerMaxBytes; then it closes.
+class HttpServer::Impl::Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(tcp::socket socket, Impl& server) : stream_(std::move(socket)), server_(server) {
+    ++server_.lingering_refusals_;
+    stream_.expires_after(kLingerTimeout);
+  }
+  ~Refusal() { --server_.lingering_refusals_; }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(chunk_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                              self->drained_ += bytes;
+                              if (ec || self->drained_ > kRefusalLingerMaxBytes) return;
+                              self->drain();
+                            });
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  Impl& server_;
+  std::array<char, kReadChunk> chunk_{};
+  std::size_t drained_ = 0;
+};
+
 // --- Session ---------------------------------------------------------------------------------
 
 void HttpServer::Impl::Session::wait_for_request() {
-  if (server_.stopping_.load()) return close();
+  if (server_.stopping_.load() || evicted_) return close();
   phase_ = Phase::waiting;
   if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
-  // A new connection gets header_timeout to start talking, a kept-alive one idle_timeout.
-  stream_.expires_after(first_request_ ? server_.options_.header_timeout
-                                       : server_.options_.idle_timeout);
+  // A new connection gets header_timeout to start talking. A kept-alive one gets idle_timeout, or
+  // less when connections are scarce.
+  std::chrono::seconds timeout = server_.options_.header_timeout;
+  if (!first_request_) {
+    timeout = server_.connections_.crowded(id_)
+                  ? std::min(server_.options_.idle_timeout, server_.options_.crowded_idle_timeout)
+                  : server_.options_.idle_timeout;
+  }
+  stream_.expires_after(timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
                           [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                             self->buffer_.commit(bytes);
@@ -253,6 +353,7 @@ void HttpServer::Impl::Session::wait_for_request() {
 
 void HttpServer::Impl::Session::read_header() {
   phase_ = Phase::reading;
+  server_.connections_.set_idle(id_, false);
   started_ = SteadyClock::now();
   version_ = 11;
   keep_alive_ = false;
@@ -348,7 +449,7 @@ void HttpServer::Impl::Session::handle_request() {
   auto shared_request = std::make_shared<const Request>(std::move(request));
   Impl* server = &server_;
   server->job_started();
-  WorkerPool& pool = match.dispatch == Dispatch::blocking ? server->blocking_pool_ : server->pool_;
+  WorkerPool& pool = server->pool_for(match.dispatch);
   bool accepted = pool.try_submit(
       [self = shared_from_this(), handler = match.handler, shared_request, server]() mutable {
         Response response = invoke_handler(*handler, *shared_request);
@@ -365,6 +466,7 @@ void HttpServer::Impl::Session::handle_request() {
       });
   if (accepted) return;
   server->job_finished();
+  if (match.busy != nullptr) return send(invoke_handler(*match.busy, *shared_request));
   Response busy = Response::text(503, "server busy, please retry\n");
   busy.set_header("Retry-After", "1");
   send(std::move(busy));
@@ -390,9 +492,13 @@ void HttpServer::Impl::Session::send(Response response) {
   }
   if (!response.header("Cache-Control")) response_.set(http::field::cache_control, "no-store");
   response_.set("X-Content-Type-Options", "nosniff");
-  bool keep_alive = keep_alive_ && !close_after_write_ && !server_.stopping_.load();
+  bool keep_alive = keep_alive_ && !close_after_write_ && !evicted_ && !server_.stopping_.load();
   response_.keep_alive(keep_alive);
   close_after_write_ = !keep_alive;
+  // Idle from now on, until its next request begins: the one to close first when a new connection
+  // needs room (marked already while the response is written, so a client that has read it can
+  // count on it).
+  if (keep_alive) server_.connections_.set_idle(id_, true);
   if (!has_no_body(response.status)) {
     response_.content_length(response.body.size());
     if (!head_) response_.body() = std::move(response.body);
@@ -506,7 +612,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // E.g. out of file descriptors: back off instead of spinning.
-    log_event(LogLevel::warn, "http_accept_failed", {{"error", ec.message()}});
+    accept_failed_.warn({{"error", ec.message()}});
     accept_retry_.expires_after(std::chrono::milliseconds(100));
     accept_retry_.async_wait([this](beast::error_code timer_ec) {
       if (!timer_ec && acceptor_.is_open()) do_accept();
@@ -518,20 +624,50 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   beast::error_code endpoint_ec;
   tcp::endpoint peer = socket.remote_endpoint(endpoint_ec);
   std::string remote = endpoint_ec ? std::string("-") : peer.address().to_string();
+  const ConnectionTable::Admission admission =
+      connections_.admit(endpoint_ec ? remote : client_key(peer.address()));
+  if (admission.verdict != ConnectionTable::Verdict::admitted) {
+    return refuse(std::move(socket), admission.verdict, remote);
+  }
+  if (admission.evict) evict(*admission.evict);
+  auto session = std::make_shared<Session>(std::move(socket), *this, std::move(remote));
+  session->set_id(admission.id);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.emplace(admission.id, session);
+  }
+  session->start();
+}
+
+void HttpServer::Impl::refuse(tcp::socket socket, ConnectionTable::Verdict verdict,
+                              const std::string& remote) {
+  connection_rejected_.warn({{"reason", refusal_reason(verdict)}, {"remote", remote}});
+  // Written at once, without waiting: a fresh socket's send buffer always has room for it. If it
+  // does not all go, the client gets a plain close.
+  const std::string& answer = refusal_response();
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  if (ec) return;
+  const std::size_t written = socket.write_some(net::buffer(answer), ec);
+  if (ec || written != answer.size()) return;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  // Nothing unread: closing sends our answer and then a FIN, and costs nothing more.
+  const std::size_t unread = socket.available(ec);
+  if (ec || unread == 0) return;
+  if (lingering_refusals_.load() >= kMaxLingeringRefusals) return;
+  std::make_shared<Refusal>(std::move(socket), *this)->drain();
+}
+
+void HttpServer::Impl::evict(std::uint64_t id) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(sessions_mutex_);
-    if (sessions_.size() >= options_.max_connections) {
-      log_event(LogLevel::warn, "http_connection_rejected",
-                {{"reason", "max_connections"}, {"remote", remote}});
-      return;
-    }
-    session = std::make_shared<Session>(std::move(socket), *this, std::move(remote));
-    std::uint64_t id = ++next_session_id_;
-    session->set_id(id);
-    sessions_.emplace(id, session);
+    auto found = sessions_.find(id);
+    if (found != sessions_.end()) session = found->second.lock();
   }
-  session->start();
+  // A connection that has just begun a request finishes it first; the limit is exceeded by one
+  // until then.
+  if (session) session->make_room();
 }
 
 std::vector<std::shared_ptr<HttpServer::Impl::Session>> HttpServer::Impl::live_sessions() {
@@ -544,6 +680,7 @@ std::vector<std::shared_ptr<HttpServer::Impl::Session>> HttpServer::Impl::live_s
 }
 
 void HttpServer::Impl::unregister_session(std::uint64_t id) {
+  connections_.remove(id);
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(id);
@@ -561,6 +698,19 @@ void HttpServer::Impl::job_finished() {
   std::lock_guard lock(jobs_mutex_);
   --jobs_in_flight_;
   jobs_changed_.notify_all();
+}
+
+WorkerPool& HttpServer::Impl::pool_for(Dispatch dispatch) {
+  switch (dispatch) {
+    case Dispatch::blocking:
+      return blocking_pool_;
+    case Dispatch::password:
+      return password_pool_;
+    case Dispatch::io_thread:
+    case Dispatch::worker_pool:
+      break;
+  }
+  return pool_;
 }
 
 void HttpServer::Impl::stop() {
@@ -626,9 +776,8 @@ void HttpServer::Impl::wait_for_jobs() {
 
 // --- HttpServer ------------------------------------------------------------------------------
 
-HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& pool,
-                       WorkerPool* blocking_pool)
-    : impl_(std::make_unique<Impl>(std::move(options), router, pool, blocking_pool)) {}
+HttpServer::HttpServer(ServerOptions options, const Router& router, Pools pools)
+    : impl_(std::make_unique<Impl>(std::move(options), router, pools)) {}
 
 HttpServer::~HttpServer() {
   impl_->stop();

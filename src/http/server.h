@@ -7,12 +7,19 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "base/status.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
 
 namespace tessera {
+
+// File descriptors HttpServer may hold beyond one per connection within max_connections: its own
+// (the listening socket, epoll and wake-up descriptors), refused connections that linger to
+// deliver their 503, and connections closed to make room that have not closed yet. Budget this
+// much beside max_connections when fitting it under the process's file limit.
+inline constexpr std::size_t kHttpServerExtraDescriptors = 96;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";           // an IPv4 or IPv6 literal, e.g. "0.0.0.0" or "::"
@@ -22,27 +29,50 @@ struct ServerOptions {
   std::size_t body_limit_bytes = 64 * 1024;    // more is a 413
   std::chrono::seconds header_timeout{10};     // to receive the headers once a request has begun
   std::chrono::seconds body_timeout{30};       // to receive the body, and to send a response
-  std::chrono::seconds idle_timeout{60};    // a keep-alive connection waiting for its next request
-  std::size_t max_connections = 10000;      // connections beyond this are closed at once
+  std::chrono::seconds idle_timeout{60};  // a keep-alive connection waiting for its next request
+  // Open connections in all; must fit under the process's file limit with room to spare.
+  std::size_t max_connections = 10000;
+  // Open connections from one client (an IPv4 address, an IPv6 /64); 0 = no cap. Many people can
+  // share one address (NAT); a reverse proxy is one client for all of them.
+  std::size_t max_connections_per_client = 256;
+  // idle_timeout while the server or the client holds 3/4 of its limit or more.
+  std::chrono::seconds crowded_idle_timeout{5};
   std::chrono::seconds shutdown_grace{10};  // stop() waits this long for in-flight requests
 };
 
+// Connections: a new one is refused when its client holds max_connections_per_client, or when
+// max_connections are open and none of them is idle; otherwise, at max_connections, the one that
+// has waited longest for its next request on a kept-alive connection is closed to make room. A
+// refused connection is answered 503 with Retry-After: 1 and Connection: close, then closed; it is
+// not logged as a request, and the warning "http_connection_rejected" (like "http_accept_failed"
+// when accept itself fails, e.g. out of file descriptors) is logged at most once every 10 s.
+//
 // Every response carries Content-Length (except 1xx/204/304), X-Content-Type-Options: nosniff, and
 // Cache-Control: no-store unless the handler set Cache-Control; no Server header. A malformed
 // request is a 400, too-large headers a 431, a too-large body a 413 (each then closes the
-// connection); a throwing handler is a 500 whose details are logged, never sent. When a
-// Dispatch::worker_pool or Dispatch::blocking handler cannot be queued the answer is 503 with
-// Retry-After: 1. Each response is logged as event "http_request" with method, path (never the
-// query), status, duration_ms and remote.
+// connection); a throwing handler is a 500 whose details are logged, never sent. When a handler
+// that runs on a pool cannot be queued, the route's busy handler answers at once on the io thread
+// (see Router::add), or else the answer is a plain 503 with Retry-After: 1. Each response is
+// logged as event "http_request" with method, path (never the query), status, duration_ms and
+// remote.
 //
 // start(), stop() and wait() may be called from any thread except an io thread or a worker job.
 class HttpServer {
  public:
+  // The pools the handlers run on, by Dispatch. A null pool falls back: `password` to `blocking`,
+  // `blocking` to `worker_pool`.
+  struct Pools {
+    WorkerPool& worker_pool;         // Dispatch::worker_pool
+    WorkerPool* blocking = nullptr;  // Dispatch::blocking
+    WorkerPool* password = nullptr;  // Dispatch::password
+  };
+
   // `router` and the pools must outlive the server; `router` must not change once start() is
-  // called. Dispatch::worker_pool handlers run on `pool`, Dispatch::blocking ones on
-  // `blocking_pool` (or on `pool` when it is null).
+  // called.
+  HttpServer(ServerOptions options, const Router& router, Pools pools);
   HttpServer(ServerOptions options, const Router& router, WorkerPool& pool,
-             WorkerPool* blocking_pool = nullptr);
+             WorkerPool* blocking_pool = nullptr)
+      : HttpServer(std::move(options), router, Pools{pool, blocking_pool}) {}
   // stop(), then waits for any of this server's jobs still in the pools to finish.
   ~HttpServer();
 

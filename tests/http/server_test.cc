@@ -28,6 +28,19 @@ ServerOptions test_options() {
   return options;
 }
 
+// Opens a latch when the test ends, however it ends, so a handler waiting on it cannot keep the
+// pools from stopping after a failed assertion.
+class OpensAtExit {
+ public:
+  explicit OpensAtExit(std::latch& latch) : latch_(latch) {}
+  ~OpensAtExit() {
+    if (!latch_.try_wait()) latch_.count_down();
+  }
+
+ private:
+  std::latch& latch_;
+};
+
 // A server on a free port with the routes a test adds before start().
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -237,6 +250,93 @@ TEST_F(HttpServerTest, FullWorkerPoolAnswers503WithRetryAfter) {
   EXPECT_EQ(served->body, "slow");
 }
 
+TEST_F(HttpServerTest, FullPoolAnswersWithTheRoutesBusyHandlerOnTheIoThread) {
+  std::latch started(1);
+  std::latch release(1);
+  OpensAtExit open_release(release);
+  std::atomic<std::thread::id> busy_thread;
+  router_.add(
+      HttpMethod::post, "/slow",
+      [&](const Request&) {
+        started.count_down();
+        release.wait();
+        return Response::text(200, "slow");
+      },
+      Dispatch::worker_pool,
+      [&](const Request& request) {
+        busy_thread = std::this_thread::get_id();
+        Response busy = Response::html(503, "<h1>Busy</h1>" + request.path);
+        busy.set_header("Retry-After", "5");
+        return busy;
+      });
+  start(test_options(), /*worker_threads=*/1, /*queue_limit=*/0);
+
+  TestConnection first(port());
+  ASSERT_TRUE(first.send(make_request("POST", "/slow", "", "x=1")));
+  started.wait();
+  TestConnection second(port());
+  ASSERT_TRUE(second.send(make_request("POST", "/slow", "", "x=2")));
+  auto refused = second.read_response();
+  release.count_down();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(refused->header("retry-after"), "5");
+  EXPECT_EQ(refused->body, "<h1>Busy</h1>/slow");
+  EXPECT_NE(busy_thread.load(), std::thread::id());
+  EXPECT_NE(busy_thread.load(), std::this_thread::get_id());
+  auto served = first.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+}
+
+TEST_F(HttpServerTest, PasswordRoutesHaveTheirOwnPoolSoTheyCannotFillTheBlockingOne) {
+  std::latch started(1);
+  std::latch release(1);
+  router_.add(
+      HttpMethod::post, "/signin/password",
+      [&](const Request&) {
+        started.count_down();
+        release.wait();
+        return Response::text(200, "checked");
+      },
+      Dispatch::password,
+      [](const Request&) {
+        Response busy = Response::html(503, "busy");
+        busy.set_header("Retry-After", "5");
+        return busy;
+      });
+  router_.add(
+      HttpMethod::get, "/page", [](const Request&) { return Response::text(200, "page"); },
+      Dispatch::blocking);
+  WorkerPool workers(1, 0);
+  WorkerPool blocking(1, 0);
+  WorkerPool passwords(1, 0);
+  OpensAtExit open_release(release);  // after the pools: opens before they stop
+  server_ = std::make_unique<HttpServer>(test_options(), router_,
+                                         HttpServer::Pools{workers, &blocking, &passwords});
+  ASSERT_TRUE(server_->start().ok());
+
+  // One password request fills its pool; the next is refused with the route's busy answer...
+  TestConnection holding(port());
+  ASSERT_TRUE(holding.send(make_request("POST", "/signin/password", "", "p=1")));
+  started.wait();
+  auto refused = fetch(port(), "POST", "/signin/password");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->body, "busy");
+  // ...while a page on the blocking pool, with no thread to spare, is served meanwhile.
+  auto page = fetch(port(), "GET", "/page");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, "page");
+  release.count_down();
+  auto checked = holding.read_response();
+  ASSERT_TRUE(checked);
+  EXPECT_EQ(checked->body, "checked");
+  server_.reset();
+}
+
 TEST_F(HttpServerTest, StopFinishesInFlightRequest) {
   std::latch started(1);
   std::latch release(1);
@@ -297,16 +397,84 @@ TEST_F(HttpServerTest, BindingAPortInUseFails) {
       << status.message();
 }
 
-TEST_F(HttpServerTest, ConnectionsOverTheLimitAreClosed) {
+// A refused connection: 503 with Retry-After and Connection: close, then closed by the server.
+void expect_refused(TestConnection& connection) {
+  auto response = connection.read_response();
+  ASSERT_TRUE(response) << (connection.reset() ? "reset" : "no answer");
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->header("retry-after"), "1");
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_TRUE(connection.closed_by_server(std::chrono::seconds(5)));
+}
+
+TEST_F(HttpServerTest, ConnectionsOverTheLimitGet503AndAreClosed) {
   ServerOptions options = test_options();
   options.max_connections = 1;
   router_.add(HttpMethod::get, "/", [](const Request&) { return Response::text(200, "ok"); });
   start(options);
-  TestConnection first(port());
-  ASSERT_TRUE(first.send(make_request("GET", "/")));
-  ASSERT_TRUE(first.read_response());
+  TestConnection first(port());  // silent: not kept alive yet, so it cannot make room
+  ASSERT_TRUE(first.connected());
   TestConnection second(port());
-  EXPECT_TRUE(second.closed_by_server(std::chrono::seconds(5)));
+  expect_refused(second);
+  ASSERT_TRUE(first.send(make_request("GET", "/")));
+  auto served = first.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+}
+
+TEST_F(HttpServerTest, AtTheLimitAnIdleKeptAliveConnectionMakesRoom) {
+  ServerOptions options = test_options();
+  options.max_connections = 1;
+  router_.add(HttpMethod::get, "/", [](const Request&) { return Response::text(200, "ok"); });
+  start(options);
+  TestConnection idle(port());
+  ASSERT_TRUE(idle.send(make_request("GET", "/")));
+  ASSERT_TRUE(idle.read_response());  // now kept alive, waiting for its next request
+
+  TestConnection newcomer(port());
+  ASSERT_TRUE(newcomer.send(make_request("GET", "/")));
+  auto served = newcomer.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_TRUE(idle.closed_by_server(std::chrono::seconds(5)));
+}
+
+TEST_F(HttpServerTest, OneClientCannotTakeEveryConnection) {
+  ServerOptions options = test_options();
+  options.max_connections_per_client = 2;
+  router_.add(HttpMethod::get, "/",
+              [](const Request& request) { return Response::text(200, request.remote_address); });
+  start(options);
+  TestConnection first(port(), std::chrono::seconds(10), "127.0.0.1");
+  TestConnection second(port(), std::chrono::seconds(10), "127.0.0.1");
+  ASSERT_TRUE(first.connected() && second.connected());
+  TestConnection third(port(), std::chrono::seconds(10), "127.0.0.1");
+  expect_refused(third);
+
+  TestConnection other(port(), std::chrono::seconds(10), "127.0.0.2");
+  ASSERT_TRUE(other.send(make_request("GET", "/")));
+  auto served = other.read_response();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(served->body, "127.0.0.2");
+}
+
+TEST_F(HttpServerTest, KeepAliveIsShortWhenConnectionsAreScarce) {
+  ServerOptions options = test_options();
+  options.max_connections = 4;
+  options.header_timeout = std::chrono::seconds(60);
+  options.idle_timeout = std::chrono::seconds(60);
+  options.crowded_idle_timeout = std::chrono::seconds(1);
+  router_.add(HttpMethod::get, "/", [](const Request&) { return Response::text(200, "ok"); });
+  start(options);
+  TestConnection silent1(port());
+  TestConnection silent2(port());
+  ASSERT_TRUE(silent1.connected() && silent2.connected());
+  // Three of four connections open: this one is kept alive for crowded_idle_timeout, not 60 s.
+  TestConnection kept_alive(port());
+  ASSERT_TRUE(kept_alive.send(make_request("GET", "/")));
+  ASSERT_TRUE(kept_alive.read_response());
+  EXPECT_TRUE(kept_alive.closed_by_server(std::chrono::seconds(20)));
 }
 
 }  // namespace

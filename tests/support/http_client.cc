@@ -41,9 +41,20 @@ std::vector<std::string> ClientResponse::all(const std::string& lower_name) cons
   return values;
 }
 
-TestConnection::TestConnection(std::uint16_t port, std::chrono::milliseconds read_timeout) {
+TestConnection::TestConnection(std::uint16_t port, std::chrono::milliseconds read_timeout,
+                               const std::string& source_address) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return;
+  if (!source_address.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    source.sin_port = 0;
+    if (::inet_pton(AF_INET, source_address.c_str(), &source.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd);
+      return;
+    }
+  }
   timeval timeout{};
   timeout.tv_sec = static_cast<time_t>(read_timeout.count() / 1000);
   timeout.tv_usec = static_cast<suseconds_t>((read_timeout.count() % 1000) * 1000);
@@ -78,6 +89,7 @@ bool TestConnection::fill() {
   for (;;) {
     ssize_t received = ::recv(fd_, chunk, sizeof chunk, 0);
     if (received < 0 && errno == EINTR) continue;
+    if (received < 0 && errno == ECONNRESET) reset_ = true;
     if (received <= 0) return false;
     buffer_.append(chunk, static_cast<std::size_t>(received));
     return true;
@@ -136,6 +148,13 @@ bool TestConnection::closed_by_server(std::chrono::milliseconds within) {
     ssize_t received = ::recv(fd_, chunk, sizeof chunk, 0);
     if (received == 0 || (received < 0 && errno != EINTR && errno != EAGAIN)) return true;
   }
+}
+
+bool TestConnection::readable() const {
+  if (fd_ < 0) return false;
+  if (!buffer_.empty()) return true;
+  pollfd poll_fd{fd_, POLLIN, 0};
+  return ::poll(&poll_fd, 1, 0) > 0;
 }
 
 std::string make_request(std::string_view method, std::string_view target,

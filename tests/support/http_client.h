@@ -27,9 +27,12 @@ struct ClientResponse {
 
 class TestConnection {
  public:
-  // Connects to 127.0.0.1:port; check connected(). Reads time out after `read_timeout`.
+  // Connects to 127.0.0.1:port; check connected(). Reads time out after `read_timeout`. A
+  // `source_address` (an IPv4 literal, e.g. "127.0.0.2": all of 127.0.0.0/8 reaches loopback) is
+  // bound before connecting, so one test can play several clients; empty lets the kernel choose.
   explicit TestConnection(std::uint16_t port,
-                          std::chrono::milliseconds read_timeout = std::chrono::seconds(10));
+                          std::chrono::milliseconds read_timeout = std::chrono::seconds(10),
+                          const std::string& source_address = "");
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
@@ -40,11 +43,17 @@ class TestConnection {
   std::optional<ClientResponse> read_response(bool head_request = false);
   // True when the server closes the connection (EOF or reset) within `within`.
   bool closed_by_server(std::chrono::milliseconds within);
+  // True when a response (or EOF, or a reset) is waiting to be read, without waiting for one.
+  bool readable() const;
+  // True when the connection was reset (ECONNRESET) rather than answered or closed in order; only
+  // meaningful after read_response() returned nothing.
+  bool reset() const { return reset_; }
 
  private:
   bool fill();  // reads more bytes into buffer_; false on EOF, error or timeout
 
   int fd_ = -1;
+  bool reset_ = false;
   std::string buffer_;
 };
 

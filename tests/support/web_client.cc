@@ -8,8 +8,8 @@ namespace {
 
 std::string decode_entities(std::string_view text) {
   static const std::pair<std::string_view, char> kEntities[] = {
-      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&#x27;", '\''},
-      {"&#x2F;", '/'}, {"&#47;", '/'}, {"&apos;", '\''}};
+      {"&amp;", '&'},   {"&lt;", '<'},   {"&gt;", '>'},  {"&quot;", '"'}, {"&#39;", '\''},
+      {"&#x27;", '\''}, {"&#x2F;", '/'}, {"&#47;", '/'}, {"&apos;", '\''}};
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     bool replaced = false;
@@ -64,8 +64,7 @@ std::string WebPage::alert() const {
   if (at == std::string::npos) return "";
   const std::size_t open = response.body.rfind('<', at);
   const std::size_t end_of_name = response.body.find_first_of(" >", open);
-  const std::string close =
-      "</" + response.body.substr(open + 1, end_of_name - open - 1) + ">";
+  const std::string close = "</" + response.body.substr(open + 1, end_of_name - open - 1) + ">";
   return element_text(response.body, open, close);
 }
 
@@ -138,19 +137,36 @@ WebPage Browser::get(std::string_view target) {
   return request("GET", target, "");
 }
 
-WebPage Browser::post(std::string_view target, const FormFields& fields) {
+namespace {
+
+std::string form_body(const FormFields& fields) {
   std::string body;
   for (const auto& [name, value] : fields) {
     if (!body.empty()) body.push_back('&');
     body += form_encode(name) + "=" + form_encode(value);
   }
-  return request("POST", target, body);
+  return body;
+}
+
+// What a person pressing the form's button sends: its hidden csrf and step, then `fields`.
+FormFields with_hidden_fields(const WebPage& page, const FormFields& fields) {
+  FormFields all = {{"csrf", page.input("csrf")}, {"step", page.input("step")}};
+  all.insert(all.end(), fields.begin(), fields.end());
+  return all;
+}
+
+}  // namespace
+
+WebPage Browser::post(std::string_view target, const FormFields& fields) {
+  return request("POST", target, form_body(fields));
 }
 
 WebPage Browser::submit(const WebPage& page, const FormFields& fields) {
-  FormFields all = {{"csrf", page.input("csrf")}, {"step", page.input("step")}};
-  all.insert(all.end(), fields.begin(), fields.end());
-  return post(page.form_action(), all);
+  return post(page.form_action(), with_hidden_fields(page, fields));
+}
+
+std::string Browser::submission(const WebPage& page, const FormFields& fields) const {
+  return request_bytes("POST", page.form_action(), form_body(with_hidden_fields(page, fields)));
 }
 
 WebPage Browser::follow(WebPage page) {
@@ -160,8 +176,8 @@ WebPage Browser::follow(WebPage page) {
   return page;
 }
 
-WebPage Browser::request(std::string_view method, std::string_view target,
-                         std::string_view body) {
+std::string Browser::request_bytes(std::string_view method, std::string_view target,
+                                   std::string_view body) const {
   std::string headers = extra_headers_ + "Connection: close\r\n";
   if (!cookies_.empty()) {
     std::string cookie_header;
@@ -177,8 +193,13 @@ WebPage Browser::request(std::string_view method, std::string_view target,
     // make_request leaves out Content-Length for an empty body; a POST needs it.
     raw = make_request(method, target, headers + "Content-Length: 0\r\n", "");
   }
+  return raw;
+}
+
+WebPage Browser::request(std::string_view method, std::string_view target, std::string_view body) {
+  const std::string raw = request_bytes(method, target, body);
   WebPage page;
-  TestConnection connection(port_, std::chrono::seconds(30));
+  TestConnection connection(port_, std::chrono::seconds(30), source_address_);
   if (!connection.connected() || !connection.send(raw)) return page;
   auto response = connection.read_response(method == "HEAD");
   if (!response) return page;

@@ -53,18 +53,26 @@ class Browser {
   WebPage submit(const WebPage& page, const FormFields& fields = {});
   // Follows Location from a 3xx with GETs (at most 5); other pages come back as they are.
   WebPage follow(WebPage page);
+  // The bytes submit() would send, for a test that sends them on connections of its own (e.g.
+  // hundreds at once); the response's cookies are then not taken.
+  std::string submission(const WebPage& page, const FormFields& fields = {}) const;
 
   // Cookie values by name as the server set them (with any __Host- prefix).
   std::map<std::string, std::string>& cookies() { return cookies_; }
   std::string cookie(const std::string& name) const;
   void set_port(std::uint16_t port) { port_ = port; }
+  // Connect from this source address (see TestConnection), e.g. "127.0.0.2"; "" = the default.
+  void set_source_address(std::string address) { source_address_ = std::move(address); }
 
  private:
   WebPage request(std::string_view method, std::string_view target, std::string_view body);
+  std::string request_bytes(std::string_view method, std::string_view target,
+                            std::string_view body) const;
   void take_cookies(const ClientResponse& response);
 
   std::uint16_t port_;
   std::string extra_headers_;
+  std::string source_address_;
   std::map<std::string, std::string> cookies_;
 };
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/command_context.h"
+#include "app/open_files.h"
 #include "app/server_setup.h"
 #include "base/log.h"
 
@@ -17,6 +18,13 @@ void register_serve_command(CLI::App& app, CommandContext& context) {
     auto runtime = context.runtime(Runtime::Migration::apply);
     if (!runtime.ok()) return context.fail(runtime.status());
     set_log_level((*runtime)->config().log_level);
+    // Every connection is a file descriptor: take all the kernel allows us before sizing the
+    // connection limits to it (WebServer).
+    const OpenFilesLimit files = raise_open_files_limit();
+    if (files.soft != files.before) {
+      log_event(LogLevel::info, "open_files_limit_raised",
+                {{"from", std::to_string(files.before)}, {"to", std::to_string(files.soft)}});
+    }
     WebServer web(**runtime);
     if (Status started = web.start(); !started.ok()) return context.fail(started);
     const std::string address = (*runtime)->config().server.address;

@@ -25,4 +25,9 @@ void add_authenticator_page_details(PageData& data, const SecretBytes& secret, s
 // A short page saying something went wrong on our side (details are logged, never shown).
 Response failure_page(WebContext& context, const Status& status);
 
+// "Too many sign-ins right now": 503 with Retry-After, for a sign-in request its pool refused (a
+// flood of passwords). Fast and free of I/O, since it runs on the io thread; its "Try again" link
+// leads back to the step the flow is at.
+Response busy_page(const Request& request, WebContext& context);
+
 }  // namespace tessera

@@ -110,6 +110,18 @@ Response failure_page(WebContext& context, const Status& status) {
   return response;
 }
 
+Response busy_page(const Request& request, WebContext& context) {
+  PageData data;
+  // Every sign-in path answers GET with the page the flow is at, so nothing typed is lost but the
+  // password itself.
+  data.set("href", request.path);
+  Response response =
+      render_page(503, "busy", "Too many sign-ins right now", std::move(data), context.tenant_name);
+  // About what a full queue of password requests takes to drain at the default Argon2id cost.
+  response.set_header("Retry-After", "5");
+  return response;
+}
+
 Response sign_in_response(const Request& request, WebContext& context, const SignInPage& page) {
   const std::string& tenant = context.tenant_name;
   if (const auto* done = std::get_if<step::SignedIn>(&page.flow.step)) {
@@ -227,6 +239,8 @@ SecretBytes secret_field(const std::map<std::string, std::string>& form, const s
 }  // namespace
 
 void add_sign_in_routes(Router& router, WebContext& context) {
+  // When a pool is full the flow gets a page, like every other answer it gets, not plain text.
+  const Handler busy = [&context](const Request& request) { return busy_page(request, context); };
   auto show_current = [&context](const Request& request) -> Response {
     auto page = context.sign_in.current(cookie_value(request, kFlowCookie));
     if (!page.ok()) return failure_page(context, page.status());
@@ -246,7 +260,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
        {"/signin/username", "/signin/password", "/signin/update-password",
         "/signin/more-information", "/signin/register/method", "/signin/register/app",
         "/signin/register/verify", "/signin/code", "/signin/stay"}) {
-    router.add(HttpMethod::get, path, show_current, Dispatch::blocking);
+    router.add(HttpMethod::get, path, show_current, Dispatch::blocking, busy);
   }
 
   router.add(HttpMethod::post, "/signin/username",
@@ -257,7 +271,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                                                    field(form, "username"),
                                                                    client_of(request));
                           }),
-             Dispatch::blocking);
+             Dispatch::blocking, busy);
   router.add(HttpMethod::post, "/signin/password",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -266,7 +280,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                                                    secret_field(form, "password"),
                                                                    client_of(request));
                           }),
-             Dispatch::blocking);
+             Dispatch::password, busy);
   router.add(HttpMethod::post, "/signin/update-password",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -276,7 +290,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 secret_field(form, "new"), secret_field(form, "confirm"),
                                 client_of(request));
                           }),
-             Dispatch::blocking);
+             Dispatch::password, busy);
   router.add(HttpMethod::post, "/signin/more-information",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -285,7 +299,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 flow_id, field(form, "step"), field(form, "action") == "skip",
                                 client_of(request));
                           }),
-             Dispatch::blocking);
+             Dispatch::blocking, busy);
   router.add(HttpMethod::post, "/signin/register/method",
              sign_in_post(context,
                           [&context](const Request&, const std::string& flow_id,
@@ -293,22 +307,23 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                             return context.sign_in.submit_method_choice(
                                 flow_id, field(form, "step"), field(form, "method"));
                           }),
-             Dispatch::blocking);
+             Dispatch::blocking, busy);
   router.add(HttpMethod::post, "/signin/register/app",
              sign_in_post(context,
                           [&context](const Request&, const std::string& flow_id,
                                      const std::map<std::string, std::string>& form) {
                             return context.sign_in.submit_app_scanned(flow_id, field(form, "step"));
                           }),
-             Dispatch::blocking);
+             Dispatch::blocking, busy);
   const Submit code = [&context](const Request& request, const std::string& flow_id,
                                  const std::map<std::string, std::string>& form) {
     return context.sign_in.submit_code(flow_id, field(form, "step"), field(form, "code"),
                                        client_of(request));
   };
   router.add(HttpMethod::post, "/signin/register/verify", sign_in_post(context, code),
-             Dispatch::blocking);
-  router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code), Dispatch::blocking);
+             Dispatch::blocking, busy);
+  router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code), Dispatch::blocking,
+             busy);
   router.add(HttpMethod::post, "/signin/stay",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -317,7 +332,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 flow_id, field(form, "step"), field(form, "answer") == "yes",
                                 field(form, "dont_show_again") == "1", client_of(request));
                           }),
-             Dispatch::blocking);
+             Dispatch::blocking, busy);
 
   router.add(HttpMethod::get, "/signin/other-ways", [&context](const Request&) {
     PageData data;
