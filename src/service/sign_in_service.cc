@@ -35,17 +35,9 @@ const std::string* user_id_of(const SignInStep& step) {
       step);
 }
 
-// How long the lockout that `attempts` (a multiple of the threshold) starts lasts: the policy's
-// duration, doubling with each further lockout (DESIGN.md section 9), up to a day.
-std::chrono::seconds lockout_duration(int attempts, const OrgPolicy& policy) {
-  const int threshold = std::max(1, policy.lockout.threshold);
-  const int lockouts = std::clamp(attempts / threshold, 1, 12);
-  const auto duration = policy.lockout.duration * (1 << (lockouts - 1));
-  return std::min<std::chrono::seconds>(duration, kMaxPasswordLockout);
-}
-
-bool starts_lockout(int attempts, const OrgPolicy& policy) {
-  return attempts % std::max(1, policy.lockout.threshold) == 0;
+LockoutRule lockout_rule(const OrgPolicy& policy) {
+  return LockoutRule{std::max(1, policy.lockout.threshold), policy.lockout.duration,
+                     std::chrono::duration_cast<std::chrono::seconds>(kMaxPasswordLockout)};
 }
 
 }  // namespace
@@ -261,19 +253,15 @@ Result<SignInPage> SignInService::submit_password_unknown(
     Loaded& loaded, const std::string& upn, const SecretBytes& password, const SignInClient& client,
     const OrgPolicy& policy, const std::string& network, Timestamp now) {
   const std::string key = name_hash(upn);
-  TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts, store_.count_name_attempt(key, now));
-  if (!attempts) {
+  TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
+                           store_.count_name_attempt(key, now, lockout_rule(policy)));
+  if (!attempt) {
     TESSERA_ASSIGN_OR_RETURN(std::optional<Timestamp> until, store_.name_locked_until(key));
     return refuse_locked(loaded, "", upn, password, client, until.value_or(now), now);
   }
   TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
   TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
-  int locked_minutes = 0;
-  if (starts_lockout(*attempts, policy)) {
-    const Timestamp until = now + lockout_duration(*attempts, policy);
-    TESSERA_RETURN_IF_ERROR(store_.set_name_lockout(key, until));
-    locked_minutes = minutes_until(until, now);
-  }
+  const int locked_minutes = attempt->locked_until ? minutes_until(*attempt->locked_until, now) : 0;
   SignInFacts facts;
   facts.policy = &policy;
   facts.now = now;
@@ -327,40 +315,32 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     return refuse_throttled(*loaded, user.id, user.upn, client, throttled_until, now);
   }
   // Count first, then check: of parallel attempts only as many reach Argon2id as the limit allows.
-  std::optional<int> attempts;
+  // The attempt that reaches the threshold locked the account (or network) as it was counted; a
+  // right password lifts the lock again below.
+  const LockoutRule rule = lockout_rule(policy);
+  std::optional<CountedAttempt> attempt;
   if (familiar) {
-    auto counted = store_.count_network_attempt(user.id, network, now);
+    auto counted = store_.count_network_attempt(user.id, network, now, rule);
     if (!counted.ok() && counted.status().code() != ErrorCode::not_found) return counted.status();
-    if (counted.ok()) {
-      attempts = *counted;
-    } else {
+    if (!counted.ok()) {
       familiar.reset();  // forgotten meanwhile: the account's counter applies
-    }
-    if (counted.ok() && !attempts) {
+    } else if (!*counted) {
       TESSERA_ASSIGN_OR_RETURN(auto current, store_.find_familiar_network(user.id, network));
       const Timestamp until = current && current->locked_until ? *current->locked_until : now;
       return refuse_locked(*loaded, user.id, user.upn, password, client, until, now);
+    } else {
+      attempt = *counted;
     }
   }
   if (!familiar) {
-    TESSERA_ASSIGN_OR_RETURN(attempts, store_.count_password_attempt(user.id, now));
-    if (!attempts) {
+    TESSERA_ASSIGN_OR_RETURN(attempt, store_.count_password_attempt(user.id, now, rule));
+    if (!attempt) {
       TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
       return refuse_locked(*loaded, user.id, user.upn, password, client,
                            current.locked_until.value_or(now), now);
     }
   }
-  // The attempt that reaches the threshold locks at once, before its password is checked, so no
-  // parallel attempt gets past the limit; a right password lifts the lock again below.
-  std::optional<Timestamp> lock_until;
-  if (starts_lockout(*attempts, policy)) {
-    lock_until = now + lockout_duration(*attempts, policy);
-    if (familiar) {
-      TESSERA_RETURN_IF_ERROR(store_.set_network_lockout(user.id, network, lock_until));
-    } else {
-      TESSERA_RETURN_IF_ERROR(store_.set_lockout(user.id, lock_until));
-    }
-  }
+  const std::optional<Timestamp> lock_until = attempt->locked_until;
   TESSERA_ASSIGN_OR_RETURN(const bool correct, hasher_.verify(password, user.password_hash));
   // Counting decided whether this attempt is locked out; the row read before it says nothing
   // more (and the account's lock does not apply on a familiar network).
@@ -473,35 +453,33 @@ Result<SignInPage> SignInService::submit_new_password(
   const AuditLogEntry audit{new_id(rng_), now,
                             user.upn,     "user.change_password",
                             user.upn,     "changed the temporary password at sign-in"};
+  // What comes next is decided for the user as they will be; the change commits with the flow's
+  // move to that step, in one transaction, so racing posts change the password at most once and
+  // the one that does also carries the flow on.
+  user.password_temporary = false;
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
+  const std::string user_id = user.id;
+  const std::string keep_flow = loaded->id_hash;
   // Only the password columns, and only if nothing changed the user while Argon2id ran (a block
   // or a reset meanwhile wins). A password change ends every other session and sign-in (DESIGN.md
   // section 9).
-  std::int64_t version = 0;
-  const Status changed = store_.transaction([&](Store& tx) -> Status {
-    TESSERA_ASSIGN_OR_RETURN(
-        version, tx.update_password(user.id, hash, false, now, loaded->flow.security_version));
-    TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
-    TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, loaded->id_hash));
+  const Effects change_password = [&](Store& tx, SignInFlow& flow) -> Status {
+    TESSERA_ASSIGN_OR_RETURN(flow.security_version,
+                             tx.update_password(user_id, hash, false, now, flow.security_version));
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user_id));
+    TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user_id, keep_flow));
     return tx.append_audit(audit);
-  });
-  wipe_string(hash);
-  if (!changed.ok()) {
-    if (changed.code() == ErrorCode::failed_precondition ||
-        changed.code() == ErrorCode::not_found) {
-      (void)store_.delete_flow(loaded->id_hash);
-      return restart(SignInFlow::Notice::interrupted);
-    }
-    return changed;
-  }
-  user.password_temporary = false;
-  user.security_version = version;
-  loaded->flow.security_version = version;
-
-  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
-  TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
+  };
   Transition transition =
       advance(std::move(loaded->flow), event::PasswordChanged{decided.decision}, decided.context);
-  return finish_page(*loaded, std::move(transition), client);
+  auto page = finish_page(*loaded, std::move(transition), client, change_password);
+  wipe_string(hash);
+  if (!page.ok() && page.status().code() == ErrorCode::not_found) {
+    (void)store_.delete_flow(loaded->id_hash);
+    return restart(SignInFlow::Notice::interrupted);
+  }
+  return page;
 }
 
 Result<SignInPage> SignInService::submit_more_information(std::string_view flow_id,
@@ -616,7 +594,7 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
     // this step only the one whose flow version still matches adds anything.
     const SecretBytes secret = verify->secret;
     const std::int64_t used_step = *step;
-    const Effects register_app = [&](Store& tx) -> Status {
+    const Effects register_app = [&](Store& tx, SignInFlow&) -> Status {
       TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, tx.list_methods(user.id));
       const Method added =
           new_authenticator_app(new_id(rng_), user.id, secret, existing, now, used_step);
@@ -640,7 +618,7 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
   if (const auto step = match_totp(method->secret.span(), digits, now, parameters)) {
     // The replay guard commits with the flow (and the session, when this ends the sign-in).
     const MethodStepGuard guard{method->id, *step};
-    const Effects use_code = [&](Store& tx) -> Status {
+    const Effects use_code = [&](Store& tx, SignInFlow&) -> Status {
       TESSERA_ASSIGN_OR_RETURN(bool fresh, tx.advance_method_step(guard.method_id, guard.step));
       if (!fresh) return already_exists("that code's time step was already used");
       return tx.reset_code_failures(user.id);
@@ -674,7 +652,9 @@ Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
   const std::string user_id = loaded->user->id;
   Effects remember_choice;
   if (dont_show_again) {
-    remember_choice = [&](Store& tx) { return tx.set_stay_prompt_suppressed(user_id, true); };
+    remember_choice = [&](Store& tx, SignInFlow&) {
+      return tx.set_stay_prompt_suppressed(user_id, true);
+    };
   }
   return finish_page(*loaded,
                      advance(std::move(loaded->flow), event::StayAnswered{stay_signed_in},
@@ -720,12 +700,12 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
   const Loaded before = loaded;  // write_flow moves `loaded` on; a rollback must not
   const Status committed = store_.transaction([&](Store& tx) -> Status {
     TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, security_version));
+    if (effects) TESSERA_RETURN_IF_ERROR(effects(tx, transition.flow));
     if (signed_in) {
       TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(loaded.id_hash, loaded.version));
     } else {
       TESSERA_RETURN_IF_ERROR(write_flow(tx, loaded, transition.flow));
     }
-    if (effects) TESSERA_RETURN_IF_ERROR(effects(tx));
     if (entry) TESSERA_RETURN_IF_ERROR(tx.append_sign_in(*entry));
     if (signed_in) {
       TESSERA_RETURN_IF_ERROR(tx.create_session(record));

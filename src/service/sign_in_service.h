@@ -129,8 +129,9 @@ class SignInService {
     std::string step;          // the step the flow was loaded at: moving on gives it a new id
     std::optional<User> user;  // the flow's user once known: active and unchanged when loaded
   };
-  // Changes a step commits together with its flow (inside the same store transaction).
-  using Effects = std::function<Status(Store& tx)>;
+  // Changes a step commits together with its flow (inside the same store transaction, before the
+  // flow is written, which they may update — e.g. with the user's new security version).
+  using Effects = std::function<Status(Store& tx, SignInFlow& flow)>;
 
   // The flow for `flow_id` if it exists, is a sign-in flow, is live, is at `posted_step` (any step
   // when empty) and its user (once known) is still active and unchanged; else nullopt (and a flow

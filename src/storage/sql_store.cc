@@ -1,6 +1,7 @@
 #include "storage/sql_store.h"
 
 #include <algorithm>
+#include <array>
 #include <span>
 
 #include "base/ids.h"
@@ -99,6 +100,39 @@ Status insert_audit(SqlConnection& connection, const AuditLogEntry& entry) {
 
 Status maybe_audit(SqlConnection& connection, const AuditLogEntry* audit) {
   return audit == nullptr ? Status() : insert_audit(connection, *audit);
+}
+
+// The SQL that locks when a counter reaches the threshold: for `counted` (the counter after this
+// attempt), CASE giving `now + duration * 2^(lockouts - 1)` (at most 12 doublings, capped) when
+// `counted` is a multiple of the threshold, else `otherwise`. `p` names the parameters holding
+// now, threshold, duration and max duration, in that order (e.g. {"$2", "$3", "$4", "$5"}).
+std::string lock_expression(const std::string& counted, const std::string& otherwise,
+                            const std::array<std::string, 4>& p) {
+  const std::string threshold = "CAST(" + p[1] + " AS BIGINT)";
+  const std::string lockouts = "(CASE WHEN " + counted + " / " + threshold + " > 12 THEN 12 ELSE " +
+                               counted + " / " + threshold + " END)";
+  const std::string doubled = "(CAST(" + p[2] + " AS BIGINT) * (CAST(1 AS BIGINT) << CAST(" +
+                              lockouts + " - 1 AS INTEGER)))";
+  const std::string max = "CAST(" + p[3] + " AS BIGINT)";
+  return "CASE WHEN " + counted + " % " + threshold + " = 0 THEN CAST(" + p[0] +
+         " AS BIGINT) + (CASE WHEN " + doubled + " > " + max + " THEN " + max + " ELSE " + doubled +
+         " END) ELSE " + otherwise + " END";
+}
+
+std::int64_t threshold_of(const LockoutRule& rule) {
+  return std::max(1, rule.threshold);
+}
+
+// The attempt a counting statement returned (count, locked_until): the lock counts as started by
+// this attempt only when it reached the threshold.
+std::optional<CountedAttempt> counted_attempt(const SqlResult& result, const LockoutRule& rule) {
+  if (result.rows.empty()) return std::nullopt;
+  CountedAttempt attempt;
+  attempt.count = static_cast<int>(result.rows[0].integer(0));
+  if (attempt.count % threshold_of(rule) == 0) {
+    attempt.locked_until = optional_timestamp(result.rows[0], 1);
+  }
+  return attempt;
 }
 
 SqlValue optional_text(const std::string& text) {
@@ -360,21 +394,25 @@ class SqlStore final : public Store {
     });
   }
 
-  Result<std::optional<int>> count_password_attempt(const std::string& user_id,
-                                                    Timestamp now) override {
+  Result<std::optional<CountedAttempt>> count_password_attempt(const std::string& user_id,
+                                                               Timestamp now,
+                                                               const LockoutRule& rule) override {
+    static const std::string sql =
+        "UPDATE users SET failed_password_attempts = failed_password_attempts + 1, "
+        "locked_until = " +
+        lock_expression("(failed_password_attempts + 1)", "locked_until",
+                        {"$2", "$3", "$4", "$5"}) +
+        " WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) "
+        "RETURNING failed_password_attempts, locked_until";
     TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
-    TESSERA_ASSIGN_OR_RETURN(
-        SqlResult result,
-        connections_.ephemeral(
-            *connection,
-            "UPDATE users SET failed_password_attempts = failed_password_attempts + 1 "
-            "WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) "
-            "RETURNING failed_password_attempts",
-            {user_id, seconds(now)}));
-    if (!result.rows.empty())
-      return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connections_.ephemeral(*connection, sql,
+                                                    {user_id, seconds(now), threshold_of(rule),
+                                                     std::int64_t{rule.duration.count()},
+                                                     std::int64_t{rule.max_duration.count()}}));
+    if (!result.rows.empty()) return counted_attempt(result, rule);
     TESSERA_RETURN_IF_ERROR(require_user(*connection, user_id));
-    return std::optional<int>();
+    return std::optional<CountedAttempt>();
   }
 
   Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) override {
@@ -437,26 +475,31 @@ class SqlStore final : public Store {
         .status();
   }
 
-  Result<std::optional<int>> count_network_attempt(const std::string& user_id,
-                                                   const std::string& network,
-                                                   Timestamp now) override {
+  Result<std::optional<CountedAttempt>> count_network_attempt(const std::string& user_id,
+                                                              const std::string& network,
+                                                              Timestamp now,
+                                                              const LockoutRule& rule) override {
+    static const std::string sql =
+        "UPDATE familiar_networks SET failed_password_attempts = failed_password_attempts + 1, "
+        "locked_until = " +
+        lock_expression("(failed_password_attempts + 1)", "locked_until",
+                        {"$3", "$4", "$5", "$6"}) +
+        " WHERE user_id = $1 AND network = $2 AND (locked_until IS NULL OR locked_until <= $3) "
+        "RETURNING failed_password_attempts, locked_until";
     TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult result,
-        connections_.ephemeral(*connection,
-                               "UPDATE familiar_networks SET failed_password_attempts = "
-                               "failed_password_attempts + 1 WHERE user_id = $1 AND network = $2 "
-                               "AND (locked_until IS NULL OR locked_until <= $3) "
-                               "RETURNING failed_password_attempts",
-                               {user_id, network, seconds(now)}));
-    if (!result.rows.empty())
-      return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
+        connections_.ephemeral(
+            *connection, sql,
+            {user_id, network, seconds(now), threshold_of(rule),
+             std::int64_t{rule.duration.count()}, std::int64_t{rule.max_duration.count()}}));
+    if (!result.rows.empty()) return counted_attempt(result, rule);
     TESSERA_ASSIGN_OR_RETURN(
         SqlResult found,
         connection->execute("SELECT 1 FROM familiar_networks WHERE user_id = $1 AND network = $2",
                             {user_id, network}));
     if (found.rows.empty()) return not_found("no such familiar network");
-    return std::optional<int>();
+    return std::optional<CountedAttempt>();
   }
 
   Status set_network_lockout(const std::string& user_id, const std::string& network,
@@ -477,28 +520,28 @@ class SqlStore final : public Store {
     return optional_timestamp(result.rows[0], 0);
   }
 
-  Result<std::optional<int>> count_name_attempt(const std::string& name_hash,
-                                                Timestamp now) override {
+  Result<std::optional<CountedAttempt>> count_name_attempt(const std::string& name_hash,
+                                                           Timestamp now,
+                                                           const LockoutRule& rule) override {
+    static const std::string sql =
+        "INSERT INTO password_failures_by_name (name_hash, failed_password_attempts, "
+        "last_attempt_at, locked_until) VALUES ($1, 1, $2, " +
+        lock_expression("1", "NULL", {"$2", "$3", "$4", "$5"}) +
+        ") ON CONFLICT (name_hash) DO UPDATE SET "
+        "failed_password_attempts = password_failures_by_name.failed_password_attempts + 1, "
+        "last_attempt_at = excluded.last_attempt_at, locked_until = " +
+        lock_expression("(password_failures_by_name.failed_password_attempts + 1)",
+                        "password_failures_by_name.locked_until", {"$2", "$3", "$4", "$5"}) +
+        " WHERE password_failures_by_name.locked_until IS NULL OR "
+        "password_failures_by_name.locked_until <= excluded.last_attempt_at "
+        "RETURNING failed_password_attempts, locked_until";
     TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
-    TESSERA_ASSIGN_OR_RETURN(
-        SqlResult result,
-        connections_.ephemeral(
-            *connection,
-            "INSERT INTO password_failures_by_name (name_hash, failed_password_attempts, "
-            "last_attempt_at) VALUES ($1, 1, $2) ON CONFLICT (name_hash) DO UPDATE SET "
-            "failed_password_attempts = password_failures_by_name.failed_password_attempts + 1, "
-            "last_attempt_at = excluded.last_attempt_at "
-            "WHERE password_failures_by_name.locked_until IS NULL OR "
-            "password_failures_by_name.locked_until <= excluded.last_attempt_at "
-            "RETURNING failed_password_attempts",
-            {name_hash, seconds(now)}));
-    if (result.rows.empty()) return std::optional<int>();
-    return std::optional<int>(static_cast<int>(result.rows[0].integer(0)));
-  }
-
-  Status set_name_lockout(const std::string& name_hash, Timestamp locked_until) override {
-    return update_one("UPDATE password_failures_by_name SET locked_until = $2 WHERE name_hash = $1",
-                      {name_hash, seconds(locked_until)}, "no attempts recorded for this name");
+    TESSERA_ASSIGN_OR_RETURN(SqlResult result,
+                             connections_.ephemeral(*connection, sql,
+                                                    {name_hash, seconds(now), threshold_of(rule),
+                                                     std::int64_t{rule.duration.count()},
+                                                     std::int64_t{rule.max_duration.count()}}));
+    return counted_attempt(result, rule);
   }
 
   Result<int> count_flow_start(const std::string& network, Timestamp now,

@@ -20,6 +20,7 @@
 //   not null, so the audit log never misses a change nor records one that did not happen.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,20 @@ struct FamiliarNetwork {
 struct MethodStepGuard {
   std::string method_id;
   std::int64_t step = 0;
+};
+
+// How attempts lock: the attempt that brings a counter to a multiple of `threshold` starts a
+// lockout of `duration`, doubling with each further lockout, up to `max_duration`.
+struct LockoutRule {
+  int threshold = 10;
+  std::chrono::seconds duration{60};
+  std::chrono::seconds max_duration{24 * 3600};
+};
+
+// A counted attempt: its number, and the lockout it started when it reached the threshold.
+struct CountedAttempt {
+  int count = 0;
+  std::optional<Timestamp> locked_until;
 };
 
 struct FlowRecord {
@@ -128,11 +143,15 @@ class Store {
 
   // Password attempts are counted before the password is checked, atomically, so parallel
   // requests cannot check more passwords than the limit allows. count_password_attempt adds one
-  // and returns the new count, or nullopt without counting while the account is locked at `now`.
+  // and returns it, or nullopt without counting while the account is locked at `now`. The attempt
+  // that reaches the threshold locks the account in the same statement (before its password is
+  // checked: a right one lifts the lock with reset_password_failures), so no other attempt gets
+  // past the limit meanwhile, on any node.
   // Attempt counters (count_* and reset_*_failures) are written like flows: outside a
   // transaction they skip the wait for the disk, so a power cut may forget a few recent attempts.
-  virtual Result<std::optional<int>> count_password_attempt(const std::string& user_id,
-                                                            Timestamp now) = 0;
+  virtual Result<std::optional<CountedAttempt>> count_password_attempt(const std::string& user_id,
+                                                                       Timestamp now,
+                                                                       const LockoutRule& rule) = 0;
   virtual Status set_lockout(const std::string& user_id, std::optional<Timestamp> locked_until) = 0;
   virtual Status reset_password_failures(const std::string& user_id) = 0;
 
@@ -145,9 +164,10 @@ class Store {
                                   Timestamp now) = 0;
   // Like count_password_attempt, for the familiar network's own counter; not_found when the
   // network is not familiar.
-  virtual Result<std::optional<int>> count_network_attempt(const std::string& user_id,
-                                                           const std::string& network,
-                                                           Timestamp now) = 0;
+  virtual Result<std::optional<CountedAttempt>> count_network_attempt(const std::string& user_id,
+                                                                      const std::string& network,
+                                                                      Timestamp now,
+                                                                      const LockoutRule& rule) = 0;
   virtual Status set_network_lockout(const std::string& user_id, const std::string& network,
                                      std::optional<Timestamp> locked_until) = 0;
   virtual Status reset_network_failures(const std::string& user_id, const std::string& network) = 0;
@@ -155,9 +175,9 @@ class Store {
   // Password attempts for names that are no user, under a keyed hash of the name, so unknown
   // names lock exactly like accounts (no user enumeration) without storing what was typed.
   virtual Result<std::optional<Timestamp>> name_locked_until(const std::string& name_hash) = 0;
-  virtual Result<std::optional<int>> count_name_attempt(const std::string& name_hash,
-                                                        Timestamp now) = 0;
-  virtual Status set_name_lockout(const std::string& name_hash, Timestamp locked_until) = 0;
+  virtual Result<std::optional<CountedAttempt>> count_name_attempt(const std::string& name_hash,
+                                                                   Timestamp now,
+                                                                   const LockoutRule& rule) = 0;
 
   // Failed passwords per client network across all accounts. record_network_throttle_failure
   // counts one within a window that starts afresh when the last one began at or before

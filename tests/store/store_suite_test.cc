@@ -10,6 +10,9 @@
 namespace tessera::testing {
 namespace {
 
+// Counting without reaching a lockout, for tests about the counting itself.
+const LockoutRule kNoLockout{1'000'000, std::chrono::seconds(60), std::chrono::hours(24)};
+
 TEST_P(StoreTest, MigrateBringsDatabaseToLatestAndIsIdempotent) {
   auto version = store_->schema_version();
   ASSERT_TRUE(version.ok());
@@ -80,7 +83,8 @@ TEST_P(StoreTest, MissingUserIsNotFound) {
   EXPECT_EQ(store_->update_mfa_state(ghost.id, MfaState::enabled, now).code(),
             ErrorCode::not_found);
   EXPECT_EQ(store_->delete_user(ghost.id, nullptr).code(), ErrorCode::not_found);
-  EXPECT_EQ(store_->count_password_attempt(ghost.id, now).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->count_password_attempt(ghost.id, now, kNoLockout).status().code(),
+            ErrorCode::not_found);
   EXPECT_EQ(store_->count_code_attempt(ghost.id, now, 10).status().code(), ErrorCode::not_found);
 }
 
@@ -117,7 +121,7 @@ TEST_P(StoreTest, EachUserWriteChangesOnlyItsOwnColumns) {
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'500);
   // A lockout set meanwhile survives a password change, a status change and an MFA change.
-  ASSERT_TRUE(store_->count_password_attempt(user.id, now).ok());
+  ASSERT_TRUE(store_->count_password_attempt(user.id, now, kNoLockout).ok());
   ASSERT_TRUE(store_->set_lockout(user.id, now + std::chrono::hours(1)).ok());
   ASSERT_TRUE(store_->update_password(user.id, "new-hash", true, now, std::nullopt).ok());
   ASSERT_TRUE(store_->update_mfa_state(user.id, MfaState::enabled, now).ok());
@@ -220,13 +224,13 @@ TEST_P(StoreTest, PasswordAttemptsCountAtomicallyAcrossThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        auto counted = store_->count_password_attempt(user.id, now);
+        auto counted = store_->count_password_attempt(user.id, now, kNoLockout);
         if (!counted.ok() || !*counted) {
           ++errors;
           continue;
         }
         std::lock_guard lock(mutex);
-        seen.insert(**counted);
+        seen.insert((*counted)->count);
       }
     });
   }
@@ -235,21 +239,21 @@ TEST_P(StoreTest, PasswordAttemptsCountAtomicallyAcrossThreads) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(seen.size(), 40u) << "every attempt got its own number";
   EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 40);
-  EXPECT_EQ(**store_->count_password_attempt(user.id, now), 41);
+  EXPECT_EQ(store_->count_password_attempt(user.id, now, kNoLockout)->value().count, 41);
 }
 
 TEST_P(StoreTest, LockoutIsSetAndClearedWithTheCounter) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'000);
-  ASSERT_TRUE(store_->count_password_attempt(user.id, now).ok());
+  ASSERT_TRUE(store_->count_password_attempt(user.id, now, kNoLockout).ok());
   const Timestamp until = from_unix_seconds(1'800'000'000);
   ASSERT_TRUE(store_->set_lockout(user.id, until).ok());
   EXPECT_EQ(store_->find_user_by_id(user.id)->locked_until, until);
   // While locked, attempts are refused without being counted; once it passes they count again.
-  EXPECT_EQ(*store_->count_password_attempt(user.id, now), std::nullopt);
+  EXPECT_EQ(*store_->count_password_attempt(user.id, now, kNoLockout), std::nullopt);
   EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 1);
-  EXPECT_EQ(**store_->count_password_attempt(user.id, until), 2);
+  EXPECT_EQ(store_->count_password_attempt(user.id, until, kNoLockout)->value().count, 2);
   ASSERT_TRUE(store_->reset_password_failures(user.id).ok());
   auto found = store_->find_user_by_id(user.id);
   EXPECT_EQ(found->failed_password_attempts, 0);
@@ -615,19 +619,70 @@ TEST_P(StoreTest, DeletingAUserEndsTheirFlows) {
 
 TEST_P(StoreTest, UnknownNamesCountAndLockLikeAccountsAndAreSweptWhenStale) {
   const Timestamp now = from_unix_seconds(1'700'000'000);
+  const LockoutRule rule{2, std::chrono::minutes(5), std::chrono::hours(24)};
   EXPECT_EQ(*store_->name_locked_until("name-hash"), std::nullopt);
-  EXPECT_EQ(**store_->count_name_attempt("name-hash", now), 1);
-  EXPECT_EQ(**store_->count_name_attempt("name-hash", now), 2);
-  EXPECT_EQ(**store_->count_name_attempt("other-hash", now), 1);
+  auto first = **store_->count_name_attempt("name-hash", now, rule);
+  EXPECT_EQ(first.count, 1);
+  EXPECT_EQ(first.locked_until, std::nullopt);
+  EXPECT_EQ((*store_->count_name_attempt("other-hash", now, rule))->count, 1);
+  const auto second = **store_->count_name_attempt("name-hash", now, rule);
+  EXPECT_EQ(second.count, 2);
   const Timestamp until = now + std::chrono::minutes(5);
-  ASSERT_TRUE(store_->set_name_lockout("name-hash", until).ok());
+  EXPECT_EQ(second.locked_until, until) << "the second attempt reached the threshold";
   EXPECT_EQ(*store_->name_locked_until("name-hash"), until);
-  EXPECT_EQ(*store_->count_name_attempt("name-hash", now), std::nullopt) << "locked: not counted";
-  EXPECT_EQ(**store_->count_name_attempt("name-hash", until), 3);
+  EXPECT_EQ(*store_->count_name_attempt("name-hash", now, rule), std::nullopt)
+      << "locked: not counted";
+  EXPECT_EQ((*store_->count_name_attempt("name-hash", until, rule))->count, 3);
   // A day later nothing is locked and nobody tried: the counters go.
   const Timestamp later = until + std::chrono::hours(24);
   ASSERT_TRUE(store_->delete_expired_flows(later, later - std::chrono::hours(1)).ok());
-  EXPECT_EQ(**store_->count_name_attempt("name-hash", later), 1);
+  EXPECT_EQ((*store_->count_name_attempt("name-hash", later, rule))->count, 1);
+}
+
+TEST_P(StoreTest, TheAttemptReachingTheThresholdLocksAtOnceAndLockoutsDouble) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  Timestamp now = from_unix_seconds(1'700'000'000);
+  const LockoutRule rule{5, std::chrono::minutes(1), std::chrono::minutes(3)};
+  // 16 attempts at once: exactly 5 are counted, and the 5th locked as it was counted.
+  std::atomic<int> counted = 0;
+  std::atomic<int> locking = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      auto attempt = store_->count_password_attempt(user.id, now, rule);
+      if (!attempt.ok() || !*attempt) return;
+      ++counted;
+      if ((*attempt)->locked_until) {
+        ++locking;
+        EXPECT_EQ((*attempt)->count, 5);
+        EXPECT_EQ((*attempt)->locked_until, now + std::chrono::minutes(1));
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(counted.load(), 5);
+  EXPECT_EQ(locking.load(), 1);
+  // Each further lockout doubles, up to the maximum.
+  const std::vector<std::chrono::minutes> expected = {std::chrono::minutes(2),
+                                                      std::chrono::minutes(3)};
+  for (const auto minutes : expected) {
+    now = *store_->find_user_by_id(user.id)->locked_until;
+    std::optional<CountedAttempt> last;
+    for (int i = 0; i < 5; ++i)
+      last = *store_->count_password_attempt(user.id, now, rule);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->locked_until, now + minutes);
+  }
+  // The same for a familiar network's own counter.
+  ASSERT_TRUE(store_->remember_network(user.id, "10.0.0.0/24", now).ok());
+  std::optional<CountedAttempt> last;
+  for (int i = 0; i < 5; ++i)
+    last = *store_->count_network_attempt(user.id, "10.0.0.0/24", now, rule);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->locked_until, now + std::chrono::minutes(1));
+  EXPECT_EQ(*store_->count_network_attempt(user.id, "10.0.0.0/24", now, rule), std::nullopt);
 }
 
 TEST_P(StoreTest, FlowStartsCountWithinAWindowPerNetwork) {
@@ -716,23 +771,24 @@ TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
   EXPECT_EQ((*newest)->last_seen, from_unix_seconds(1006));
 
   const Timestamp now = from_unix_seconds(3000);
-  EXPECT_EQ(**store_->count_network_attempt(user.id, "10.0.6.0/24", now), 1);
-  EXPECT_EQ(**store_->count_network_attempt(user.id, "10.0.6.0/24", now), 2);
+  EXPECT_EQ((*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout))->count, 1);
+  EXPECT_EQ((*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout))->count, 2);
   ASSERT_TRUE(store_->set_network_lockout(user.id, "10.0.6.0/24", from_unix_seconds(5000)).ok());
   auto locked = *store_->find_familiar_network(user.id, "10.0.6.0/24");
   EXPECT_EQ(locked->failed_password_attempts, 2);
   EXPECT_EQ(locked->locked_until, from_unix_seconds(5000));
-  EXPECT_EQ(*store_->count_network_attempt(user.id, "10.0.6.0/24", now), std::nullopt) << "locked";
+  EXPECT_EQ(*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout), std::nullopt)
+      << "locked";
   EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 0) << "counted apart";
   ASSERT_TRUE(store_->reset_network_failures(user.id, "10.0.6.0/24").ok());
   EXPECT_EQ((*store_->find_familiar_network(user.id, "10.0.6.0/24"))->failed_password_attempts, 0);
-  EXPECT_EQ(**store_->count_network_attempt(user.id, "10.0.6.0/24", now), 1);
+  EXPECT_EQ((*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout))->count, 1);
   // A success from there clears its counter and lock.
   ASSERT_TRUE(store_->remember_network(user.id, "10.0.6.0/24", from_unix_seconds(2000)).ok());
   auto cleared = *store_->find_familiar_network(user.id, "10.0.6.0/24");
   EXPECT_EQ(cleared->failed_password_attempts, 0);
   EXPECT_EQ(cleared->locked_until, std::nullopt);
-  EXPECT_EQ(store_->count_network_attempt(user.id, "192.0.2.0/24", now).status().code(),
+  EXPECT_EQ(store_->count_network_attempt(user.id, "192.0.2.0/24", now, kNoLockout).status().code(),
             ErrorCode::not_found);
 }
 

@@ -283,7 +283,7 @@ TEST_F(SignInHardeningTest, APasswordChangeKeepsALockoutSetWhileItHashes) {
   const std::string id = user_id("alice@example.com");
   const Timestamp until = clock_.now() + std::chrono::minutes(30);
   hashing_.on_hash = [&] {
-    ASSERT_TRUE(store_->count_password_attempt(id, clock_.now()).ok());
+    ASSERT_TRUE(store_->count_password_attempt(id, clock_.now(), LockoutRule{}).ok());
     ASSERT_TRUE(store_->set_lockout(id, until).ok());
   };
   const auto s = [](const char* text) { return SecretBytes::from_string(text); };

@@ -133,7 +133,11 @@ TEST_F(UserAdminServiceTest, ResetPasswordGivesANewTemporaryPasswordAndClearsThe
   auto added = users_->add_user(alice("lantern orchard seventy"), Actor::cli());
   ASSERT_TRUE(added.ok());
   for (int i = 0; i < 10; ++i)
-    ASSERT_TRUE(store_->count_password_attempt(added->user.id, kStart).ok());
+    ASSERT_TRUE(store_
+                    ->count_password_attempt(
+                        added->user.id, kStart,
+                        LockoutRule{100, std::chrono::seconds(60), std::chrono::hours(1)})
+                    .ok());
   ASSERT_TRUE(store_->set_lockout(added->user.id, kStart + std::chrono::hours(1)).ok());
   clock_.advance(std::chrono::minutes(5));
   auto password = users_->reset_password("alice@example.com", Actor::cli());
