@@ -202,6 +202,18 @@ TEST_F(SignInHardeningTest, APasswordResetOrAnAdminsMfaChangeMidSignInStartsItAg
   EXPECT_FALSE(page.session);
 }
 
+TEST_F(SignInHardeningTest, AFlowWhoseUserMovedOnEndsAtItsNextStepEvenIfItSurvived) {
+  // Admin changes also delete the user's flows; this one survives (a write that raced the
+  // deletion), and the version it remembers is what still ends it.
+  add_user("alice@example.com", MfaState::enabled);
+  SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(at<step::MoreInformationRequired>(page));
+  ASSERT_TRUE(store_->bump_security_version(user_id("alice@example.com")).ok());
+  ASSERT_TRUE(flow_exists(page.flow_id));
+  page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
+  EXPECT_TRUE(at<step::EnterUsername>(page));
+}
+
 TEST_F(SignInHardeningTest, FinishingARegistrationNeverOverridesAnAdminsDisabled) {
   add_user("alice@example.com", MfaState::enabled);
   SignInPage page = through_password("alice@example.com");
