@@ -19,7 +19,7 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
       {"server",
        {"address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
         "header_timeout_seconds", "body_timeout_seconds", "idle_timeout_seconds", "max_connections",
-        "max_connections_per_client"}},
+        "max_connections_per_client", "sign_in_starts_per_network"}},
       {"storage", {"kind", "sqlite_path", "postgres_url", "pool_size", "busy_timeout_ms"}},
       {"security", {"master_key_file"}},
       {"password_hashing", {"memory_kib", "iterations", "workers", "queue_limit"}},
@@ -135,6 +135,8 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
       reader.integer("server", "max_connections", 1, 1000000, server.max_connections));
   TESSERA_RETURN_IF_ERROR(reader.integer("server", "max_connections_per_client", 0, 1000000,
                                          server.max_connections_per_client));
+  TESSERA_RETURN_IF_ERROR(reader.integer("server", "sign_in_starts_per_network", 0, 100000000,
+                                         server.sign_in_starts_per_network));
 
   StoreConfig& storage = config.storage;
   std::string kind = storage.kind == StoreConfig::Kind::postgres ? "postgres" : "sqlite";

@@ -3,7 +3,7 @@
 //
 //   [server]   address, port, io_threads, header_limit_bytes, body_limit_bytes,
 //              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections,
-//              max_connections_per_client
+//              max_connections_per_client, sign_in_starts_per_network
 //   [storage]  kind = "sqlite" | "postgres", sqlite_path, postgres_url, pool_size,
 //              busy_timeout_ms
 //   [security] master_key_file
@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "crypto/password_hash.h"
+#include "service/sign_in_service.h"
 #include "storage/open_store.h"
 
 namespace tessera {
@@ -37,6 +38,8 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{60};
   std::size_t max_connections = 10000;           // lowered at start to fit the open files limit
   std::size_t max_connections_per_client = 256;  // 0 = no cap
+  // Sign-ins started per client network (/24, /64) in 10 minutes; 0 = no limit.
+  int sign_in_starts_per_network = kDefaultMaxFlowStartsPerNetwork;
 };
 
 struct HashingConfig {

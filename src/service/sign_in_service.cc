@@ -178,10 +178,10 @@ Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
   // Every username stores a flow: bounded per client network, and one per cookie (a flow the
   // cookie already names is replaced).
   const std::string network = network_of(client.ip);
-  if (!network.empty()) {
+  if (!network.empty() && limits_.max_flow_starts_per_network > 0) {
     TESSERA_ASSIGN_OR_RETURN(int starts,
                              store_.count_flow_start(network, now, now - kFlowStartWindow));
-    if (starts > kMaxFlowStartsPerNetwork) {
+    if (starts > limits_.max_flow_starts_per_network) {
       TESSERA_ASSIGN_OR_RETURN(SignInPage page, restart(SignInFlow::Notice::none));
       page.message = StepMessage::too_many_sign_ins;
       page.locked_minutes = static_cast<int>(kFlowStartWindow.count());

@@ -52,7 +52,7 @@ inline constexpr std::chrono::hours kFamiliarNetworkRefresh{24};
 // Sign-ins started from one client network (its /24 or /64) within a window, before "Try again
 // later": each start stores a flow, and one network must not fill the store. Generous, since a
 // whole office may sign in from behind one address.
-inline constexpr int kMaxFlowStartsPerNetwork = 1000;
+inline constexpr int kDefaultMaxFlowStartsPerNetwork = 1000;
 inline constexpr std::chrono::minutes kFlowStartWindow{10};
 // Per-name and per-network counters nobody added to for this long are swept.
 inline constexpr std::chrono::hours kStaleCounterAge{48};
@@ -75,6 +75,12 @@ struct SignInPage {
   int retry_after_seconds = 0;
 };
 
+// Limits an operator may set ([server] in the configuration).
+struct SignInLimits {
+  int max_flow_starts_per_network =
+      kDefaultMaxFlowStartsPerNetwork;  // per kFlowStartWindow; 0 = none
+};
+
 struct SignInClient {
   std::string ip;   // as seen by the server (or a trusted proxy)
   std::string app;  // "Security info" until OIDC clients arrive
@@ -85,13 +91,14 @@ class SignInService {
   // `name_key` keys the hash under which attempts on unknown usernames are counted (derived from
   // the master key, so every node counts under the same hash); it must outlive the service.
   SignInService(Store& store, PasswordHashing& hasher, SessionService& sessions, const Clock& clock,
-                Rng& rng, const SecretBytes& name_key)
+                Rng& rng, const SecretBytes& name_key, SignInLimits limits = {})
       : store_(store),
         hasher_(hasher),
         sessions_(sessions),
         clock_(clock),
         rng_(rng),
-        name_key_(name_key) {}
+        name_key_(name_key),
+        limits_(limits) {}
 
   // A new flow at "Sign in".
   Result<SignInPage> start(SignInFlow::Notice notice = SignInFlow::Notice::none);
@@ -192,6 +199,7 @@ class SignInService {
   const Clock& clock_;
   Rng& rng_;
   const SecretBytes& name_key_;
+  const SignInLimits limits_;
   std::atomic<std::int64_t> last_sweep_{0};  // unix seconds of the last expired-flow sweep
 };
 

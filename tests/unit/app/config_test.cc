@@ -35,6 +35,7 @@ body_timeout_seconds = 20
 idle_timeout_seconds = 30
 max_connections = 500
 max_connections_per_client = 50
+sign_in_starts_per_network = 0
 [storage]
 kind = "postgres"
 postgres_url = "postgresql://tessera@db/tessera"
@@ -64,6 +65,7 @@ level = "warn"
   EXPECT_EQ(config->server.idle_timeout, std::chrono::seconds(30));
   EXPECT_EQ(config->server.max_connections, 500u);
   EXPECT_EQ(config->server.max_connections_per_client, 50u);
+  EXPECT_EQ(config->server.sign_in_starts_per_network, 0);
   EXPECT_EQ(config->storage.kind, StoreConfig::Kind::postgres);
   EXPECT_EQ(config->storage.postgres_url, "postgresql://tessera@db/tessera");
   EXPECT_EQ(config->storage.pool_size, 16);
@@ -99,6 +101,7 @@ TEST(Config, WrongTypesAndRangesAreErrors) {
       "[tenant]\nname = \"a:b\"\n",
       "[server]\naddress = \"\"\n",
       "[server]\nmax_connections_per_client = -1\n",
+      "[server]\nsign_in_starts_per_network = -5\n",
   };
   for (const char* text : bad) {
     auto config = parse_config(text, "bad.toml");

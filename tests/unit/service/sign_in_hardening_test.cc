@@ -441,7 +441,7 @@ TEST_F(SignInHardeningTest, APasswordBurstChecksNoMorePasswordsThanTheThreshold)
 
 TEST_F(SignInHardeningTest, TooManySignInStartsFromOneNetworkAreRefusedForAWhile) {
   SignInPage page = *sign_in_->start();
-  for (int i = 0; i < kMaxFlowStartsPerNetwork; ++i) {
+  for (int i = 0; i < kDefaultMaxFlowStartsPerNetwork; ++i) {
     page = *sign_in_->submit_username(page.flow_id, "username", "someone@example.com", kClient);
     ASSERT_TRUE(at<step::EnterPassword>(page)) << i;
   }
@@ -456,6 +456,23 @@ TEST_F(SignInHardeningTest, TooManySignInStartsFromOneNetworkAreRefusedForAWhile
   clock_.advance(kFlowStartWindow + std::chrono::seconds(1));
   EXPECT_TRUE(at<step::EnterPassword>(*sign_in_->submit_username(
       sign_in_->start()->flow_id, "username", "someone@example.com", kClient)));
+}
+
+TEST_F(SignInHardeningTest, TheLimitOnSignInStartsIsTheOperatorsAndZeroMeansNone) {
+  SignInService three(*store_, hashing_, *sessions_, clock_, rng_, name_key_, SignInLimits{3});
+  const SignInClient proxy{"192.0.2.10", ""};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(at<step::EnterPassword>(
+        *three.submit_username(three.start()->flow_id, "username", "someone@example.com", proxy)));
+  }
+  EXPECT_EQ(
+      three.submit_username(three.start()->flow_id, "username", "x@example.com", proxy)->message,
+      StepMessage::too_many_sign_ins);
+  SignInService unlimited(*store_, hashing_, *sessions_, clock_, rng_, name_key_, SignInLimits{0});
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(at<step::EnterPassword>(*unlimited.submit_username(
+        unlimited.start()->flow_id, "username", "someone@example.com", proxy)));
+  }
 }
 
 TEST_F(SignInHardeningTest, ACookieHoldsAtMostOneStoredFlow) {
