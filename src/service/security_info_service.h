@@ -1,8 +1,11 @@
 // The user's own Security info page: see, add and delete sign-in methods. Changes need a fresh
 // proof — MFA within the last kFreshProofWindow in this session — whenever the user already has a
 // method, so a stolen password plus an open session cannot swap in the attacker's authenticator
-// (DESIGN.md section 9). Adding an app goes through a short-lived flow in the store that holds the
-// new secret until a code from it is verified ("verify before saving", DESIGN.md section 4).
+// (DESIGN.md section 9). Adding an app goes through a short-lived flow in the store (kind
+// `add_method`, never usable by the sign-in pages) that holds the new secret until a code from it
+// is verified ("verify before saving", DESIGN.md section 4). Codes are counted before they are
+// checked; the method is added in the transaction that ends the flow at its version and re-checks
+// the user, so parallel confirms add it once.
 //
 // Thread-safe if Store, Clock and Rng are.
 #pragma once
@@ -50,8 +53,9 @@ class SecurityInfoService {
 
   // A step-up: a code from the user's authenticator app proves it is them again, so changes are
   // allowed for the next kFreshProofWindow. True when accepted; false for a wrong code or a code
-  // from a time step already used. Wrong codes count toward the per-user limit
-  // (kMaxWrongCodesPerUser); while locked, resource_exhausted with the minutes left.
+  // from a time step already used. Every code counts toward the per-user limit
+  // (kMaxWrongCodesPerUser) before it is checked, and a right one clears the count; while locked,
+  // resource_exhausted with the minutes left.
   Result<bool> prove_with_code(const SessionRecord& session, std::string_view code);
 
   Result<AddMethodFlow> begin_add_app(const SessionRecord& session);
@@ -59,7 +63,8 @@ class SecurityInfoService {
   Result<AddMethodFlow> add_flow(const SessionRecord& session, std::string_view flow_id);
   Result<AddMethodFlow> add_app_scanned(const SessionRecord& session, std::string_view flow_id);
   // True when the code matched and the method was saved (the flow is then gone); false for a
-  // wrong code. resource_exhausted after too many wrong codes (the flow is then gone).
+  // wrong code. resource_exhausted after too many wrong codes (the flow is then gone); not_found
+  // when another request finished the flow first or the user changed meanwhile.
   Result<bool> confirm_add_app(const SessionRecord& session, std::string_view flow_id,
                                std::string_view code);
 
