@@ -20,7 +20,8 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
        {"address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
         "header_timeout_seconds", "body_timeout_seconds", "idle_timeout_seconds", "max_connections",
         "max_connections_per_client", "sign_in_starts_per_network"}},
-      {"storage", {"kind", "sqlite_path", "postgres_url", "pool_size", "busy_timeout_ms"}},
+      {"storage",
+       {"kind", "sqlite_path", "postgres_url", "pool_size", "busy_timeout_ms", "wait_timeout_ms"}},
       {"security", {"master_key_file"}},
       {"password_hashing", {"memory_kib", "iterations", "workers", "queue_limit"}},
       {"tenant", {"name"}},
@@ -157,6 +158,9 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
   std::int64_t busy_ms = storage.busy_timeout.count();
   TESSERA_RETURN_IF_ERROR(reader.integer("storage", "busy_timeout_ms", 0, 600000, busy_ms));
   storage.busy_timeout = std::chrono::milliseconds(busy_ms);
+  std::int64_t wait_ms = storage.wait_timeout.count();
+  TESSERA_RETURN_IF_ERROR(reader.integer("storage", "wait_timeout_ms", 100, 600000, wait_ms));
+  storage.wait_timeout = std::chrono::milliseconds(wait_ms);
 
   std::string key_file = config.master_key_file.string();
   TESSERA_RETURN_IF_ERROR(reader.string("security", "master_key_file", key_file));

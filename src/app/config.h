@@ -5,7 +5,7 @@
 //              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections,
 //              max_connections_per_client, sign_in_starts_per_network
 //   [storage]  kind = "sqlite" | "postgres", sqlite_path, postgres_url, pool_size,
-//              busy_timeout_ms
+//              busy_timeout_ms, wait_timeout_ms
 //   [security] master_key_file
 //   [password_hashing] memory_kib, iterations, workers, queue_limit
 //   [tenant]   name (the issuer shown in authenticator apps)

@@ -28,11 +28,28 @@ int password_threads(const HashingConfig& hashing) {
   return kPasswordThreadsPerHashingThread * hashing_threads(hashing);
 }
 
-Router make_router(Runtime& runtime, WebContext& web) {
+// A load balancer's probe gets its answer within this, whatever the database does.
+constexpr std::chrono::milliseconds kLongestHealthWait{2000};
+
+// Healthy means the database answers with the schema this binary runs on; a node that cannot reach
+// it (or finds the schema gone, e.g. the SQLite file replaced) should leave the balancer.
+Status database_health(Store& store) {
+  TESSERA_ASSIGN_OR_RETURN(int version, store.schema_version());
+  if (version < store.latest_schema_version()) {
+    return failed_precondition("the database schema is at version " + std::to_string(version) +
+                               ", not " + std::to_string(store.latest_schema_version()));
+  }
+  return Status();
+}
+
+std::chrono::milliseconds health_wait(const Config& config) {
+  return std::min(kLongestHealthWait, config.storage.wait_timeout);
+}
+
+Router make_router(WebContext& web, HealthProbe& health) {
   Router router;
   add_web_routes(router, web);
-  // Healthy means the database answers; a node that cannot reach it should leave the balancer.
-  add_health_route(router, [&runtime] { return runtime.store().schema_version().status(); });
+  add_health_route(router, health);
   return router;
 }
 
@@ -89,7 +106,9 @@ WebServer::WebServer(Runtime& runtime)
                SignInLimits{runtime.config().server.sign_in_starts_per_network}),
       web_{sign_in_,        runtime.sessions(),           runtime.security_info(),
            runtime.clock(), runtime.config().tenant_name, runtime.csrf_key()},
-      router_(make_router(runtime, web_)),
+      health_([&store = runtime.store()] { return database_health(store); },
+              health_wait(runtime.config())),
+      router_(make_router(web_, health_)),
       server_(fitted_server_options(runtime.config()), router_,
               HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}) {}
 

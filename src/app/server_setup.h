@@ -16,6 +16,7 @@
 
 #include "app/pooled_password_hashing.h"
 #include "app/runtime.h"
+#include "http/health.h"
 #include "http/pages/web_context.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -46,6 +47,7 @@ class WebServer {
   PooledPasswordHashing hashing_;
   SignInService sign_in_;
   WebContext web_;
+  HealthProbe health_;
   Router router_;
   HttpServer server_;
 };

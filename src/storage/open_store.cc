@@ -23,10 +23,12 @@ Result<std::unique_ptr<Store>> open_store(const StoreConfig& config, const Secre
     };
     pool_size = config.pool_size > 0 ? static_cast<std::size_t>(config.pool_size) : 4;
   } else {
-    factory = [url = config.postgres_url] { return open_postgres_connection(url); };
+    factory = [url = config.postgres_url, timeout = config.wait_timeout] {
+      return open_postgres_connection(url, timeout);
+    };
     pool_size = config.pool_size > 0 ? static_cast<std::size_t>(config.pool_size) : 8;
   }
-  auto pool = std::make_unique<ConnectionPool>(std::move(factory), pool_size);
+  auto pool = std::make_unique<ConnectionPool>(std::move(factory), pool_size, config.wait_timeout);
   {
     // Open one connection now, so a bad path or an unreachable server is reported at start-up.
     TESSERA_ASSIGN_OR_RETURN(auto probe, pool->acquire());

@@ -20,6 +20,10 @@ struct StoreConfig {
   std::string postgres_url;                      // libpq connection string or postgresql:// URL
   int pool_size = 0;                             // 0 = a default (4 for SQLite, 8 for PostgreSQL)
   std::chrono::milliseconds busy_timeout{5000};  // SQLite: wait this long for a writer
+  // Every other wait on the database: for a free pooled connection, and with PostgreSQL for a
+  // connection to open and for a statement's answer. Past it the request fails as unavailable
+  // (pages answer 503), so a stalled database never holds a thread for longer.
+  std::chrono::milliseconds wait_timeout{5000};
   // SQLite: create the file when it is missing (`tessera init`). Otherwise a missing file is an
   // error: a database deleted under a running server must not come back empty.
   bool create_if_missing = false;

@@ -1,5 +1,10 @@
 #include "storage/postgres_connection.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+#include <poll.h>
+
 #include <libpq-fe.h>
 
 #include "base/hex.h"
@@ -17,9 +22,35 @@ std::string first_line(const char* text) {
   return line;
 }
 
+using SteadyClock = std::chrono::steady_clock;
+using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// How much longer than the server's statement_timeout the client waits for an answer: the server
+// cancelling its own statement leaves the connection usable, so it gets the first chance.
+constexpr auto kAnswerGrace = std::chrono::seconds(1);
+
+// Waits until the connection's socket is ready for `events`; false when `deadline` passed first.
+bool wait_for_socket(PGconn* connection, short events,
+                     std::optional<SteadyClock::time_point> deadline) {
+  for (;;) {
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(*deadline - SteadyClock::now());
+      if (left.count() <= 0) return false;
+      timeout_ms = static_cast<int>(std::min<std::int64_t>(left.count(), 60'000));
+    }
+    pollfd watched{PQsocket(connection), events, 0};
+    const int ready = ::poll(&watched, 1, timeout_ms);
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return true;  // let libpq read the error
+  }
+}
+
 class PostgresConnection final : public SqlConnection {
  public:
-  explicit PostgresConnection(PGconn* connection) : connection_(connection) {}
+  PostgresConnection(PGconn* connection, std::chrono::milliseconds wait_timeout)
+      : connection_(connection), answer_timeout_(wait_timeout + kAnswerGrace) {}
   ~PostgresConnection() override { PQfinish(connection_); }
 
   Result<SqlResult> execute(std::string_view sql, const SqlParams& params) override {
@@ -45,9 +76,11 @@ class PostgresConnection final : public SqlConnection {
       values[i] = storage[i].data();
       lengths[i] = static_cast<int>(storage[i].size());
     }
-    PGresult* raw = PQexecParams(connection_, text.c_str(), static_cast<int>(params.size()),
-                                 types.data(), values.data(), lengths.data(), formats.data(), 0);
-    std::unique_ptr<PGresult, decltype(&PQclear)> result(raw, PQclear);
+    const int sent =
+        PQsendQueryParams(connection_, text.c_str(), static_cast<int>(params.size()), types.data(),
+                          values.data(), lengths.data(), formats.data(), 0);
+    TESSERA_ASSIGN_OR_RETURN(PgResult result, answer(sent));
+    PGresult* raw = result.get();
     TESSERA_RETURN_IF_ERROR(check(raw));
     SqlResult out;
     const int rows = PQntuples(raw);
@@ -91,21 +124,27 @@ class PostgresConnection final : public SqlConnection {
 
   Status execute_script(std::string_view sql) override {
     const std::string text(sql);
-    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection_, text.c_str()),
-                                                         PQclear);
+    TESSERA_ASSIGN_OR_RETURN(PgResult result, answer(PQsendQuery(connection_, text.c_str())));
     return check(result.get());
   }
 
   Status begin() override { return execute_script("BEGIN"); }
   Status begin_migration() override {
     TESSERA_RETURN_IF_ERROR(begin());
-    Status locked = execute_script(kMigrationLock);
+    migrating_ = true;
+    Status locked = execute_script("SET LOCAL statement_timeout = 0");
+    if (locked.ok()) locked = execute_script(kMigrationLock);
     if (!locked.ok()) rollback();
     return locked;
   }
-  Status commit() override { return execute_script("COMMIT"); }
+  Status commit() override {
+    Status committed = execute_script("COMMIT");
+    migrating_ = false;
+    return committed;
+  }
   void rollback() override {
     if (PQtransactionStatus(connection_) != PQTRANS_IDLE) (void)execute_script("ROLLBACK");
+    migrating_ = false;
   }
 
   Result<bool> table_exists(std::string_view name) override {
@@ -118,9 +157,58 @@ class PostgresConnection final : public SqlConnection {
 
   std::string adapt_schema(std::string_view sql) const override { return std::string(sql); }
 
-  bool healthy() const override { return PQstatus(connection_) == CONNECTION_OK; }
+  bool healthy() const override {
+    if (broken_ || PQstatus(connection_) != CONNECTION_OK) return false;
+    // An idle connection has nothing to read: tessera never LISTENs. Something to read means the
+    // server ended the session (its FATAL message and the close after a restart or a
+    // pg_terminate_backend), which libpq would only notice when the next query fails.
+    pollfd watched{PQsocket(connection_), POLLIN, 0};
+    return ::poll(&watched, 1, 0) == 0;
+  }
 
  private:
+  // Collects the answer to a query sent with PQsend* (`sent` is what that returned), as PQexec
+  // would: the first error, else the last result. Bounded by answer_timeout_ (none while
+  // migrating); a connection whose answer did not come in time is broken for good.
+  Result<PgResult> answer(int sent) {
+    if (sent == 0) return lost_or_failed();
+    std::optional<SteadyClock::time_point> deadline;
+    if (!migrating_) deadline = SteadyClock::now() + answer_timeout_;
+    for (int flushed = PQflush(connection_); flushed != 0; flushed = PQflush(connection_)) {
+      if (flushed < 0) return lost_or_failed();
+      if (!wait_for_socket(connection_, POLLIN | POLLOUT, deadline)) return timed_out();
+      if (PQconsumeInput(connection_) == 0) return lost_or_failed();
+    }
+    PgResult kept(nullptr, PQclear);
+    for (;;) {
+      while (PQisBusy(connection_)) {
+        if (!wait_for_socket(connection_, POLLIN, deadline)) return timed_out();
+        if (PQconsumeInput(connection_) == 0) return lost_or_failed();
+      }
+      PgResult next(PQgetResult(connection_), PQclear);
+      if (next == nullptr) break;
+      const bool kept_error = kept != nullptr && PQresultStatus(kept.get()) == PGRES_FATAL_ERROR;
+      if (!kept_error) kept = std::move(next);
+    }
+    if (kept == nullptr) return lost_or_failed();
+    return kept;
+  }
+
+  Status lost_or_failed() {
+    const std::string message = first_line(PQerrorMessage(connection_));
+    if (PQstatus(connection_) != CONNECTION_OK) {
+      broken_ = true;
+      return unavailable("lost the connection to PostgreSQL: " + message);
+    }
+    return internal_error("PostgreSQL: " + message);
+  }
+
+  Status timed_out() {
+    broken_ = true;
+    return unavailable("PostgreSQL did not answer within " +
+                       std::to_string(answer_timeout_.count()) + " ms");
+  }
+
   Status check(PGresult* result) const {
     const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status();
@@ -144,22 +232,38 @@ class PostgresConnection final : public SqlConnection {
   }
 
   PGconn* connection_;
+  std::chrono::milliseconds answer_timeout_;
+  bool migrating_ = false;
+  bool broken_ = false;  // an answer never came: what the connection says next cannot be trusted
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SqlConnection>> open_postgres_connection(const std::string& url) {
-  PGconn* connection = PQconnectdb(url.c_str());
+Result<std::unique_ptr<SqlConnection>> open_postgres_connection(
+    const std::string& url, std::chrono::milliseconds wait_timeout) {
+  const auto timeout_ms = std::max<std::int64_t>(1, wait_timeout.count());
+  const std::string connect_seconds =
+      std::to_string(std::max<std::int64_t>(2, (timeout_ms + 999) / 1000));
+  // Entries before dbname are defaults: the expanded URL overrides them.
+  const char* const keywords[] = {
+      "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+      "dbname",          nullptr};
+  const char* const values[] = {
+      connect_seconds.c_str(), "1", "30", "10", "3", url.c_str(), nullptr};
+  PGconn* connection = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (connection == nullptr) return resource_exhausted("out of memory connecting to PostgreSQL");
   if (PQstatus(connection) != CONNECTION_OK) {
     const std::string message = first_line(PQerrorMessage(connection));
     PQfinish(connection);
     return unavailable("cannot connect to PostgreSQL: " + message);
   }
-  auto opened = std::make_unique<PostgresConnection>(connection);
-  // Quiet NOTICEs (e.g. "relation already exists, skipping") and pin the session to UTC.
-  TESSERA_RETURN_IF_ERROR(
-      opened->execute_script("SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+  auto opened =
+      std::make_unique<PostgresConnection>(connection, std::chrono::milliseconds(timeout_ms));
+  // Quiet NOTICEs (e.g. "relation already exists, skipping"), pin the session to UTC, and have the
+  // server cancel any statement (a lock wait included) that runs longer than the bound.
+  TESSERA_RETURN_IF_ERROR(opened->execute_script(
+      "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET statement_timeout = " +
+      std::to_string(timeout_ms)));
   return std::unique_ptr<SqlConnection>(std::move(opened));
 }
 

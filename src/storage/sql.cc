@@ -29,8 +29,11 @@ std::vector<std::uint8_t> SqlRow::blob(std::size_t column) const {
   return std::vector<std::uint8_t>(cell.begin(), cell.end());
 }
 
-ConnectionPool::ConnectionPool(Factory factory, std::size_t size)
-    : factory_(std::move(factory)), free_slots_(size == 0 ? 1 : size) {}
+ConnectionPool::ConnectionPool(Factory factory, std::size_t size,
+                               std::chrono::milliseconds wait_timeout)
+    : factory_(std::move(factory)),
+      free_slots_(size == 0 ? 1 : size),
+      wait_timeout_(wait_timeout) {}
 
 ConnectionPool::Lease::~Lease() {
   if (pool_ != nullptr && connection_ != nullptr) pool_->release(std::move(connection_));
@@ -40,7 +43,10 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
   std::unique_ptr<SqlConnection> connection;
   {
     std::unique_lock lock(mutex_);
-    available_.wait(lock, [this] { return free_slots_ > 0; });
+    if (!available_.wait_for(lock, wait_timeout_, [this] { return free_slots_ > 0; })) {
+      return unavailable("no database connection came free within " +
+                         std::to_string(wait_timeout_.count()) + " ms");
+    }
     --free_slots_;
     if (!idle_.empty()) {
       connection = std::move(idle_.back());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -74,12 +75,14 @@ class SqlConnection {
   virtual bool healthy() const = 0;
 };
 
-// A fixed-size pool; acquire() waits for a free connection. Connections are opened lazily and
-// re-opened when found unhealthy. Thread-safe.
+// A fixed-size pool; acquire() waits up to `wait_timeout` for a free connection, then fails as
+// unavailable (so a stalled database fails requests instead of piling them up). Connections are
+// opened lazily and re-opened when found unhealthy. Thread-safe.
 class ConnectionPool {
  public:
   using Factory = std::function<Result<std::unique_ptr<SqlConnection>>()>;
-  ConnectionPool(Factory factory, std::size_t size);
+  ConnectionPool(Factory factory, std::size_t size,
+                 std::chrono::milliseconds wait_timeout = std::chrono::seconds(5));
 
   class Lease {
    public:
@@ -106,6 +109,7 @@ class ConnectionPool {
   std::condition_variable available_;
   std::vector<std::unique_ptr<SqlConnection>> idle_;
   std::size_t free_slots_;
+  std::chrono::milliseconds wait_timeout_;
 };
 
 // Runs `work` inside begin()/commit() on one leased connection, rolling back on any error.

@@ -12,50 +12,21 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
+#include "support/text.h"
 
 namespace tessera {
 namespace {
+
+using testing::lines_of;
+using testing::read_text_file;
+using testing::shell_quote;
+using testing::split_on_space_runs;
 
 struct CommandRun {
   int exit_code = -1;
   std::string out;
   std::string err;
 };
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
-
-// Cells of a table row as a script (or a reader's eye) finds them: runs of two or more spaces
-// separate them.
-std::vector<std::string> split_on_space_runs(const std::string& line) {
-  static const std::regex separator(" {2,}");
-  return {std::sregex_token_iterator(line.begin(), line.end(), separator, -1),
-          std::sregex_token_iterator()};
-}
 
 class Cli : public ::testing::Test {
  protected:
@@ -73,15 +44,16 @@ class Cli : public ::testing::Test {
     const auto err = dir_.path() / "stderr";
     const auto in = dir_.path() / "stdin";
     std::ofstream(in) << input;
-    const std::string command = "cd " + quote(dir_.path().string()) + " && env -u " +
+    const std::string command = "cd " + shell_quote(dir_.path().string()) + " && env -u " +
                                 "TESSERA_MASTER_KEY " + environment + " " + TESSERA_BINARY +
-                                " --config tessera.toml " + args + " <" + quote(in.string()) +
-                                " >" + quote(out.string()) + " 2>" + quote(err.string());
+                                " --config tessera.toml " + args + " <" + shell_quote(in.string()) +
+                                " >" + shell_quote(out.string()) + " 2>" +
+                                shell_quote(err.string());
     const int status = std::system(command.c_str());
     CommandRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(out);
-    run.err = read_file(err);
+    run.out = read_text_file(out);
+    run.err = read_text_file(err);
     return run;
   }
 
@@ -134,10 +106,10 @@ TEST_F(Cli, InitCreatesAPrivateKeyAndKeepsItOnTheSecondRun) {
   struct stat info {};
   ASSERT_EQ(::stat(key_file.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
-  const std::string key = read_file(key_file);
+  const std::string key = read_text_file(key_file);
   EXPECT_EQ(key.substr(0, 64).find_first_not_of("0123456789abcdef"), std::string::npos);
   init();
-  EXPECT_EQ(read_file(key_file), key);
+  EXPECT_EQ(read_text_file(key_file), key);
   EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data/t.db"));
 }
 

@@ -64,12 +64,15 @@ class HttpServerTest : public ::testing::Test {
   std::unique_ptr<HttpServer> server_;
 };
 
-TEST_F(HttpServerTest, HealthReportsOkAndUnavailable) {
+TEST_F(HttpServerTest, HealthReportsOkAndUnavailableWithoutTheReason) {
   std::atomic<bool> healthy{true};
-  add_health_route(router_, [&]() -> Status {
-    if (healthy) return Status::ok_status();
-    return unavailable("database \"main\" unreachable");
-  });
+  HealthProbe probe(
+      [&]() -> Status {
+        if (healthy) return Status::ok_status();
+        return unavailable("could not connect to server \"db.internal\" port 5432");
+      },
+      std::chrono::seconds(30));
+  add_health_route(router_, probe);
   start();
 
   auto ok = fetch(port(), "GET", "/healthz");
@@ -85,7 +88,8 @@ TEST_F(HttpServerTest, HealthReportsOkAndUnavailable) {
   auto down = fetch(port(), "GET", "/healthz");
   ASSERT_TRUE(down);
   EXPECT_EQ(down->status, 503);
-  EXPECT_EQ(down->body, R"({"status":"unavailable","error":"database \"main\" unreachable"})");
+  EXPECT_EQ(down->body, R"({"status":"unavailable"})");
+  EXPECT_EQ(down->header("retry-after"), "5");
 }
 
 TEST_F(HttpServerTest, UnknownPathIs404) {

@@ -1,6 +1,8 @@
 #include "support/postgres_server.h"
 
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -82,16 +84,47 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
   return server;
 }
 
+Status PostgresServer::signal_all(int signal_number) {
+  std::ifstream pid_file(root_ / "data" / "postmaster.pid");
+  pid_t postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) return internal_error("no postmaster.pid");
+  // The postmaster first, so it cannot start a child that misses the signal.
+  if (::kill(postmaster, signal_number) != 0) return internal_error("cannot signal the postmaster");
+  std::ifstream children("/proc/" + std::to_string(postmaster) + "/task/" +
+                         std::to_string(postmaster) + "/children");
+  for (pid_t child = 0; children >> child;)
+    (void)::kill(child, signal_number);
+  return Status();
+}
+
+Status PostgresServer::pause() {
+  return signal_all(SIGSTOP);
+}
+Status PostgresServer::resume() {
+  return signal_all(SIGCONT);
+}
+
+Status PostgresServer::restart() {
+  if (run_as_postgres(ctl("-m fast -w -t 60 restart")) != 0) {
+    return internal_error("PostgreSQL did not restart; see " + (root_ / "server.log").string());
+  }
+  return Status();
+}
+
+std::string PostgresServer::ctl(const std::string& action) const {
+  return std::string(kBin) + "/pg_ctl -D " + (root_ / "data").string() + " -l " +
+         (root_ / "server.log").string() + " " + action + " >/dev/null 2>&1";
+}
+
 PostgresServer::~PostgresServer() {
-  run_as_postgres(std::string(kBin) + "/pg_ctl -D " + (root_ / "data").string() +
-                  " -m immediate stop >/dev/null 2>&1");
+  (void)resume();  // a paused server cannot stop
+  run_as_postgres(ctl("-m immediate stop"));
   std::error_code error;
   std::filesystem::remove_all(root_, error);
 }
 
 std::string PostgresServer::url(const std::string& database) const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + database +
-         " connect_timeout=10";
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + database;
 }
 
 Result<std::string> PostgresServer::create_database() {

@@ -20,9 +20,19 @@ class PostgresServer {
   Result<std::string> create_database();
   std::uint16_t port() const { return port_; }
 
+  // Freezes every process of the server (SIGSTOP), as a hung host or a VM paused would: its
+  // sockets stay open and connect, but nothing answers. resume() undoes it (SIGCONT).
+  Status pause();
+  Status resume();
+  // A fast restart (pg_ctl restart -m fast): every open session is ended.
+  Status restart();
+
  private:
   PostgresServer(std::filesystem::path root, std::uint16_t port) : root_(root), port_(port) {}
   std::string url(const std::string& database) const;
+
+  Status signal_all(int signal_number);
+  std::string ctl(const std::string& action) const;
 
   std::filesystem::path root_;
   std::uint16_t port_;

@@ -45,30 +45,6 @@ bool wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
-int run_shell(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TesseraProcess::TesseraProcess(TesseraOptions options) : options_(std::move(options)) {
   set_time(options_.start_time);
   std::filesystem::create_directories(dir_.path() / "data");

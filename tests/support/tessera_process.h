@@ -20,6 +20,7 @@
 
 #include "base/clock.h"
 #include "support/temp_dir.h"
+#include "support/text.h"
 
 namespace tessera::testing {
 
@@ -95,11 +96,5 @@ class TesseraProcess {
   std::uint16_t port_ = 0;
   int starts_ = 0;
 };
-
-// Runs a shell command line; its exit status (-1 when it did not exit normally).
-int run_shell(const std::string& command);
-// Single-quotes `text` for /bin/sh.
-std::string shell_quote(const std::string& text);
-std::string read_text_file(const std::filesystem::path& path);
 
 }  // namespace tessera::testing

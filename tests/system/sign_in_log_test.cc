@@ -19,20 +19,6 @@ namespace json = boost::json;
 const std::string kSpoofingName =
     "admin@example.com  203.0.113.9  success  -  required  trusted_ip  password\xc2\xa0\"\\";
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
-
-std::vector<std::string> split_on_space_runs(const std::string& line) {
-  static const std::regex separator(" {2,}");
-  return {std::sregex_token_iterator(line.begin(), line.end(), separator, -1),
-          std::sregex_token_iterator()};
-}
-
 void fail_a_sign_in_as(TesseraProcess& tessera, const std::string& username) {
   Browser browser(tessera.port());
   WebPage page = browser.get("/signin");

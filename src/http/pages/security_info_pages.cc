@@ -35,16 +35,37 @@ struct Signed {
   std::string token;
 };
 
-// The session of the request, or nullopt (the caller redirects to Sign in).
-std::optional<Signed> signed_in(const Request& request, WebContext& context) {
-  std::string token = cookie_value(request, kSessionCookie);
-  auto session = context.sessions.find(token);
-  if (!session.ok()) return std::nullopt;
-  return Signed{std::move(session).value(), std::move(token)};
-}
+// The session of the request, or why there is none. Only "not signed in" sends the person to
+// Sign in: when the store could not say (the database blinked), they are still signed in and get
+// the failure page (503 with Retry-After), so a retry finds them where they were.
+class SignedIn {
+ public:
+  SignedIn(const Request& request, WebContext& context) : context_(context) {
+    std::string token = cookie_value(request, kSessionCookie);
+    auto session = context.sessions.find(token);
+    if (session.ok()) {
+      who_ = Signed{std::move(session).value(), std::move(token)};
+    } else {
+      failure_ = session.status();
+    }
+  }
+  explicit operator bool() const { return who_.has_value(); }
+  const Signed& operator*() const { return *who_; }
+  const Signed* operator->() const { return &*who_; }
+  // The answer when there is no session: Sign in, or the failure page.
+  Response refusal() const {
+    if (failure_.code() == ErrorCode::unauthenticated) return Response::redirect("/signin");
+    return failure_page(context_, failure_);
+  }
 
-Response to_sign_in() {
-  return Response::redirect("/signin");
+ private:
+  WebContext& context_;
+  std::optional<Signed> who_;
+  Status failure_;
+};
+
+SignedIn signed_in(const Request& request, WebContext& context) {
+  return SignedIn(request, context);
 }
 
 Response security_info_page(const Request& request, WebContext& context, const Signed& who,
@@ -123,7 +144,8 @@ void add_security_info_routes(Router& router, WebContext& context) {
   router.add(
       HttpMethod::get, "/",
       [&context](const Request& request) -> Response {
-        return Response::redirect(signed_in(request, context) ? "/security-info" : "/signin");
+        const SignedIn who = signed_in(request, context);
+        return who ? Response::redirect("/security-info") : who.refusal();
       },
       Dispatch::blocking);
 
@@ -131,7 +153,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::get, "/security-info",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         return security_info_page(request, context, *who);
       },
       Dispatch::blocking);
@@ -140,7 +162,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::get, "/security-info/delete",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         const auto query = request.query_params();
         const auto id = query.find("method");
         auto method = context.security_info.method_of(
@@ -161,7 +183,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::post, "/security-info/delete",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         if (!csrf_ok(request, context, *who)) {
           return security_info_page(request, context, *who, "That didn't work. Try again.", 403);
         }
@@ -182,7 +204,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::get, "/security-info/add",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         PageData data;
         data.set("csrf", csrf_token(context.csrf_key, who->token));
         data.set("action", "/security-info/add/method");
@@ -198,7 +220,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::post, "/security-info/add/method",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         if (!csrf_ok(request, context, *who) ||
             form_field(request, "method") != "authenticator_app") {
           return security_info_page(request, context, *who, "That didn't work. Try again.", 403);
@@ -216,7 +238,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::post, "/security-info/add/app",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
         auto added = context.security_info.add_app_scanned(who->session,
                                                            cookie_value(request, kAddMethodCookie));
@@ -229,7 +251,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::post, "/security-info/add/verify",
       [&context](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
         const std::string flow_id = cookie_value(request, kAddMethodCookie);
         auto confirmed = context.security_info.confirm_add_app(who->session, flow_id,
@@ -270,7 +292,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::get, "/security-info/verify",
       [&context, step_up_page](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         return step_up_page(*who, "", 200);
       },
       Dispatch::blocking);
@@ -278,7 +300,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
       HttpMethod::post, "/security-info/verify",
       [&context, step_up_page](const Request& request) -> Response {
         auto who = signed_in(request, context);
-        if (!who) return to_sign_in();
+        if (!who) return who.refusal();
         if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
         auto proved =
             context.security_info.prove_with_code(who->session, form_field(request, "code"));
