@@ -41,6 +41,7 @@ kind = "postgres"
 postgres_url = "postgresql://tessera@db/tessera"
 pool_size = 16
 busy_timeout_ms = 2000
+wait_timeout_ms = 1500
 [security]
 master_key_file = "/etc/tessera/master.key"
 [password_hashing]
@@ -70,6 +71,7 @@ level = "warn"
   EXPECT_EQ(config->storage.postgres_url, "postgresql://tessera@db/tessera");
   EXPECT_EQ(config->storage.pool_size, 16);
   EXPECT_EQ(config->storage.busy_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(config->storage.wait_timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(config->master_key_file, "/etc/tessera/master.key");
   EXPECT_EQ(config->hashing.argon2.memory_kib, 65536u);
   EXPECT_EQ(config->hashing.argon2.iterations, 3u);
