@@ -19,7 +19,7 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
       {"server",
        {"address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
         "header_timeout_seconds", "body_timeout_seconds", "idle_timeout_seconds", "max_connections",
-        "max_connections_per_client", "sign_in_starts_per_network"}},
+        "max_connections_per_client", "sign_in_starts_per_network", "trusted_proxies"}},
       {"storage",
        {"kind", "sqlite_path", "postgres_url", "pool_size", "busy_timeout_ms", "wait_timeout_ms"}},
       {"security", {"master_key_file"}},
@@ -94,6 +94,28 @@ class Reader {
     return Status();
   }
 
+  // An array of IP addresses or CIDR ranges ("10.0.0.0/8", "::1").
+  Status ip_ranges(std::string_view section, std::string_view key,
+                   std::vector<IpRange>& out) const {
+    const auto node = root_[section][key];
+    if (!node) return Status();
+    const toml::array* items = node.as_array();
+    if (items == nullptr) {
+      return error(name(section, key),
+                   "must be a list of addresses or ranges, e.g. [\"10.0.0.0/8\"]");
+    }
+    std::vector<IpRange> ranges;
+    for (const toml::node& item : *items) {
+      const auto text = item.value<std::string>();
+      if (!text) return error(name(section, key), "must hold only strings");
+      auto range = IpRange::parse(*text);
+      if (!range.ok()) return error(name(section, key), range.status().message());
+      ranges.push_back(*range);
+    }
+    out = std::move(ranges);
+    return Status();
+  }
+
   Status seconds(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max,
                  std::chrono::seconds& out) const {
     std::int64_t value = out.count();
@@ -138,6 +160,7 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
                                          server.max_connections_per_client));
   TESSERA_RETURN_IF_ERROR(reader.integer("server", "sign_in_starts_per_network", 0, 100000000,
                                          server.sign_in_starts_per_network));
+  TESSERA_RETURN_IF_ERROR(reader.ip_ranges("server", "trusted_proxies", server.trusted_proxies));
 
   StoreConfig& storage = config.storage;
   std::string kind = storage.kind == StoreConfig::Kind::postgres ? "postgres" : "sqlite";

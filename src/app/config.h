@@ -3,7 +3,7 @@
 //
 //   [server]   address, port, io_threads, header_limit_bytes, body_limit_bytes,
 //              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections,
-//              max_connections_per_client, sign_in_starts_per_network
+//              max_connections_per_client, sign_in_starts_per_network, trusted_proxies
 //   [storage]  kind = "sqlite" | "postgres", sqlite_path, postgres_url, pool_size,
 //              busy_timeout_ms, wait_timeout_ms
 //   [security] master_key_file
@@ -18,10 +18,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "base/result.h"
 #include "crypto/password_hash.h"
+#include "domain/ip_range.h"
 #include "service/sign_in_service.h"
 #include "storage/open_store.h"
 
@@ -40,6 +42,9 @@ struct ServerConfig {
   std::size_t max_connections_per_client = 256;  // 0 = no cap
   // Sign-ins started per client network (/24, /64) in 10 minutes; 0 = no limit.
   int sign_in_starts_per_network = kDefaultMaxFlowStartsPerNetwork;
+  // Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For / X-Forwarded-Proto are
+  // believed; empty = none, every client is its TCP peer.
+  std::vector<IpRange> trusted_proxies;
 };
 
 struct HashingConfig {

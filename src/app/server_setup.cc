@@ -68,6 +68,7 @@ ServerOptions server_options(const Config& full_config, std::uint64_t open_files
   options.idle_timeout = config.idle_timeout;
   options.max_connections = connections_that_fit(full_config, open_files_limit);
   options.max_connections_per_client = config.max_connections_per_client;
+  options.trusted_proxies = TrustedProxies(config.trusted_proxies);
   return options;
 }
 

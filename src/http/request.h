@@ -23,7 +23,13 @@ struct Request {
   std::string query;   // the raw query after '?', without the '?'; empty when absent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in arrival order
   std::string body;
-  std::string remote_address;  // peer IP address as text, e.g. "127.0.0.1"
+  // The TCP peer's address as text ("127.0.0.1"): a proxy, when there is one. Handlers want
+  // client_ip instead.
+  std::string peer_address;
+  // Who the request is from, as the server decided once for every use (http/client_address.h):
+  // the peer, or what a trusted proxy forwarded.
+  std::string client_ip;
+  bool https = false;  // the client used HTTPS, as a trusted proxy said (tessera speaks HTTP)
 
   // The value of the first header named `lower_name` (which must be lower-case), if any.
   // The view points into this Request.

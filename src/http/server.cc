@@ -219,6 +219,7 @@ class HttpServer::Impl {
   std::atomic<std::size_t> lingering_refusals_{0};
   ThrottledWarning accept_failed_{"http_accept_failed", kFloodWarningInterval};
   ThrottledWarning connection_rejected_{"http_connection_rejected", kFloodWarningInterval};
+  ThrottledWarning forwarded_ignored_{"http_forwarded_ignored", kFloodWarningInterval};
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_changed_;
@@ -297,6 +298,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
   std::string log_method_;
   std::string log_path_;
+  std::string log_client_;  // the client address when a trusted proxy forwarded the request
   int status_ = 0;
 };
 
@@ -360,6 +362,7 @@ void HttpServer::Impl::Session::read_header() {
   head_ = false;
   log_method_ = "-";
   log_path_ = "-";
+  log_client_.clear();
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(server_.options_.header_limit_bytes, UINT32_MAX)));
@@ -435,7 +438,12 @@ void HttpServer::Impl::Session::handle_request() {
     request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(message.body());
-  request.remote_address = remote_;
+  request.peer_address = remote_;
+  ClientAddress client = server_.options_.trusted_proxies.resolve(remote_, request.headers);
+  if (client.forwarded_ignored) server_.forwarded_ignored_.warn({{"peer", remote_}});
+  request.client_ip = std::move(client.ip);
+  request.https = client.https;
+  if (request.client_ip != remote_) log_client_ = request.client_ip;
   parser_.reset();
 
   std::variant<Router::Match, Response> routed =
@@ -514,12 +522,22 @@ void HttpServer::Impl::Session::on_write(beast::error_code ec) {
       std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started_);
   std::string status = std::to_string(status_);
   std::string duration_ms = std::to_string(duration.count());
-  log_event(LogLevel::info, "http_request",
-            {{"method", log_method_},
-             {"path", log_path_},
-             {"status", status},
-             {"duration_ms", duration_ms},
-             {"remote", remote_}});
+  if (log_client_.empty()) {
+    log_event(LogLevel::info, "http_request",
+              {{"method", log_method_},
+               {"path", log_path_},
+               {"status", status},
+               {"duration_ms", duration_ms},
+               {"remote", remote_}});
+  } else {
+    log_event(LogLevel::info, "http_request",
+              {{"method", log_method_},
+               {"path", log_path_},
+               {"status", status},
+               {"duration_ms", duration_ms},
+               {"remote", log_client_},
+               {"peer", remote_}});
+  }
   response_ = {};
   if (ec) return close();
   if (unread_input_) return linger();

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/status.h"
+#include "http/client_address.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
 
@@ -38,6 +39,9 @@ struct ServerOptions {
   // idle_timeout while the server or the client holds 3/4 of its limit or more.
   std::chrono::seconds crowded_idle_timeout{5};
   std::chrono::seconds shutdown_grace{10};  // stop() waits this long for in-flight requests
+  // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (Request::client_ip, https).
+  // Connection limits count TCP peers: those are known before any header is.
+  TrustedProxies trusted_proxies;
 };
 
 // Connections: a new one is refused when its client holds max_connections_per_client, or when
@@ -54,7 +58,9 @@ struct ServerOptions {
 // that runs on a pool cannot be queued, the route's busy handler answers at once on the io thread
 // (see Router::add), or else the answer is a plain 503 with Retry-After: 1. Each response is
 // logged as event "http_request" with method, path (never the query), status, duration_ms and
-// remote.
+// remote (the client address), plus peer when a trusted proxy forwarded the request. Forwarded
+// headers from an untrusted peer are ignored, with the warning "http_forwarded_ignored" at most
+// once every 10 s.
 //
 // start(), stop() and wait() may be called from any thread except an io thread or a worker job.
 class HttpServer {

@@ -25,8 +25,10 @@ test('pages carry a script-free CSP, refuse framing and are not cached', async (
   }
 });
 
-test('behind a TLS proxy on the same host, cookies are Secure with the __Host- prefix', async () => {
-  const server = await startTessera({ password: 'Correct-Horse-Battery-9', mfaState: 'disabled' });
+test('behind a trusted TLS proxy, cookies are Secure with the __Host- prefix', async () => {
+  const server = await startTessera({
+    password: 'Correct-Horse-Battery-9', mfaState: 'disabled', trustedProxies: ['127.0.0.1'],
+  });
   try {
     const response = await fetch(`${server.baseUrl}/signin`, {
       headers: { 'X-Forwarded-Proto': 'https' },
@@ -35,6 +37,20 @@ test('behind a TLS proxy on the same host, cookies are Secure with the __Host- p
     assert.match(cookie, /^__Host-tessera_flow=/, `cookie: ${cookie}`);
     assert.match(cookie, /; Secure/, `cookie: ${cookie}`);
     assert.match(cookie, /Path=\//);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('X-Forwarded-Proto from a peer that is not a trusted proxy changes nothing', async () => {
+  const server = await startTessera({ password: 'Correct-Horse-Battery-9', mfaState: 'disabled' });
+  try {
+    const response = await fetch(`${server.baseUrl}/signin`, {
+      headers: { 'X-Forwarded-Proto': 'https' },
+    });
+    const cookie = response.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /^tessera_flow=/, `cookie: ${cookie}`);
+    assert.doesNotMatch(cookie, /Secure/, `cookie: ${cookie}`);
   } finally {
     await server.stop();
   }

@@ -75,6 +75,7 @@ export async function startTessera({
   password,
   mfaState = 'enabled',
   policies = {},
+  trustedProxies = [],
 } = {}) {
   await fs.access(tesseraBinary).catch(() => {
     throw new Error(`${tesseraBinary} not found: build it with ninja -C ${buildDir} tessera`);
@@ -86,6 +87,7 @@ export async function startTessera({
     '[server]',
     `port = ${port}`,
     'address = "127.0.0.1"',
+    `trusted_proxies = [${trustedProxies.map((range) => JSON.stringify(range)).join(', ')}]`,
     '[storage]',
     `sqlite_path = "${path.join(dir, 'tessera.db')}"`,
     '[security]',

@@ -132,7 +132,7 @@ TEST_F(HttpServerTest, HeadOmitsBody) {
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   router_.add(HttpMethod::post, "/echo", [](const Request& request) {
     return Response::text(200, request.form_params()["word"] + "|" + request.query_params()["n"] +
-                                   "|" + request.path + "|" + request.remote_address);
+                                   "|" + request.path + "|" + request.peer_address);
   });
   start();
   TestConnection connection(port());
@@ -447,7 +447,7 @@ TEST_F(HttpServerTest, OneClientCannotTakeEveryConnection) {
   ServerOptions options = test_options();
   options.max_connections_per_client = 2;
   router_.add(HttpMethod::get, "/",
-              [](const Request& request) { return Response::text(200, request.remote_address); });
+              [](const Request& request) { return Response::text(200, request.peer_address); });
   start(options);
   TestConnection first(port(), std::chrono::seconds(10), "127.0.0.1");
   TestConnection second(port(), std::chrono::seconds(10), "127.0.0.1");

@@ -201,12 +201,14 @@ TEST(AdminChangeDuringSignIn, MfaDisabledWhileRegisteringEndsTheRegistration) {
 
 // --- Finding 4: flow fixation -----------------------------------------------------------------
 
-// Over HTTPS (a proxy on the same host says so) only __Host- cookies count: a plain tessera_flow
+// Over HTTPS (a trusted proxy says so) only __Host- cookies count: a plain tessera_flow
 // cookie that a sibling host could plant is never read. The victim signs in with password and code
 // beside the planted cookie; the attacker, holding the planted id and every CSRF token it can get
 // for it, never gets further than its own "Enter password".
 TEST(FlowFixation, OverHttpsAPlantedPlainFlowCookieIsNeverRead) {
-  TesseraProcess tessera;
+  TesseraOptions behind_proxy;
+  behind_proxy.config["server"]["trusted_proxies"] = R"(["127.0.0.1"])";
+  TesseraProcess tessera(behind_proxy);
   const std::string victim_upn = "victim@example.com";
   tessera.add_user(victim_upn, kPassword, "enabled");
   ASSERT_TRUE(tessera.start());

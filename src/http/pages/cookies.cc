@@ -5,10 +5,6 @@
 namespace tessera {
 namespace {
 
-bool loopback(std::string_view address) {
-  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
-}
-
 std::string cookie_name(const Request& request, std::string_view name) {
   return (request_is_https(request) ? "__Host-" : "") + std::string(name);
 }
@@ -30,8 +26,7 @@ void add_set_cookie(Response& response, std::string value) {
 }  // namespace
 
 bool request_is_https(const Request& request) {
-  const auto proto = request.header("x-forwarded-proto");
-  return proto && *proto == "https" && loopback(request.remote_address);
+  return request.https;
 }
 
 std::string cookie_value(const Request& request, std::string_view name) {

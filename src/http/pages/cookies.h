@@ -17,8 +17,8 @@ inline constexpr std::string_view kFlowCookie = "tessera_flow";
 inline constexpr std::string_view kSessionCookie = "tessera_session";
 inline constexpr std::string_view kAddMethodCookie = "tessera_add";
 
-// True when the request reached us over HTTPS: only believed from a proxy on this host
-// (X-Forwarded-Proto from a loopback peer), since tessera itself speaks plain HTTP.
+// True when the request reached us over HTTPS: tessera itself speaks plain HTTP, so only a trusted
+// proxy's X-Forwarded-Proto says so ([server] trusted_proxies; Request::https).
 bool request_is_https(const Request& request);
 
 // The value of cookie `name`: over HTTPS only under its __Host- name (which no other host can

@@ -77,7 +77,7 @@ std::string grouped(std::string_view text) {
 }
 
 SignInClient client_of(const Request& request) {
-  return SignInClient{request.remote_address, "Security info"};
+  return SignInClient{request.client_ip, "Security info"};
 }
 
 }  // namespace

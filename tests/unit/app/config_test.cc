@@ -165,6 +165,22 @@ TEST(Config, ValidateRefusesWeakArgon2SettingsInAConfigBuiltInCode) {
   EXPECT_NE(status.message().find("OWASP"), std::string::npos) << status.message();
 }
 
+TEST(Config, TrustedProxiesAreAddressesOrRangesAndTyposAreRefused) {
+  auto config = parse_config(
+      "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n", "tessera.toml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->server.trusted_proxies.size(), 3u);
+  EXPECT_EQ(config->server.trusted_proxies[1].to_string(), "10.0.0.0/8");
+  EXPECT_TRUE(default_config().server.trusted_proxies.empty());
+  for (const char* bad : {"trusted_proxies = \"127.0.0.1\"", "trusted_proxies = [\"10.0.0.1/8\"]",
+                          "trusted_proxies = [\"proxy.internal\"]", "trusted_proxies = [1]"}) {
+    auto refused = parse_config(std::string("[server]\n") + bad + "\n", "tessera.toml");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("server.trusted_proxies"), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 TEST(Config, SyntaxErrorsGiveFileLineAndColumn) {
   auto config = parse_config("[server]\nport = = 1\n", "broken.toml");
   ASSERT_FALSE(config.ok());
