@@ -18,8 +18,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR)
 
-# Serves on http://127.0.0.1:8080 with SQLite under ./data and the demo accounts (printed).
-run: build
+# Serves on http://127.0.0.1:8080 with SQLite under ./data and the demo accounts (printed). Builds
+# only the server, not the tests and benchmarks.
+run: configure
+	@cmake --build $(BUILD_DIR) --target tessera
 	@$(BUILD_DIR)/tessera init --demo
 	@exec $(BUILD_DIR)/tessera serve
 

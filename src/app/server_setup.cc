@@ -6,6 +6,7 @@
 #include "app/open_files.h"
 #include "base/log.h"
 #include "http/health.h"
+#include "http/pages/render.h"
 #include "http/pages/web_routes.h"
 
 namespace tessera {
@@ -112,5 +113,14 @@ WebServer::WebServer(Runtime& runtime)
       router_(make_router(web_, health_)),
       server_(fitted_server_options(runtime.config()), router_,
               HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}) {}
+
+}  // namespace tessera
+
+namespace tessera {
+
+Status WebServer::start() {
+  TESSERA_RETURN_IF_ERROR(check_page_templates());
+  return server_.start();
+}
 
 }  // namespace tessera

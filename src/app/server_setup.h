@@ -35,7 +35,8 @@ class WebServer {
   // Fits the connections under the open files limit in force (`serve` raises it first) and logs
   // the limits chosen.
   explicit WebServer(Runtime& runtime);
-  Status start() { return server_.start(); }
+  // Checks the page templates, then listens.
+  Status start();
   std::uint16_t port() const { return server_.port(); }
   HttpServer& server() { return server_; }
 

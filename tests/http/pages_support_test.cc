@@ -1,8 +1,13 @@
 // The small parsers and builders under the pages: cookies over HTTP and HTTPS, CSRF tokens.
+#include <set>
+#include <span>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "http/pages/cookies.h"
 #include "http/pages/csrf.h"
+#include "http/pages/render.h"
 
 namespace tessera {
 namespace {
@@ -78,6 +83,44 @@ TEST(Csrf, TokenIsBoundToItsCookieAndKey) {
   EXPECT_FALSE(csrf_valid(other_key, "flow-a", token));
   EXPECT_FALSE(csrf_valid(key, "", csrf_token(key, "")));
   EXPECT_FALSE(csrf_valid(key, "flow-a", ""));
+}
+
+}  // namespace
+}  // namespace tessera
+
+namespace tessera {
+
+std::span<const std::string_view> page_asset_names();  // embedded with the pages
+
+namespace {
+
+TEST(PageTemplates, EveryEmbeddedTemplateIsListedAndEachParses) {
+  const Status checked = check_page_templates();
+  EXPECT_TRUE(checked.ok()) << checked.message();
+  std::set<std::string> embedded;
+  for (const std::string_view name : page_asset_names()) {
+    if (name.ends_with(".mustache")) embedded.insert(std::string(name.substr(0, name.size() - 9)));
+  }
+  std::set<std::string> listed;
+  for (const std::string_view name : page_template_names())
+    listed.insert(std::string(name));
+  EXPECT_EQ(embedded, listed);
+}
+
+TEST(PageTemplates, AMissingOrBrokenTemplateIsNamed) {
+  const std::string_view names[] = {"fine", "broken", "absent"};
+  const auto source = [](std::string_view name) -> std::string_view {
+    if (name == "fine") return "<p>{{text}}</p>";
+    if (name == "broken") return "<p>{{#open}}never closed</p>";
+    return "";
+  };
+  const Status broken = check_templates(names, source);
+  EXPECT_EQ(broken.code(), ErrorCode::failed_precondition);
+  EXPECT_NE(broken.message().find("broken.mustache does not parse"), std::string::npos)
+      << broken.message();
+  const Status absent = check_templates(std::span(names).subspan(2), source);
+  EXPECT_NE(absent.message().find("absent.mustache is missing"), std::string::npos)
+      << absent.message();
 }
 
 }  // namespace

@@ -11,13 +11,23 @@ std::string_view page_asset(std::string_view name);
 
 namespace {
 
+constexpr std::string_view kPageTemplates[] = {
+    "layout",          "sign_in",    "enter_password", "update_password", "more_information",
+    "choose_method",   "set_up_app", "enter_code",     "stay_signed_in",  "other_ways",
+    "forgot_password", "message",    "busy",           "security_info",   "delete_method",
+};
+
+std::string template_file(std::string_view name) {
+  return std::string(name) + ".mustache";
+}
+
 std::string render_template(std::string_view name, const PageData& data) {
   // Parsed once per thread: kainjow's render() is not const, so threads do not share them.
   thread_local std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>, std::less<>>
       compiled;
   auto found = compiled.find(name);
   if (found == compiled.end()) {
-    const std::string_view text = page_asset(std::string(name) + ".mustache");
+    const std::string_view text = page_asset(template_file(name));
     if (text.empty()) throw std::logic_error("no template " + std::string(name));
     auto parsed = std::make_unique<kainjow::mustache::mustache>(std::string(text));
     if (!parsed->is_valid()) {
@@ -49,6 +59,31 @@ Response render_page(int status, std::string_view template_name, std::string_vie
   Response response = Response::html(status, render_template("layout", layout));
   add_security_headers(response);
   return response;
+}
+
+std::span<const std::string_view> page_template_names() {
+  return kPageTemplates;
+}
+
+Status check_templates(std::span<const std::string_view> names,
+                       const std::function<std::string_view(std::string_view)>& source) {
+  for (const std::string_view name : names) {
+    const std::string_view text = source(name);
+    if (text.empty()) {
+      return failed_precondition("page template " + template_file(name) + " is missing");
+    }
+    const kainjow::mustache::mustache parsed{std::string(text)};
+    if (!parsed.is_valid()) {
+      return failed_precondition("page template " + template_file(name) +
+                                 " does not parse: " + parsed.error_message());
+    }
+  }
+  return Status();
+}
+
+Status check_page_templates() {
+  return check_templates(page_template_names(),
+                         [](std::string_view name) { return page_asset(template_file(name)); });
 }
 
 Response stylesheet() {
