@@ -2,7 +2,13 @@
 
 #include <cctype>
 
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/grammar/string_token.hpp>
+#include <boost/url/params_encoded_view.hpp>
+#include <boost/url/parse_query.hpp>
+
 #include "base/hex.h"
+#include "base/secret_bytes.h"
 
 namespace tessera {
 namespace {
@@ -53,15 +59,40 @@ std::map<std::string, std::string> Request::query_params() const {
   return parse_urlencoded(query);
 }
 
-std::map<std::string, std::string> Request::form_params() const {
+Request::~Request() {
+  wipe_string(body);
+  if (form_) {
+    for (auto& [name, value] : *form_)
+      wipe_string(value);
+  }
+}
+
+const std::map<std::string, std::string>& Request::form_params() const {
+  if (form_) return *form_;
+  form_.emplace();
   std::optional<std::string_view> content_type = header("content-type");
-  if (!content_type) return {};
+  if (!content_type) return *form_;
   std::string_view media_type = content_type->substr(0, content_type->find(';'));
   while (!media_type.empty() && (media_type.back() == ' ' || media_type.back() == '\t')) {
     media_type.remove_suffix(1);
   }
-  if (!iequals(media_type, "application/x-www-form-urlencoded")) return {};
-  return parse_urlencoded(body);
+  if (iequals(media_type, "application/x-www-form-urlencoded")) *form_ = parse_urlencoded(body);
+  return *form_;
+}
+
+const std::string& Request::path_param(std::string_view name) const {
+  static const std::string kNone;
+  for (const auto& [key, value] : path_params) {
+    if (key == name) return value;
+  }
+  return kNone;
+}
+
+const std::string& Request::form_field(const std::string& name) const {
+  static const std::string kNone;
+  const auto& form = form_params();
+  const auto found = form.find(name);
+  return found == form.end() ? kNone : found->second;
 }
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {
@@ -84,19 +115,20 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
 }
 
 std::map<std::string, std::string> parse_urlencoded(std::string_view text) {
-  std::map<std::string, std::string> params;
-  while (!text.empty()) {
-    std::size_t amp = text.find('&');
-    std::string_view piece = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
-    if (piece.empty()) continue;
-    std::size_t eq = piece.find('=');
-    std::string name = percent_decode(piece.substr(0, eq), true);
-    std::string value =
-        eq == std::string_view::npos ? std::string() : percent_decode(piece.substr(eq + 1), true);
-    params.emplace(std::move(name), std::move(value));
+  std::map<std::string, std::string> out;
+  const auto parsed = boost::urls::parse_query(text);
+  if (!parsed) return out;
+  boost::urls::encoding_opts options;
+  options.space_as_plus = true;
+  // Decoded straight into the map, so no temporary copy of a password is left unwiped.
+  for (const auto& param : *parsed) {
+    std::string name;
+    param.key.decode(options, boost::urls::string_token::append_to(name));
+    if (name.empty() || out.contains(name)) continue;
+    std::string& value = out[std::move(name)];
+    if (param.has_value) param.value.decode(options, boost::urls::string_token::append_to(value));
   }
-  return params;
+  return out;
 }
 
 }  // namespace tessera

@@ -36,11 +36,15 @@ class Router {
     const Handler* handler;  // points into the Router
     Dispatch dispatch;
     const Handler* busy;  // the route's answer when its pool is full; null = the server's own
+    PathParams params;    // the values of the pattern's {names}, for Request::path_params
   };
 
-  // Routes `method` on exactly `path` (no patterns, no trailing-slash folding). Adding the same
-  // method and path again replaces the earlier route. `busy` (optional) answers, on the io thread,
-  // a request that the route's pool refused; it must be fast and should set Retry-After.
+  // Routes `method` on `path`: exactly that path (no trailing-slash folding), or a pattern whose
+  // segments may be parameters, "/admin/users/{id}", each matching one non-empty segment (its
+  // percent-decoded text, which may be any byte but '/'). An exact path wins over a pattern;
+  // patterns are tried in the order added. Adding the same method and path again replaces the
+  // earlier route. `busy` (optional) answers, on the io thread, a request that the route's pool
+  // refused; it must be fast and should set Retry-After.
   void add(HttpMethod method, std::string path, Handler handler,
            Dispatch dispatch = Dispatch::io_thread, Handler busy = {});
 
@@ -56,7 +60,18 @@ class Router {
     Dispatch dispatch;
     Handler busy;
   };
+  struct Pattern {
+    std::string text;
+    std::vector<std::string> segments;  // "{name}" for a parameter
+    std::vector<Route> routes;
+  };
+  static void put(std::vector<Route>& routes, Route route);
+  static const Route* route_for(const std::vector<Route>& routes, HttpMethod method);
+  static std::variant<Match, Response> choose(const std::vector<Route>& routes, HttpMethod method,
+                                              PathParams params);
+
   std::map<std::string, std::vector<Route>, std::less<>> routes_;
+  std::vector<Pattern> patterns_;
 };
 
 }  // namespace tessera

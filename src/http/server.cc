@@ -36,6 +36,7 @@
 #include <boost/beast/http.hpp>
 
 #include "base/log.h"
+#include "base/secret_bytes.h"
 #include "http/connection_table.h"
 #include "http/throttled_warning.h"
 
@@ -439,6 +440,12 @@ void HttpServer::Impl::Session::handle_request() {
   }
   request.body = std::move(message.body());
   request.peer_address = remote_;
+  // What was read (a password, a code, a session cookie) now lives only in `request`, which wipes
+  // its body when done; zero the read buffer's copy unless a pipelined request waits in it.
+  if (buffer_.size() == 0 && buffer_.capacity() > 0) {
+    const auto stale = buffer_.prepare(buffer_.capacity());
+    wipe_memory(stale.data(), stale.size());
+  }
   ClientAddress client = server_.options_.trusted_proxies.resolve(remote_, request.headers);
   if (client.forwarded_ignored) server_.forwarded_ignored_.warn({{"peer", remote_}});
   request.client_ip = std::move(client.ip);
@@ -449,6 +456,7 @@ void HttpServer::Impl::Session::handle_request() {
   std::variant<Router::Match, Response> routed =
       server_.router_.lookup(request.method, request.path);
   if (auto* response = std::get_if<Response>(&routed)) return send(std::move(*response));
+  request.path_params = std::move(std::get<Router::Match>(routed).params);
   const Router::Match match = std::get<Router::Match>(routed);
   if (match.dispatch == Dispatch::io_thread) {
     return send(invoke_handler(*match.handler, request));

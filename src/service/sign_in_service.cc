@@ -565,7 +565,8 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
   TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
                            store_.count_flow_attempt(loaded->id_hash, kMaxWrongCodesPerChallenge));
   if (!attempts) {
-    (void)store_.delete_flow(loaded->id_hash);
+    // The flow is left alone: a parallel request within the limit may be finishing it right now
+    // with the right code. At its limit it can take no further code, and it expires.
     return restart(SignInFlow::Notice::too_many_attempts);
   }
   loaded->flow.wrong_codes = *attempts - 1;  // the state machine counts this one when it is wrong

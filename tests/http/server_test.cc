@@ -131,7 +131,7 @@ TEST_F(HttpServerTest, HeadOmitsBody) {
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   router_.add(HttpMethod::post, "/echo", [](const Request& request) {
-    return Response::text(200, request.form_params()["word"] + "|" + request.query_params()["n"] +
+    return Response::text(200, request.form_field("word") + "|" + request.query_params()["n"] +
                                    "|" + request.path + "|" + request.peer_address);
   });
   start();

@@ -125,12 +125,16 @@ TEST(RacingOneFlow, ParallelConfirmsOfAnAddedAppAddItOnce) {
         browsers[static_cast<std::size_t>(i)].submit(page, {{"code", code}});
   });
   int added = 0;
+  std::string outcomes;  // every answer, for the message of a failure
   for (const WebPage& answer : answers) {
-    EXPECT_LT(answer.status, 500) << answer.body();
+    outcomes += std::to_string(answer.status) + " " + answer.location() + answer.heading() + " " +
+                answer.alert() + "\n";
     if (answer.status == 303) ++added;
   }
-  EXPECT_EQ(added, 1);
-  EXPECT_EQ(user_field(tessera, upn, "methods"), "1");
+  for (const WebPage& answer : answers)
+    EXPECT_LT(answer.status, 500) << outcomes << tessera.server_log();
+  EXPECT_EQ(added, 1) << outcomes;
+  EXPECT_EQ(user_field(tessera, upn, "methods"), "1") << outcomes;
 }
 
 }  // namespace

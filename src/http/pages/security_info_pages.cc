@@ -98,15 +98,12 @@ Response security_info_page(const Request& request, WebContext& context, const S
 }
 
 bool csrf_ok(const Request& request, WebContext& context, const Signed& who) {
-  const auto form = request.form_params();
-  const auto csrf = form.find("csrf");
-  return csrf != form.end() && csrf_valid(context.csrf_key, who.token, csrf->second);
+  const std::string& csrf = request.form_field("csrf");
+  return !csrf.empty() && csrf_valid(context.csrf_key, who.token, csrf);
 }
 
-std::string form_field(const Request& request, const std::string& name) {
-  const auto form = request.form_params();
-  const auto it = form.find(name);
-  return it == form.end() ? std::string() : it->second;
+const std::string& form_field(const Request& request, const std::string& name) {
+  return request.form_field(name);
 }
 
 Response add_method_page(const Request& request, WebContext& context, const Signed& who,

@@ -209,7 +209,8 @@ using Submit = std::function<Result<SignInPage>(const Request&, const std::strin
 Handler sign_in_post(WebContext& context, Submit submit) {
   return [&context, submit = std::move(submit)](const Request& request) -> Response {
     const std::string flow_id = cookie_value(request, kFlowCookie);
-    auto form = request.form_params();
+    // The request wipes its form (passwords, codes) when it is done.
+    const auto& form = request.form_params();
     const auto csrf = form.find("csrf");
     if (csrf == form.end() || !csrf_valid(context.csrf_key, flow_id, csrf->second)) {
       auto page = context.sign_in.start(SignInFlow::Notice::interrupted);
@@ -219,8 +220,6 @@ Handler sign_in_post(WebContext& context, Submit submit) {
       return response;
     }
     auto page = submit(request, flow_id, form);
-    for (auto& [key, value] : form)
-      wipe_string(value);  // passwords and codes
     if (!page.ok()) return failure_page(context, page.status());
     return sign_in_response(request, context, *page);
   };

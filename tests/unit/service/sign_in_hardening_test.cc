@@ -373,6 +373,24 @@ TEST_F(SignInHardeningTest, ParallelWrongCodesOnOneChallengeCheckAtMostTheLimit)
             kMaxWrongCodesPerChallenge);
 }
 
+// Parallel posts of the right code: those counted past the limit are refused, but they must not
+// end the flow under the one that is finishing it (which then found its flow gone, and nobody
+// signed in).
+TEST_F(SignInHardeningTest, AnAttemptPastTheLimitLeavesTheFlowToTheOneFinishingIt) {
+  const SecretBytes secret = registered("alice@example.com");
+  const SignInPage page = through_password("alice@example.com");
+  ASSERT_TRUE(at<step::EnterCode>(page));
+  const std::string id_hash = hash_token(page.flow_id);
+  // As if parallel requests had counted every attempt the challenge allows.
+  for (int i = 0; i < kMaxWrongCodesPerChallenge; ++i)
+    ASSERT_TRUE(store_->count_flow_attempt(id_hash, kMaxWrongCodesPerChallenge)->has_value());
+  const auto refused = sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_TRUE(at<step::EnterUsername>(*refused));
+  EXPECT_TRUE(store_->find_flow(id_hash, clock_.now()).ok())
+      << "the over-limit attempt deleted the flow";
+}
+
 TEST_F(SignInHardeningTest, ParallelWrongCodesOverChallengesCheckAtMostTheUsersLimit) {
   const SecretBytes secret = registered("alice@example.com");
   const std::string wrong = code(secret) == "000000" ? "111111" : "000000";
