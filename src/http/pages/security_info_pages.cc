@@ -5,6 +5,7 @@
 #include "http/pages/csrf.h"
 #include "http/pages/page_handlers.h"
 #include "http/pages/render.h"
+#include "http/pages/signed_in_routes.h"
 
 namespace tessera {
 
@@ -28,44 +29,6 @@ std::string kind_label(MethodKind kind) {
 
 std::string default_label(MethodKind kind) {
   return kind == MethodKind::authenticator_app ? "Authenticator app – code" : kind_label(kind);
-}
-
-struct Signed {
-  SessionRecord session;
-  std::string token;
-};
-
-// The session of the request, or why there is none. Only "not signed in" sends the person to
-// Sign in: when the store could not say (the database blinked), they are still signed in and get
-// the failure page (503 with Retry-After), so a retry finds them where they were.
-class SignedIn {
- public:
-  SignedIn(const Request& request, WebContext& context) : context_(context) {
-    std::string token = cookie_value(request, kSessionCookie);
-    auto session = context.sessions.find(token);
-    if (session.ok()) {
-      who_ = Signed{std::move(session).value(), std::move(token)};
-    } else {
-      failure_ = session.status();
-    }
-  }
-  explicit operator bool() const { return who_.has_value(); }
-  const Signed& operator*() const { return *who_; }
-  const Signed* operator->() const { return &*who_; }
-  // The answer when there is no session: Sign in, or the failure page.
-  Response refusal() const {
-    if (failure_.code() == ErrorCode::unauthenticated) return Response::redirect("/signin");
-    return failure_page(context_, failure_);
-  }
-
- private:
-  WebContext& context_;
-  std::optional<Signed> who_;
-  Status failure_;
-};
-
-SignedIn signed_in(const Request& request, WebContext& context) {
-  return SignedIn(request, context);
 }
 
 Response security_info_page(const Request& request, WebContext& context, const Signed& who,
@@ -95,11 +58,6 @@ Response security_info_page(const Request& request, WebContext& context, const S
   data.set("methods", methods);
   return render_page(status, "security_info", "Security info", std::move(data),
                      context.tenant_name);
-}
-
-bool csrf_ok(const Request& request, WebContext& context, const Signed& who) {
-  const std::string& csrf = request.form_field("csrf");
-  return !csrf.empty() && csrf_valid(context.csrf_key, who.token, csrf);
 }
 
 const std::string& form_field(const Request& request, const std::string& name) {
@@ -138,124 +96,97 @@ std::string refusal_text(const Status& status) {
 }  // namespace
 
 void add_security_info_routes(Router& router, WebContext& context) {
-  router.add(
-      HttpMethod::get, "/",
-      [&context](const Request& request) -> Response {
-        const SignedIn who = signed_in(request, context);
-        return who ? Response::redirect("/security-info") : who.refusal();
-      },
-      Dispatch::blocking);
+  SignedInRoutes routes(router, context);
+  // A POST whose CSRF token does not match: the page again, saying so.
+  const auto try_again = [&context](const Request& request, const Signed& who) {
+    return security_info_page(request, context, who, "That didn't work. Try again.", 403);
+  };
+  const auto back_to_security_info = [](const Request&, const Signed&) {
+    return Response::redirect("/security-info");
+  };
 
-  router.add(
-      HttpMethod::get, "/security-info",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        return security_info_page(request, context, *who);
-      },
-      Dispatch::blocking);
+  routes.get("/",
+             [](const Request&, const Signed&) { return Response::redirect("/security-info"); });
 
-  router.add(
-      HttpMethod::get, "/security-info/delete",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
+  routes.get("/security-info", [&context](const Request& request, const Signed& who) {
+    return security_info_page(request, context, who);
+  });
+
+  routes.get(
+      "/security-info/delete", [&context](const Request& request, const Signed& who) -> Response {
         const auto query = request.query_params();
         const auto id = query.find("method");
         auto method = context.security_info.method_of(
-            who->session, id == query.end() ? std::string_view() : std::string_view(id->second));
+            who.session, id == query.end() ? std::string_view() : std::string_view(id->second));
         if (!method.ok()) return Response::redirect("/security-info");
-        auto info = context.security_info.overview(who->session);
+        auto info = context.security_info.overview(who.session);
         if (!info.ok()) return failure_page(context, info.status());
         PageData data;
-        data.set("csrf", csrf_token(context.csrf_key, who->token));
+        data.set("csrf", csrf_token(context.csrf_key, who.token));
         data.set("id", method->id);
         data.set("last", page_flag(info->methods.size() == 1));
         return render_page(200, "delete_method", "Delete authenticator app?", std::move(data),
                            context.tenant_name);
-      },
-      Dispatch::blocking);
+      });
 
-  router.add(
-      HttpMethod::post, "/security-info/delete",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        if (!csrf_ok(request, context, *who)) {
-          return security_info_page(request, context, *who, "That didn't work. Try again.", 403);
-        }
+  routes.post(
+      "/security-info/delete",
+      [&context](const Request& request, const Signed& who) -> Response {
         const Status deleted =
-            context.security_info.delete_method(who->session, form_field(request, "method"));
+            context.security_info.delete_method(who.session, form_field(request, "method"));
         if (!deleted.ok()) {
           if (deleted.code() == ErrorCode::unavailable || deleted.code() == ErrorCode::internal) {
             return failure_page(context, deleted);
           }
-          return security_info_page(request, context, *who, refusal_text(deleted), 403,
+          return security_info_page(request, context, who, refusal_text(deleted), 403,
                                     deleted.code() == ErrorCode::permission_denied);
         }
         return Response::redirect("/security-info");
       },
-      Dispatch::blocking);
+      try_again);
 
-  router.add(
-      HttpMethod::get, "/security-info/add",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        PageData data;
-        data.set("csrf", csrf_token(context.csrf_key, who->token));
-        data.set("action", "/security-info/add/method");
-        data.set("step", "choose_method");
-        data.set("button", "Add");
-        data.set("cancel", page_flag(true));
-        return render_page(200, "choose_method", "Add a method", std::move(data),
-                           context.tenant_name);
-      },
-      Dispatch::blocking);
+  routes.get("/security-info/add", [&context](const Request&, const Signed& who) {
+    PageData data;
+    data.set("csrf", csrf_token(context.csrf_key, who.token));
+    data.set("action", "/security-info/add/method");
+    data.set("step", "choose_method");
+    data.set("button", "Add");
+    data.set("cancel", page_flag(true));
+    return render_page(200, "choose_method", "Add a method", std::move(data), context.tenant_name);
+  });
 
-  router.add(
-      HttpMethod::post, "/security-info/add/method",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        if (!csrf_ok(request, context, *who) ||
-            form_field(request, "method") != "authenticator_app") {
-          return security_info_page(request, context, *who, "That didn't work. Try again.", 403);
-        }
-        auto added = context.security_info.begin_add_app(who->session);
+  routes.post(
+      "/security-info/add/method",
+      [&context, try_again](const Request& request, const Signed& who) -> Response {
+        if (form_field(request, "method") != "authenticator_app") return try_again(request, who);
+        auto added = context.security_info.begin_add_app(who.session);
         if (!added.ok()) {
-          return security_info_page(request, context, *who, refusal_text(added.status()), 403,
+          return security_info_page(request, context, who, refusal_text(added.status()), 403,
                                     added.status().code() == ErrorCode::permission_denied);
         }
-        return add_method_page(request, context, *who, *added);
+        return add_method_page(request, context, who, *added);
       },
-      Dispatch::blocking);
+      try_again);
 
-  router.add(
-      HttpMethod::post, "/security-info/add/app",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
-        auto added = context.security_info.add_app_scanned(who->session,
+  routes.post(
+      "/security-info/add/app",
+      [&context](const Request& request, const Signed& who) -> Response {
+        auto added = context.security_info.add_app_scanned(who.session,
                                                            cookie_value(request, kAddMethodCookie));
         if (!added.ok()) return Response::redirect("/security-info");
-        return add_method_page(request, context, *who, *added);
+        return add_method_page(request, context, who, *added);
       },
-      Dispatch::blocking);
+      back_to_security_info);
 
-  router.add(
-      HttpMethod::post, "/security-info/add/verify",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
+  routes.post(
+      "/security-info/add/verify",
+      [&context](const Request& request, const Signed& who) -> Response {
         const std::string flow_id = cookie_value(request, kAddMethodCookie);
-        auto confirmed = context.security_info.confirm_add_app(who->session, flow_id,
+        auto confirmed = context.security_info.confirm_add_app(who.session, flow_id,
                                                                form_field(request, "code"));
         if (!confirmed.ok()) {
           Response response =
-              security_info_page(request, context, *who,
+              security_info_page(request, context, who,
                                  confirmed.status().code() == ErrorCode::resource_exhausted
                                      ? confirmed.status().message()
                                      : "That didn't work. Try again.",
@@ -264,16 +195,16 @@ void add_security_info_routes(Router& router, WebContext& context) {
           return response;
         }
         if (!*confirmed) {
-          auto added = context.security_info.add_flow(who->session, flow_id);
+          auto added = context.security_info.add_flow(who.session, flow_id);
           if (!added.ok()) return Response::redirect("/security-info");
-          return add_method_page(request, context, *who, *added,
+          return add_method_page(request, context, who, *added,
                                  "That code didn't work. Check the code and try again.");
         }
         Response response = Response::redirect("/security-info");
         clear_cookie(response, request, kAddMethodCookie);
         return response;
       },
-      Dispatch::blocking);
+      back_to_security_info);
 
   // The step-up: a fresh code before changing security info (DESIGN.md section 9).
   const auto step_up_page = [&context](const Signed& who, std::string error, int status) {
@@ -285,45 +216,36 @@ void add_security_info_routes(Router& router, WebContext& context) {
     if (!error.empty()) data.set("error", error);
     return render_page(status, "enter_code", "Enter code", std::move(data), context.tenant_name);
   };
-  router.add(
-      HttpMethod::get, "/security-info/verify",
-      [&context, step_up_page](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        return step_up_page(*who, "", 200);
-      },
-      Dispatch::blocking);
-  router.add(
-      HttpMethod::post, "/security-info/verify",
-      [&context, step_up_page](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (!who) return who.refusal();
-        if (!csrf_ok(request, context, *who)) return Response::redirect("/security-info");
+  routes.get("/security-info/verify", [step_up_page](const Request&, const Signed& who) {
+    return step_up_page(who, "", 200);
+  });
+  routes.post(
+      "/security-info/verify",
+      [&context, step_up_page](const Request& request, const Signed& who) -> Response {
         auto proved =
-            context.security_info.prove_with_code(who->session, form_field(request, "code"));
+            context.security_info.prove_with_code(who.session, form_field(request, "code"));
         if (!proved.ok()) {
           if (proved.status().code() == ErrorCode::resource_exhausted) {
-            return step_up_page(*who, proved.status().message(), 429);
+            return step_up_page(who, proved.status().message(), 429);
           }
           return failure_page(context, proved.status());
         }
         if (!*proved) {
-          return step_up_page(*who, "That code didn't work. Check the code and try again.", 200);
+          return step_up_page(who, "That code didn't work. Check the code and try again.", 200);
         }
         return Response::redirect("/security-info");
       },
-      Dispatch::blocking);
+      back_to_security_info);
 
-  router.add(
-      HttpMethod::post, "/signout",
-      [&context](const Request& request) -> Response {
-        auto who = signed_in(request, context);
-        if (who && csrf_ok(request, context, *who)) (void)context.sessions.end(who->token);
+  routes.post(
+      "/signout",
+      [&context](const Request& request, const Signed& who) -> Response {
+        (void)context.sessions.end(who.token);
         Response response = Response::redirect("/signin");
-        if (who && csrf_ok(request, context, *who)) clear_cookie(response, request, kSessionCookie);
+        clear_cookie(response, request, kSessionCookie);
         return response;
       },
-      Dispatch::blocking);
+      [](const Request&, const Signed&) { return Response::redirect("/signin"); });
 }
 
 }  // namespace tessera

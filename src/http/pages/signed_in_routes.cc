@@ -1,0 +1,46 @@
+#include "http/pages/signed_in_routes.h"
+
+#include <utility>
+
+#include "http/pages/cookies.h"
+#include "http/pages/csrf.h"
+#include "http/pages/page_handlers.h"
+
+namespace tessera {
+
+void SignedInRoutes::get(std::string path, Handler handler) {
+  add(HttpMethod::get, std::move(path), std::move(handler), {});
+}
+
+void SignedInRoutes::post(std::string path, Handler handler, Handler on_bad_csrf) {
+  add(HttpMethod::post, std::move(path), std::move(handler), std::move(on_bad_csrf));
+}
+
+void SignedInRoutes::add(HttpMethod method, std::string path, Handler handler,
+                         Handler on_bad_csrf) {
+  const bool needs_csrf = method != HttpMethod::get;
+  router_.add(
+      method, std::move(path),
+      [&context = context_, handler = std::move(handler), on_bad_csrf = std::move(on_bad_csrf),
+       needs_csrf](const Request& request) -> Response {
+        std::string token = cookie_value(request, kSessionCookie);
+        auto session = context.sessions.find(token);
+        if (!session.ok()) {
+          if (session.status().code() == ErrorCode::unauthenticated) {
+            return Response::redirect("/signin");
+          }
+          return failure_page(context, session.status());
+        }
+        const Signed who{std::move(session).value(), std::move(token)};
+        if (needs_csrf) {
+          const std::string& csrf = request.form_field("csrf");
+          if (csrf.empty() || !csrf_valid(context.csrf_key, who.token, csrf)) {
+            return on_bad_csrf(request, who);
+          }
+        }
+        return handler(request, who);
+      },
+      Dispatch::blocking);
+}
+
+}  // namespace tessera

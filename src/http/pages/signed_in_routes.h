@@ -1,0 +1,44 @@
+// The routes of signed-in pages (Security info now, the admin portal later). Each route declares
+// its guards here instead of repeating them in its handler:
+//   - signed in: no live session goes to Sign in; a store that could not say (the database
+//     blinked) gets the failure page (503), so a person is never signed out by an outage;
+//   - CSRF: every POST carries the session's token, or gets the route's `on_bad_csrf` answer.
+// Handlers run on the blocking pool (they read the session from the database).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "http/pages/web_context.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+
+namespace tessera {
+
+// Who is signed in: their session and its cookie's token (what CSRF tokens are bound to).
+struct Signed {
+  SessionRecord session;
+  std::string token;
+};
+
+class SignedInRoutes {
+ public:
+  using Handler = std::function<Response(const Request&, const Signed&)>;
+
+  SignedInRoutes(Router& router, WebContext& context) : router_(router), context_(context) {}
+
+  // GET `path` for a signed-in person.
+  void get(std::string path, Handler handler);
+  // POST `path` for a signed-in person whose form carries the session's CSRF token; a missing or
+  // wrong token gets `on_bad_csrf` (the handler never runs).
+  void post(std::string path, Handler handler, Handler on_bad_csrf);
+
+ private:
+  void add(HttpMethod method, std::string path, Handler handler, Handler on_bad_csrf);
+
+  Router& router_;
+  WebContext& context_;
+};
+
+}  // namespace tessera
