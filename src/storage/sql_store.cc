@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
+#include <set>
 #include <span>
 
 #include "base/ids.h"
+#include "base/log.h"
 
 namespace tessera {
 
@@ -45,15 +48,29 @@ std::string flow_associated_data(const std::string& id_hash) {
   return "sign_in_flows:" + id_hash;
 }
 
-User user_from(const SqlRow& row) {
+// An enum stored as its number: anything outside [0, last] is a damaged row, never a guess (a
+// clamped MFA state would turn a stray value into "enforced", or a status into "active").
+template <typename Enum>
+Result<Enum> stored_enum(std::int64_t value, Enum last, std::string_view what,
+                         const std::string& row_id) {
+  if (value < 0 || value > static_cast<std::int64_t>(last)) {
+    return data_loss("the stored " + std::string(what) + " of " + row_id + " is unknown (" +
+                     std::to_string(value) + ")");
+  }
+  return static_cast<Enum>(value);
+}
+
+Result<User> user_from(const SqlRow& row) {
   User user;
   user.id = row.text(0);
   user.upn = row.text(1);
   user.display_name = row.text(2);
-  user.status = static_cast<UserStatus>(row.integer(3));
+  TESSERA_ASSIGN_OR_RETURN(
+      user.status, stored_enum(row.integer(3), UserStatus::blocked, "status of user", user.id));
   user.password_hash = row.text(4);
   user.password_temporary = row.integer(5) != 0;
-  user.mfa_state = static_cast<MfaState>(std::clamp<std::int64_t>(row.integer(6), 0, 2));
+  TESSERA_ASSIGN_OR_RETURN(user.mfa_state, stored_enum(row.integer(6), MfaState::enforced,
+                                                       "MFA state of user", user.id));
   user.mfa_state_changed_at = from_unix_seconds(row.integer(7));
   user.created_at = from_unix_seconds(row.integer(8));
   user.password_changed_at = from_unix_seconds(row.integer(9));
@@ -297,8 +314,10 @@ class SqlStore final : public Store {
     TESSERA_ASSIGN_OR_RETURN(SqlResult result, connection->execute(sql, params));
     std::vector<User> users;
     users.reserve(result.rows.size());
-    for (const SqlRow& row : result.rows)
-      users.push_back(user_from(row));
+    for (const SqlRow& row : result.rows) {
+      TESSERA_ASSIGN_OR_RETURN(User user, user_from(row));
+      users.push_back(std::move(user));
+    }
     return users;
   }
 
@@ -834,9 +853,12 @@ class SqlStore final : public Store {
     OrgPolicy policy;
     for (const SqlRow& row : result.rows) {
       const std::string key = row.text(0);
-      Status parsed = set_policy_value(policy, key, row.text(1));
+      const std::string value = row.text(1);
+      Status parsed = set_policy_value(policy, key, value);
       if (!parsed.ok()) {
-        return data_loss("the stored policy value " + key + " is invalid: " + parsed.message());
+        // One bad row must not fail every sign-in: that setting keeps its default, and the
+        // operator hears of it once (per key and value) until it is set again.
+        report_bad_policy_row(key, value, parsed);
       }
     }
     return policy;
@@ -1011,11 +1033,23 @@ class SqlStore final : public Store {
     return user_from(result.rows[0]);
   }
 
+  // Logs a policy row that does not parse, once per key and value.
+  void report_bad_policy_row(const std::string& key, const std::string& value,
+                             const Status& problem) {
+    {
+      std::lock_guard lock(reported_mutex_);
+      if (!reported_policy_rows_.emplace(key, value).second) return;
+    }
+    log_event(LogLevel::error, "policy_value_invalid",
+              {{"key", key}, {"error", problem.message()}, {"using", "the default"}});
+  }
+
   Result<Method> method_from(const SqlRow& row) {
     Method method;
     method.id = row.text(0);
     method.user_id = row.text(1);
-    method.kind = static_cast<MethodKind>(row.integer(2));
+    TESSERA_ASSIGN_OR_RETURN(
+        method.kind, stored_enum(row.integer(2), MethodKind::email, "kind of method", method.id));
     method.label = row.text(3);
     method.detail = row.text(4);
     auto sealed = row.blob(5);
@@ -1059,6 +1093,8 @@ class SqlStore final : public Store {
 
   std::unique_ptr<ConnectionPool> owned_pool_;  // null in a transaction's view
   Connections connections_;
+  std::mutex reported_mutex_;
+  std::set<std::pair<std::string, std::string>> reported_policy_rows_;
   const SecretSealer& sealer_;
   Rng& rng_;
 };

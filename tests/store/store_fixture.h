@@ -12,6 +12,8 @@
 #include "crypto/aead.h"
 #include "crypto/sodium_init.h"
 #include "storage/open_store.h"
+#include "storage/postgres_connection.h"
+#include "storage/sqlite_connection.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -61,6 +63,15 @@ class StoreTest : public ::testing::TestWithParam<StoreConfig::Kind> {
     method.is_default = is_default;
     method.created_at = from_unix_seconds(1'700'000'100);
     return method;
+  }
+
+  // Runs SQL on a connection of its own, as another tool (or damage) might change the database.
+  Status raw_sql(const std::string& sql) {
+    auto connection = config_.kind == StoreConfig::Kind::sqlite
+                          ? open_sqlite_connection(config_.sqlite_path, std::chrono::seconds(5))
+                          : open_postgres_connection(config_.postgres_url);
+    if (!connection.ok()) return connection.status();
+    return (*connection)->execute_script(sql);
   }
 
   AuditLogEntry audit(std::string action, std::string target) {

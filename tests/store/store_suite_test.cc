@@ -353,6 +353,37 @@ TEST_P(StoreTest, PolicyStartsAtDefaultsAndRoundTrips) {
   EXPECT_EQ(*store_->load_policy(), policy);
 }
 
+TEST_P(StoreTest, APolicyRowThatDoesNotParseKeepsItsDefaultAndTheRestStands) {
+  OrgPolicy policy;
+  ASSERT_TRUE(set_policy_value(policy, "lockout_threshold", "5").ok());
+  ASSERT_TRUE(set_policy_value(policy, "registration_grace_days", "7").ok());
+  ASSERT_TRUE(store_->save_policy(policy, nullptr).ok());
+  ASSERT_TRUE(raw_sql("UPDATE policy SET value = 'banana' WHERE key = 'lockout_threshold'").ok());
+  for (int i = 0; i < 2; ++i) {  // reported once, answered every time
+    auto loaded = store_->load_policy();
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    EXPECT_EQ(loaded->lockout.threshold, OrgPolicy{}.lockout.threshold);
+    EXPECT_EQ(loaded->registration_grace_days, 7);
+  }
+}
+
+TEST_P(StoreTest, AnUnknownStoredEnumIsDataLossNeverAGuess) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Method method = make_method(user, "seed-a");
+  ASSERT_TRUE(store_->add_method(method, nullptr).ok());
+
+  ASSERT_TRUE(raw_sql("UPDATE users SET mfa_state = 7").ok());
+  EXPECT_EQ(store_->find_user_by_id(user.id).status().code(), ErrorCode::data_loss);
+  ASSERT_TRUE(raw_sql("UPDATE users SET mfa_state = 0, status = 9").ok());
+  EXPECT_EQ(store_->find_user_by_id(user.id).status().code(), ErrorCode::data_loss);
+  ASSERT_TRUE(raw_sql("UPDATE users SET status = 0").ok());
+  EXPECT_TRUE(store_->find_user_by_id(user.id).ok());
+
+  ASSERT_TRUE(raw_sql("UPDATE methods SET kind = 42").ok());
+  EXPECT_EQ(store_->find_method(method.id).status().code(), ErrorCode::data_loss);
+}
+
 TEST_P(StoreTest, SessionsAreFoundByTokenHashAndDeleted) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
