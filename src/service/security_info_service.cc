@@ -24,20 +24,36 @@ const std::string* user_id_of_add_flow(const SignInFlow& flow) {
 
 }  // namespace
 
+namespace {
+
+MethodSummary summary_of(const Method& method) {
+  return MethodSummary{method.id, method.kind, method.label, method.is_default, method.created_at};
+}
+
+}  // namespace
+
 Result<SecurityInfo> SecurityInfoService::overview(const SessionRecord& session) {
-  SecurityInfo info;
-  TESSERA_ASSIGN_OR_RETURN(info.user, store_.find_user_by_id(session.user_id));
-  TESSERA_ASSIGN_OR_RETURN(info.methods, store_.list_methods(session.user_id));
+  TESSERA_ASSIGN_OR_RETURN(const User user, store_.find_user_by_id(session.user_id));
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<Method> methods, store_.list_methods(session.user_id));
+  SecurityInfo info{user.upn, user.display_name, {}};
+  for (const Method& method : methods)
+    info.methods.push_back(summary_of(method));
   return info;
 }
 
-Result<Method> SecurityInfoService::method_of(const SessionRecord& session,
-                                              std::string_view method_id) {
+Result<Method> SecurityInfoService::own_method(const SessionRecord& session,
+                                               std::string_view method_id) {
   auto method = store_.find_method(std::string(method_id));
   if (!method.ok() || method->user_id != session.user_id) {
     return not_found("no such sign-in method");
   }
   return method;
+}
+
+Result<MethodSummary> SecurityInfoService::method_of(const SessionRecord& session,
+                                                     std::string_view method_id) {
+  TESSERA_ASSIGN_OR_RETURN(const Method method, own_method(session, method_id));
+  return summary_of(method);
 }
 
 Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
@@ -51,7 +67,7 @@ Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
 
 Status SecurityInfoService::delete_method(const SessionRecord& session,
                                           std::string_view method_id) {
-  TESSERA_ASSIGN_OR_RETURN(Method method, method_of(session, method_id));
+  TESSERA_ASSIGN_OR_RETURN(Method method, own_method(session, method_id));
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
   TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));

@@ -28,9 +28,21 @@ namespace tessera {
 inline constexpr std::chrono::minutes kFreshProofWindow{10};
 inline constexpr std::chrono::minutes kAddMethodLifetime{10};
 
+// What a page shows of a method: never its secret.
+struct MethodSummary {
+  std::string id;
+  MethodKind kind = MethodKind::authenticator_app;
+  std::string label;
+  bool is_default = false;
+  Timestamp created_at{};
+};
+
+// What Security info shows: who is signed in and their methods (oldest first). No secret, no
+// password hash: pages get only what they display.
 struct SecurityInfo {
-  User user;
-  std::vector<Method> methods;  // oldest first; secrets are not for display
+  std::string upn;
+  std::string display_name;
+  std::vector<MethodSummary> methods;
 };
 
 struct AddMethodFlow {
@@ -45,7 +57,7 @@ class SecurityInfoService {
 
   Result<SecurityInfo> overview(const SessionRecord& session);
   // not_found unless the method belongs to the session's user.
-  Result<Method> method_of(const SessionRecord& session, std::string_view method_id);
+  Result<MethodSummary> method_of(const SessionRecord& session, std::string_view method_id);
   // permission_denied without a fresh proof. Deleting the default makes the oldest remaining
   // method the default; deleting the last one leaves the MFA state as it is, so an Enforced user
   // registers again at the next sign-in.
@@ -70,6 +82,7 @@ class SecurityInfoService {
 
  private:
   Status require_fresh_proof(const SessionRecord& session, const std::vector<Method>& methods);
+  Result<Method> own_method(const SessionRecord& session, std::string_view method_id);
   Status save(const std::string& id_hash, std::int64_t version, const SignInFlow& flow);
   // The add flow with what saving it back needs (its key and version), read once.
   struct LoadedAdd {

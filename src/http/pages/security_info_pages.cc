@@ -38,13 +38,13 @@ Response security_info_page(const Request& request, WebContext& context, const S
   if (!info.ok()) return failure_page(context, info.status());
   PageData data;
   data.set("csrf", csrf_token(context.csrf_key, who.token));
-  data.set("display_name", info->user.display_name);
-  data.set("upn", info->user.upn);
+  data.set("display_name", info->display_name);
+  data.set("upn", info->upn);
   if (!error.empty()) data.set("error", error);
   data.set("needs_proof", page_flag(needs_proof));
   PageData methods = page_list();
-  const Method* default_method = nullptr;
-  for (const Method& method : info->methods) {
+  const MethodSummary* default_method = nullptr;
+  for (const MethodSummary& method : info->methods) {
     if (method.is_default) default_method = &method;
     PageData item;
     item.set("id", method.id);
@@ -76,7 +76,7 @@ Response add_method_page(const Request& request, WebContext& context, const Sign
     if (!info.ok()) return failure_page(context, info.status());
     data.set("action", "/security-info/add/app");
     data.set("step", "set_up_app");
-    add_authenticator_page_details(data, set_up->secret, info->user.upn, context.tenant_name);
+    add_authenticator_page_details(data, set_up->secret, info->upn, context.tenant_name);
     response = render_page(200, "set_up_app", "Set up your authenticator app", std::move(data),
                            context.tenant_name);
   } else {
