@@ -8,8 +8,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsodium-dev libsqlite3-dev libpq-dev libqrencode-dev libpng-dev
-  libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libssl-dev libsodium-dev libsqlite3-dev libpq-dev libqrencode-dev
+  libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev
   libkainjow-mustache-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 oathtool zbar-tools wrk

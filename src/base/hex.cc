@@ -1,5 +1,7 @@
 #include "base/hex.h"
 
+#include <sodium.h>
+
 namespace tessera {
 int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -9,25 +11,21 @@ int hex_digit_value(char c) {
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t byte : bytes) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0x0f]);
-  }
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+  out.pop_back();  // the terminating NUL
   return out;
 }
 
 Result<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   if (text.size() % 2 != 0) return invalid_argument("hex text has an odd length");
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    int high = hex_digit_value(text[i]);
-    int low = hex_digit_value(text[i + 1]);
-    if (high < 0 || low < 0) return invalid_argument("hex text has a character that is not hex");
-    out.push_back(static_cast<std::uint8_t>(high << 4 | low));
+  std::vector<std::uint8_t> out(text.size() / 2);
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_hex2bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end) !=
+          0 ||
+      end != text.data() + text.size() || length != out.size()) {
+    return invalid_argument("hex text has a character that is not hex");
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// Lower-case hexadecimal encoding.
+// Lower-case hexadecimal encoding (libsodium's constant-time codec).
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,6 @@
 #include <memory>
 #include <string>
 
-#include <png.h>
 #include <qrencode.h>
 
 namespace tessera {
@@ -50,48 +49,6 @@ Result<std::string> qr_svg(std::string_view text, const QrRenderOptions& options
   }
   svg += "\"/></svg>";
   return svg;
-}
-
-Result<std::vector<std::uint8_t>> qr_png(std::string_view text, const QrRenderOptions& options) {
-  if (options.module_pixels < 1 || options.module_pixels > 32) {
-    return invalid_argument("QR module size must be 1-32 pixels");
-  }
-  TESSERA_ASSIGN_OR_RETURN(QrPointer code, encode(text));
-  const int modules = code->width + 2 * options.quiet_zone_modules;
-  const int pixels = modules * options.module_pixels;
-
-  std::vector<std::uint8_t> out;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  if (png == nullptr) return internal_error("cannot start a PNG image");
-  png_infop info = png_create_info_struct(png);
-  if (info == nullptr || setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    return internal_error("cannot write a PNG image");
-  }
-  png_set_write_fn(
-      png, &out,
-      [](png_structp writer, png_bytep data, png_size_t length) {
-        auto* buffer = static_cast<std::vector<std::uint8_t>*>(png_get_io_ptr(writer));
-        buffer->insert(buffer->end(), data, data + length);
-      },
-      nullptr);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(pixels), static_cast<png_uint_32>(pixels), 8,
-               PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  std::vector<png_byte> row(static_cast<std::size_t>(pixels));
-  for (int py = 0; py < pixels; ++py) {
-    const int y = py / options.module_pixels - options.quiet_zone_modules;
-    for (int px = 0; px < pixels; ++px) {
-      const int x = px / options.module_pixels - options.quiet_zone_modules;
-      const bool inside = x >= 0 && y >= 0 && x < code->width && y < code->width;
-      row[static_cast<std::size_t>(px)] = inside && dark(*code, x, y) ? 0 : 255;
-    }
-    png_write_row(png, row.data());
-  }
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  return out;
 }
 
 }  // namespace tessera

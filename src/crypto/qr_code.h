@@ -1,4 +1,4 @@
-// QR codes (libqrencode, error correction level M) rendered as SVG (for pages) or PNG.
+// QR codes (libqrencode, error correction level M) rendered as SVG, for pages.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +11,11 @@
 namespace tessera {
 
 struct QrRenderOptions {
-  int module_pixels = 6;  // PNG: pixels per module (1-32); SVG scales freely
   int quiet_zone_modules = 4;
 };
 
-// invalid_argument when `text` is empty or too long for a QR code.
+// One unit per module: a white square and one path of dark runs ("Mx,yhNv1h-Nz"), which scales
+// freely. invalid_argument when `text` is empty or too long for a QR code.
 Result<std::string> qr_svg(std::string_view text, const QrRenderOptions& options = {});
-Result<std::vector<std::uint8_t>> qr_png(std::string_view text,
-                                         const QrRenderOptions& options = {});
 
 }  // namespace tessera

@@ -1,6 +1,6 @@
 // The sign-in pages (docs/pages.md): one POST route per step, each answering with the page of the
 // step the flow reached. GETs show the page the flow is at, so a URL can never skip a step.
-#include <boost/beast/core/detail/base64.hpp>
+#include <sodium.h>
 
 #include "base/log.h"
 #include "crypto/base32.h"
@@ -60,9 +60,10 @@ std::string notice_text(SignInFlow::Notice notice) {
 }
 
 std::string base64(std::string_view text) {
-  namespace b64 = boost::beast::detail::base64;
-  std::string out(b64::encoded_size(text.size()), '\0');
-  out.resize(b64::encode(out.data(), text.data(), text.size()));
+  std::string out(sodium_base64_ENCODED_LEN(text.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(text.data()),
+                    text.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
   return out;
 }
 

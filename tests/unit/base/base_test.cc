@@ -60,6 +60,10 @@ TEST(Hex, RoundTripsAndRefusesMalformedText) {
   EXPECT_EQ(*from_hex("00ABff"), bytes);
   EXPECT_FALSE(from_hex("abc").ok());
   EXPECT_FALSE(from_hex("zz").ok());
+  EXPECT_FALSE(from_hex("0g").ok());
+  EXPECT_FALSE(from_hex("00 1").ok());
+  EXPECT_TRUE(from_hex("")->empty());
+  EXPECT_EQ(to_hex({}), "");
 }
 
 TEST(Rng, DeterministicRngRepeatsAndUniformStaysInBounds) {
