@@ -5,28 +5,21 @@
 #include "crypto/sodium_init.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
+#include "unit/service/service_fixture.h"
 
 namespace tessera {
 namespace {
 
-class PolicyServiceTest : public ::testing::Test {
+class PolicyServiceTest : public ServiceTest {
  protected:
+  PolicyServiceTest() : ServiceTest(from_unix_seconds(1'795'000'000), 5) {}
+
   void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 9))));
-    StoreConfig config;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    store_ = std::move(*open_store(config, *sealer_, rng_));
-    ASSERT_TRUE(store_->migrate().ok());
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     service_.emplace(*store_, clock_, rng_);
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{from_unix_seconds(1'795'000'000)};
-  DeterministicRng rng_{5};
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
   std::optional<PolicyService> service_;
 };
 

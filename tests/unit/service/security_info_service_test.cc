@@ -12,20 +12,18 @@
 #include "service/sign_in_service.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
+#include "unit/service/service_fixture.h"
 
 namespace tessera {
 namespace {
 
-class SecurityInfoServiceTest : public ::testing::Test {
+class SecurityInfoServiceTest : public ServiceTest {
  protected:
+  SecurityInfoServiceTest() : ServiceTest(from_unix_seconds(1'795'000'020), 9) {}
+
   void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 4))));
-    StoreConfig config;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    store_ = std::move(*open_store(config, *sealer_, rng_));
-    ASSERT_TRUE(store_->migrate().ok());
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     User user;
     user.id = new_id(rng_);
     user.upn = "alice@example.com";
@@ -52,12 +50,7 @@ class SecurityInfoServiceTest : public ::testing::Test {
     return totp(secret_.span(), clock_.now() + offset, TotpParameters{});
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{from_unix_seconds(1'795'000'020)};
-  DeterministicRng rng_{9};
   SecretBytes secret_ = SecretBytes::from_string("12345678901234567890");
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
   std::optional<SessionService> sessions_;
   std::optional<SecurityInfoService> info_;
   std::string token_;

@@ -7,20 +7,18 @@
 #include "crypto/sodium_init.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
+#include "unit/service/service_fixture.h"
 
 namespace tessera {
 namespace {
 
-class SessionServiceTest : public ::testing::Test {
+class SessionServiceTest : public ServiceTest {
  protected:
+  SessionServiceTest() : ServiceTest(from_unix_seconds(1'795'000'000), 3) {}
+
   void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 2))));
-    StoreConfig config;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    store_ = std::move(*open_store(config, *sealer_, rng_));
-    ASSERT_TRUE(store_->migrate().ok());
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     User user;
     user.id = user_id_ = new_id(rng_);
     user.upn = "alice@example.com";
@@ -29,11 +27,6 @@ class SessionServiceTest : public ::testing::Test {
     sessions_.emplace(*store_, clock_, rng_);
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{from_unix_seconds(1'795'000'000)};
-  DeterministicRng rng_{3};
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
   std::optional<SessionService> sessions_;
   std::string user_id_;
 };

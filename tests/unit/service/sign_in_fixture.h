@@ -16,6 +16,7 @@
 #include "service/user_admin_service.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
+#include "unit/service/service_fixture.h"
 
 namespace tessera {
 
@@ -59,18 +60,13 @@ class HookedHashing final : public PasswordHashing {
   InlinePasswordHashing inline_;
 };
 
-class SignInServiceTest : public ::testing::Test {
+class SignInServiceTest : public ServiceTest {
  protected:
+  SignInServiceTest() : ServiceTest(kStart, 11) {}
+
   void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 5))));
-    StoreConfig config;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    auto store = open_store(config, *sealer_, rng_);
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->migrate().ok());
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     users_.emplace(*store_, hasher_, clock_, rng_);
     policy_.emplace(*store_, clock_, rng_);
     sessions_.emplace(*store_, clock_, rng_);
@@ -116,13 +112,8 @@ class SignInServiceTest : public ::testing::Test {
 
   std::vector<SignInLogEntry> log() { return *store_->list_sign_ins(100); }
 
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  DeterministicRng rng_{11};
   PasswordHasher hasher_{Argon2Parameters{8 * 1024, 1}};
   HookedHashing hashing_{hasher_};
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
   std::optional<UserAdminService> users_;
   std::optional<PolicyService> policy_;
   std::optional<SessionService> sessions_;

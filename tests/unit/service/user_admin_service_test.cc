@@ -9,25 +9,20 @@
 #include "service/temporary_password.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
+#include "unit/service/service_fixture.h"
 
 namespace tessera {
 namespace {
 
 const Timestamp kStart = from_unix_seconds(1'795'000'000);  // 2026-11-18
 
-class UserAdminServiceTest : public ::testing::Test {
+class UserAdminServiceTest : public ServiceTest {
  protected:
+  UserAdminServiceTest() : ServiceTest(kStart, 42) {}
+
   void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 7))));
-    StoreConfig config;
-    config.kind = StoreConfig::Kind::sqlite;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    auto store = open_store(config, *sealer_, rng_);
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->migrate().ok());
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     users_.emplace(*store_, hasher_, clock_, rng_);
     policy_.emplace(*store_, clock_, rng_);
   }
@@ -40,12 +35,7 @@ class UserAdminServiceTest : public ::testing::Test {
     return request;
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  DeterministicRng rng_{42};
   PasswordHasher hasher_{Argon2Parameters{8 * 1024, 1}};
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
   std::optional<UserAdminService> users_;
   std::optional<PolicyService> policy_;
 };
