@@ -7,7 +7,10 @@
 // wait_timeout_ms (1 s): without the bounds these requests wait as long as the fault lasts.
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,17 +137,33 @@ TEST(StalledDatabase, ALockedTableGets503sInTimeWhileSignInAndHealthStayUp) {
   EXPECT_EQ(health(tessera.port()).status, 200);
 }
 
-TEST(StalledDatabase, APausedServerGets503sInTimeAndTheNodeRecoversByItself) {
-  auto server = PostgresServer::start();
-  ASSERT_TRUE(server.ok()) << server.status().to_string();
-  auto url = (*server)->create_database();
-  ASSERT_TRUE(url.ok()) << url.status().to_string();
-  TesseraProcess tessera(on_postgres(*url));
-  tessera.add_user(kUpn, kPassword);
-  ASSERT_TRUE(tessera.start());
-  const auto cookies = sign_in(tessera);
+// A PostgreSQL of its own (the test pauses or restarts it), a node on it, and a signed-in person.
+struct OwnPostgresNode {
+  std::unique_ptr<PostgresServer> server;
+  std::optional<TesseraProcess> tessera;
+  std::map<std::string, std::string> cookies;
 
-  ASSERT_TRUE((*server)->pause().ok());
+  void start() {
+    auto started = PostgresServer::start();
+    ASSERT_TRUE(started.ok()) << started.status().to_string();
+    server = std::move(started).value();
+    auto url = server->create_database();
+    ASSERT_TRUE(url.ok()) << url.status().to_string();
+    tessera.emplace(on_postgres(*url));
+    tessera->add_user(kUpn, kPassword);
+    ASSERT_TRUE(tessera->start());
+    cookies = sign_in(*tessera);
+  }
+};
+
+TEST(StalledDatabase, APausedServerGets503sInTimeAndTheNodeRecoversByItself) {
+  OwnPostgresNode node;
+  ASSERT_NO_FATAL_FAILURE(node.start());
+  PostgresServer& server = *node.server;
+  TesseraProcess& tessera = *node.tessera;
+  const auto& cookies = node.cookies;
+
+  ASSERT_TRUE(server.pause().ok());
   for (int round = 0; round < 2; ++round) {
     for (const Answer& answer : burst(tessera.port(), cookies)) {
       if (answer.what == "GET /signin") {
@@ -157,7 +176,7 @@ TEST(StalledDatabase, APausedServerGets503sInTimeAndTheNodeRecoversByItself) {
       }
     }
   }
-  ASSERT_TRUE((*server)->resume().ok());
+  ASSERT_TRUE(server.resume().ok());
 
   EXPECT_TRUE(recovers(tessera.port())) << tessera.server_log();
   EXPECT_EQ(security_info(tessera.port(), cookies).heading(), "Security info");
@@ -165,18 +184,15 @@ TEST(StalledDatabase, APausedServerGets503sInTimeAndTheNodeRecoversByItself) {
 }
 
 TEST(StalledDatabase, ARestartOfPostgresFailsNoRequest) {
-  auto server = PostgresServer::start();
-  ASSERT_TRUE(server.ok()) << server.status().to_string();
-  auto url = (*server)->create_database();
-  ASSERT_TRUE(url.ok()) << url.status().to_string();
-  TesseraProcess tessera(on_postgres(*url));
-  tessera.add_user(kUpn, kPassword);
-  ASSERT_TRUE(tessera.start());
-  const auto cookies = sign_in(tessera);
+  OwnPostgresNode node;
+  ASSERT_NO_FATAL_FAILURE(node.start());
+  PostgresServer& server = *node.server;
+  TesseraProcess& tessera = *node.tessera;
+  const auto& cookies = node.cookies;
   // Parallel pages open several pooled connections, all of which the restart ends.
   in_parallel(8, [&](int) { (void)security_info(tessera.port(), cookies); });
 
-  ASSERT_TRUE((*server)->restart().ok());
+  ASSERT_TRUE(server.restart().ok());
   for (int i = 0; i < 12; ++i) {
     EXPECT_EQ(security_info(tessera.port(), cookies).heading(), "Security info")
         << "request " << i << "\n"
