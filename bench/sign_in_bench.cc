@@ -46,8 +46,8 @@
 #include "crypto/master_key.h"
 #include "crypto/otp.h"
 #include "crypto/password_hash.h"
-#include "domain/method.h"
 #include "domain/user.h"
+#include "methods/method.h"
 
 namespace tessera {
 namespace {

@@ -8,7 +8,7 @@
 //              busy_timeout_ms, wait_timeout_ms
 //   [security] master_key_file
 //   [password_hashing] memory_kib, iterations, workers, queue_limit
-//   [tenant]   name (the issuer shown in authenticator apps)
+//   [tenant]   name (the issuer people see, in their apps too)
 //   [log]      level = "debug" | "info" | "warn" | "error"
 //
 // Relative paths are relative to the directory tessera was started in.

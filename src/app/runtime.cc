@@ -53,10 +53,11 @@ Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<Secret
       sealer_(std::move(sealer)),
       store_(std::move(store)),
       hasher_(config_.hashing.argon2),
+      methods_(sign_in_methods()),
       users_(*store_, hasher_, *clock_, *rng_),
       policy_(*store_, *clock_, *rng_),
       sessions_(*store_, *clock_, *rng_),
-      security_info_(*store_, *clock_, *rng_),
+      security_info_(*store_, methods_, *clock_, *rng_),
       csrf_key_(std::move(csrf_key)),
       name_key_(std::move(name_key)) {}
 

@@ -11,6 +11,7 @@
 #include "base/rng.h"
 #include "crypto/aead.h"
 #include "crypto/password_hash.h"
+#include "methods/sign_in_method.h"
 #include "service/policy_service.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
@@ -32,6 +33,8 @@ class Runtime {
   Rng& rng() { return *rng_; }
   Store& store() { return *store_; }
   const PasswordHasher& hasher() const { return hasher_; }
+  // The sign-in methods this server offers (sign_in_methods.cc registers them).
+  const MethodRegistry& methods() const { return methods_; }
   UserAdminService& users() { return users_; }
   PolicyService& policy() { return policy_; }
   SessionService& sessions() { return sessions_; }
@@ -53,6 +56,7 @@ class Runtime {
   std::unique_ptr<SecretSealer> sealer_;
   std::unique_ptr<Store> store_;
   PasswordHasher hasher_;
+  MethodRegistry methods_;
   UserAdminService users_;
   PolicyService policy_;
   SessionService sessions_;
@@ -60,6 +64,9 @@ class Runtime {
   SecretBytes csrf_key_;
   SecretBytes name_key_;
 };
+
+// The sign-in methods a server offers, each added by one line (src/app/sign_in_methods.cc).
+MethodRegistry sign_in_methods();
 
 // Creates the directories of the SQLite file and the key file with mode 0700 if they are missing.
 Status prepare_data_directories(const Config& config);

@@ -103,11 +103,12 @@ WebServer::WebServer(Runtime& runtime)
                      runtime.config().hashing.queue_limit),
       blocking_pool_(kBlockingThreads, kBlockingQueueLimit),
       hashing_(runtime.hasher(), hashing_pool_),
-      sign_in_(runtime.store(), hashing_, runtime.sessions(), runtime.clock(), runtime.rng(),
-               runtime.name_key(),
+      sign_in_(runtime.store(), runtime.methods(), hashing_, runtime.sessions(), runtime.clock(),
+               runtime.rng(), runtime.name_key(),
                SignInLimits{runtime.config().server.sign_in_starts_per_network}),
-      web_{sign_in_,        runtime.sessions(),           runtime.security_info(),
-           runtime.clock(), runtime.config().tenant_name, runtime.csrf_key()},
+      web_{sign_in_,          runtime.sessions(), runtime.security_info(),
+           runtime.methods(), runtime.clock(),    runtime.config().tenant_name,
+           runtime.csrf_key()},
       health_([&store = runtime.store()] { return database_health(store); },
               health_wait(runtime.config())),
       router_(make_router(web_, health_)),
@@ -120,6 +121,11 @@ namespace tessera {
 
 Status WebServer::start() {
   TESSERA_RETURN_IF_ERROR(check_page_templates());
+  for (const SignInMethod* method : runtime_.methods().all()) {
+    TESSERA_RETURN_IF_ERROR(
+        check_templates(method->template_names(),
+                        [method](std::string_view name) { return method->template_text(name); }));
+  }
   return server_.start();
 }
 

@@ -1,5 +1,5 @@
 // Time is injected: domain and service code take a `now` or a Clock&, never read the system clock,
-// so tests of expiry, TOTP windows and lockout are exact.
+// so tests of expiry, code windows and lockout are exact.
 #pragma once
 
 #include <chrono>

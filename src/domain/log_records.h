@@ -23,7 +23,7 @@ struct SignInLogEntry {
   std::string app;  // "Security info", an OIDC client id, "basic"
   SignInResult result = SignInResult::failure;
   std::string failure_reason;  // a DecisionRule name or a step's reason; on success empty or a
-                               // note such as registered_app_now_enforced
+                               // note such as registered_method_now_enforced
   bool mfa_required = false;
   std::string decided_by;  // the DecisionRule that decided (to_string)
   std::string method;      // method used for MFA, empty if none

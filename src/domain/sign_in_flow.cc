@@ -1,5 +1,7 @@
 #include "domain/sign_in_flow.h"
 
+#include <type_traits>
+
 #include "base/overloaded.h"
 
 namespace tessera {
@@ -41,10 +43,10 @@ Transition apply_decision(SignInFlow flow, const SignInDecision& decision,
       flow.step = step::MoreInformationRequired{user_id, decision.registration_skippable};
       return {std::move(flow)};
     case NextStep::challenge_mfa:
-      if (context.method_for_challenge.empty())
-        return restart(context.now, SignInFlow::Notice::interrupted);
+      if (!context.challenge) return restart(context.now, SignInFlow::Notice::interrupted);
       flow.wrong_codes = 0;
-      flow.step = step::EnterCode{user_id, context.method_for_challenge};
+      flow.step = step::Challenging{user_id, context.challenge->method_id, context.challenge->kind,
+                                    context.challenge->stage, context.challenge->state};
       return {std::move(flow)};
     case NextStep::complete:
       return finish(std::move(flow), user_id, context);
@@ -71,9 +73,8 @@ std::string_view step_name(const SignInStep& step) {
           [](const step::UpdatePassword&) { return std::string_view("update_password"); },
           [](const step::MoreInformationRequired&) { return std::string_view("more_information"); },
           [](const step::ChooseMethod&) { return std::string_view("choose_method"); },
-          [](const step::SetUpAuthenticatorApp&) { return std::string_view("set_up_app"); },
-          [](const step::VerifyAuthenticatorApp&) { return std::string_view("verify_app"); },
-          [](const step::EnterCode&) { return std::string_view("enter_code"); },
+          [](const step::Registering& s) { return std::string_view(s.stage); },
+          [](const step::Challenging& s) { return std::string_view(s.stage); },
           [](const step::StaySignedIn&) { return std::string_view("stay_signed_in"); },
           [](const step::SignedIn&) { return std::string_view("signed_in"); },
       },
@@ -92,9 +93,47 @@ bool expired(const SignInFlow& flow, Timestamp now) {
   return now >= flow.expires_at;
 }
 
+bool accepts(const SignInStep& step, const SignInEvent& event) {
+  return std::visit(
+      [](const auto& at, const auto& happened) {
+        using At = std::decay_t<decltype(at)>;
+        using Happened = std::decay_t<decltype(happened)>;
+        // The whole table: each step and the events it has a transition for.
+        if constexpr (std::is_same_v<At, step::EnterUsername>) {
+          return std::is_same_v<Happened, event::UsernameEntered>;
+        } else if constexpr (std::is_same_v<At, step::EnterPassword>) {
+          return std::is_same_v<Happened, event::PasswordChecked>;
+        } else if constexpr (std::is_same_v<At, step::UpdatePassword>) {
+          return std::is_same_v<Happened, event::PasswordChanged>;
+        } else if constexpr (std::is_same_v<At, step::MoreInformationRequired>) {
+          return std::is_same_v<Happened, event::RegistrationAccepted> ||
+                 std::is_same_v<Happened, event::RegistrationSkipped>;
+        } else if constexpr (std::is_same_v<At, step::ChooseMethod>) {
+          return std::is_same_v<Happened, event::MethodChosen>;
+        } else if constexpr (std::is_same_v<At, step::Registering>) {
+          return std::is_same_v<Happened, event::MethodStageReached> ||
+                 std::is_same_v<Happened, event::RegistrationAnswered>;
+        } else if constexpr (std::is_same_v<At, step::Challenging>) {
+          return std::is_same_v<Happened, event::MethodStageReached> ||
+                 std::is_same_v<Happened, event::ChallengeAnswered>;
+        } else if constexpr (std::is_same_v<At, step::StaySignedIn>) {
+          return std::is_same_v<Happened, event::StayAnswered>;
+        } else {
+          static_assert(std::is_same_v<At, step::SignedIn>, "a step missing from the table");
+          return false;
+        }
+      },
+      step, event);
+}
+
 Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& context) {
   const Timestamp now = context.now;
   if (expired(flow, now)) return restart(now, SignInFlow::Notice::interrupted);
+  if (!accepts(flow.step, event)) {
+    Transition refused = restart(now, SignInFlow::Notice::interrupted);
+    refused.refused = true;
+    return refused;
+  }
   flow.notice = SignInFlow::Notice::none;
   SignInStep current = std::move(flow.step);
   flow.step = step::EnterUsername{};  // replaced by every path below
@@ -125,34 +164,46 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             if (!at.skippable) return restart(now, SignInFlow::Notice::interrupted);
             return finish(std::move(flow), at.user_id, context);
           },
-          [&](step::ChooseMethod& at, event::AuthenticatorAppChosen& chosen) -> Transition {
-            flow.step =
-                step::SetUpAuthenticatorApp{std::move(at.user_id), std::move(chosen.secret)};
-            return {std::move(flow)};
-          },
-          [&](step::SetUpAuthenticatorApp& at, event::AppScanned&) -> Transition {
+          [&](step::ChooseMethod& at, event::MethodChosen& chosen) -> Transition {
             flow.wrong_codes = 0;
-            flow.step = step::VerifyAuthenticatorApp{std::move(at.user_id), std::move(at.secret)};
+            flow.step = step::Registering{std::move(at.user_id), std::move(chosen.kind),
+                                          std::move(chosen.stage), std::move(chosen.state)};
             return {std::move(flow)};
           },
-          [&](step::VerifyAuthenticatorApp& at,
-              event::RegistrationCodeChecked& checked) -> Transition {
-            if (checked.outcome == event::CodeOutcome::accepted) {
-              flow.registered_in_flow = true;
-              flow.method_used = "authenticator_app";
-              return finish(std::move(flow), at.user_id, context);
-            }
+          [&](step::Registering& at, event::MethodStageReached& reached) -> Transition {
+            flow.wrong_codes = 0;
+            at.stage = std::move(reached.stage);
+            at.state = std::move(reached.state);
             flow.step = std::move(at);
-            return wrong_code(std::move(flow), StepMessage::wrong_code, now);
+            return {std::move(flow)};
           },
-          [&](step::EnterCode& at, event::ChallengeCodeChecked& checked) -> Transition {
-            if (checked.outcome == event::CodeOutcome::accepted) {
-              flow.method_used = "authenticator_app";
+          [&](step::Registering& at, event::RegistrationAnswered& answered) -> Transition {
+            if (answered.outcome == event::CodeOutcome::accepted) {
+              flow.registered_in_flow = true;
+              flow.method_used = at.kind;
               return finish(std::move(flow), at.user_id, context);
             }
             flow.step = std::move(at);
             return wrong_code(std::move(flow),
-                              checked.outcome == event::CodeOutcome::already_used
+                              answered.outcome == event::CodeOutcome::already_used
+                                  ? StepMessage::code_already_used
+                                  : StepMessage::wrong_code,
+                              now);
+          },
+          [&](step::Challenging& at, event::MethodStageReached& reached) -> Transition {
+            at.stage = std::move(reached.stage);
+            at.state = std::move(reached.state);
+            flow.step = std::move(at);
+            return {std::move(flow)};
+          },
+          [&](step::Challenging& at, event::ChallengeAnswered& answered) -> Transition {
+            if (answered.outcome == event::CodeOutcome::accepted) {
+              flow.method_used = at.kind;
+              return finish(std::move(flow), at.user_id, context);
+            }
+            flow.step = std::move(at);
+            return wrong_code(std::move(flow),
+                              answered.outcome == event::CodeOutcome::already_used
                                   ? StepMessage::code_already_used
                                   : StepMessage::wrong_code,
                               now);
@@ -161,6 +212,7 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             flow.step = step::SignedIn{std::move(at.user_id), answer.stay_signed_in};
             return {std::move(flow)};
           },
+          // Unreachable: accepts() refused every other pair above.
           [&](auto&, auto&) -> Transition { return restart(now, SignInFlow::Notice::interrupted); },
       },
       current, event);

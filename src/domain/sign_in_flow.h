@@ -3,9 +3,11 @@
 // functions from (flow, event, now) to the next flow, so the whole journey is testable without a
 // server.
 //
-// Services check credentials (Argon2, TOTP, the store) and feed the outcome in as an event; the
-// flow only decides where that leads. Anything a step does not expect restarts at EnterUsername:
-// a browser can never skip ahead.
+// Services check credentials (Argon2, a method's answer, the store) and feed the outcome in as an
+// event; the flow only decides where that leads. Which events each step accepts is listed
+// (accepts()); anything else is refused and restarts at EnterUsername: a browser can never skip
+// ahead. The flow knows no particular sign-in method: registering and challenging are generic
+// steps that carry the method's kind, its own stage (the page it shows) and its opaque state.
 #pragma once
 
 #include <chrono>
@@ -35,19 +37,22 @@ struct MoreInformationRequired {
 struct ChooseMethod {
   std::string user_id;
 };
-// The authenticator app secret is generated when this step starts, kept (sealed) with the flow
-// and shown only while registering.
-struct SetUpAuthenticatorApp {
+// Registering a first method of `kind` (a method kind's name). `stage` is the method's own
+// step (the page it shows, the name its form posts); `state` is what the method keeps between its
+// stages (e.g. the new secret), sealed with the flow.
+struct Registering {
   std::string user_id;
-  SecretBytes secret;
+  std::string kind;
+  std::string stage;
+  SecretBytes state;
 };
-struct VerifyAuthenticatorApp {
-  std::string user_id;
-  SecretBytes secret;
-};
-struct EnterCode {
+// Proving it is them with the registered method `method_id` (of `kind`), at the method's `stage`.
+struct Challenging {
   std::string user_id;
   std::string method_id;
+  std::string kind;
+  std::string stage;
+  SecretBytes state;
 };
 struct StaySignedIn {
   std::string user_id;
@@ -60,10 +65,11 @@ struct SignedIn {
 
 using SignInStep =
     std::variant<step::EnterUsername, step::EnterPassword, step::UpdatePassword,
-                 step::MoreInformationRequired, step::ChooseMethod, step::SetUpAuthenticatorApp,
-                 step::VerifyAuthenticatorApp, step::EnterCode, step::StaySignedIn, step::SignedIn>;
+                 step::MoreInformationRequired, step::ChooseMethod, step::Registering,
+                 step::Challenging, step::StaySignedIn, step::SignedIn>;
 
-// Stable names, used in forms (each POST names the step it answers) and in storage.
+// The name each form posts to say which step it answers: stable names for the common steps, the
+// method's stage for Registering and Challenging.
 std::string_view step_name(const SignInStep& step);
 
 inline constexpr std::chrono::minutes kFlowLifetime{15};
@@ -84,7 +90,7 @@ struct SignInFlow {
   int wrong_codes = 0;              // in the current challenge or verification
   bool mfa_required = false;        // from the decision after the password
   std::string decided_by;           // the DecisionRule that decided, for the sign-in log
-  std::string method_used;          // "authenticator_app" once MFA succeeded
+  std::string method_used;          // the method's kind once MFA succeeded
   bool registered_in_flow = false;  // a first method was registered (state becomes Enforced)
   // The user's security_version when the flow learnt who they are: if it moves on (password
   // changed, blocked, an admin's MFA change), the flow ends at its next step.
@@ -110,15 +116,25 @@ struct PasswordChanged {
 };
 struct RegistrationAccepted {};  // "Next" on More information required
 struct RegistrationSkipped {};   // "Skip for now"
-struct AuthenticatorAppChosen {
-  SecretBytes secret;  // freshly generated
+// A method was chosen to register; `stage` and `state` are where its registration begins.
+struct MethodChosen {
+  std::string kind;
+  std::string stage;
+  SecretBytes state;
 };
-struct AppScanned {};  // "Next" on the QR page
+// The method moved its registration or challenge to another of its stages (e.g. "Next" after
+// scanning a QR code).
+struct MethodStageReached {
+  std::string stage;
+  SecretBytes state;
+};
 enum class CodeOutcome { accepted, wrong, already_used };
-struct RegistrationCodeChecked {
+// The method checked an answer to its registration (a code from the new app).
+struct RegistrationAnswered {
   CodeOutcome outcome;
 };
-struct ChallengeCodeChecked {
+// The method checked an answer to its challenge.
+struct ChallengeAnswered {
   CodeOutcome outcome;
 };
 struct StayAnswered {
@@ -128,9 +144,13 @@ struct StayAnswered {
 
 using SignInEvent =
     std::variant<event::UsernameEntered, event::PasswordChecked, event::PasswordChanged,
-                 event::RegistrationAccepted, event::RegistrationSkipped,
-                 event::AuthenticatorAppChosen, event::AppScanned, event::RegistrationCodeChecked,
-                 event::ChallengeCodeChecked, event::StayAnswered>;
+                 event::RegistrationAccepted, event::RegistrationSkipped, event::MethodChosen,
+                 event::MethodStageReached, event::RegistrationAnswered, event::ChallengeAnswered,
+                 event::StayAnswered>;
+
+// Whether `step` has a transition for `event`: the table advance() follows. Every other pair is
+// refused.
+bool accepts(const SignInStep& step, const SignInEvent& event);
 
 // What the page should say after a transition that stayed on the same step.
 enum class StepMessage {
@@ -147,15 +167,24 @@ enum class StepMessage {
 struct Transition {
   SignInFlow flow;
   StepMessage message = StepMessage::none;
-  bool restarted = false;  // the event did not fit the step: back to EnterUsername
+  bool restarted = false;  // back to EnterUsername (refused, expired, or too many attempts)
+  bool refused = false;    // the step has no transition for the event (see accepts())
 };
 
-// `method_for_challenge` is the method to challenge when the decision says challenge_mfa (the
-// user's default usable method); `stay_prompt_suppressed` skips "Stay signed in?" for users who
-// ticked "Don't show this again".
+// Where a challenge begins: the user's method to challenge and the first stage its method shows.
+struct ChallengeStart {
+  std::string method_id;
+  std::string kind;
+  std::string stage;
+  SecretBytes state;
+};
+
+// `challenge` is where to begin when the decision says challenge_mfa (the user's default usable
+// method); `stay_prompt_suppressed` skips "Stay signed in?" for users who ticked "Don't show this
+// again".
 struct TransitionContext {
   Timestamp now{};
-  std::string method_for_challenge;
+  std::optional<ChallengeStart> challenge;
   bool stay_prompt_suppressed = false;
 };
 

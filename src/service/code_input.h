@@ -1,4 +1,4 @@
-// Small helpers for what people type and read around one-time codes.
+// Small helpers for what people read around one-time codes (normalise_code() is the methods').
 #pragma once
 
 #include <algorithm>
@@ -9,16 +9,6 @@
 #include "base/clock.h"
 
 namespace tessera {
-
-// The code without the spaces and dashes people type inside it ("123 456"); at most 32
-// characters are looked at, so hostile input stays small.
-inline std::string normalise_code(std::string_view code) {
-  std::string digits;
-  for (const char c : code.substr(0, 32)) {
-    if (c != ' ' && c != '-') digits.push_back(c);
-  }
-  return digits;
-}
 
 // Whole minutes from `now` until `until`, rounded up and at least 1: what a lockout message says.
 inline int minutes_until(Timestamp until, Timestamp now) {

@@ -9,16 +9,29 @@ namespace tessera {
 namespace json = boost::json;
 namespace {
 
+// Bumped when the stored form changes; a flow of another version is not read (a sign-in under
+// way when tessera is upgraded starts again at "Sign in").
+constexpr int kCodecVersion = 2;
+
 std::string secret_hex(const SecretBytes& secret) {
   return to_hex(secret.span());
+}
+
+// The stored step names: the common steps by their form names, a method's steps generically
+// (their stage is stored beside them).
+std::string_view generic_step_name(const SignInStep& step) {
+  if (std::holds_alternative<step::Registering>(step)) return "registering";
+  if (std::holds_alternative<step::Challenging>(step)) return "challenging";
+  return step_name(step);
 }
 
 }  // namespace
 
 SecretBytes encode_flow(const SignInFlow& flow) {
   json::object object;
-  object["kind"] = flow.kind == FlowKind::add_method ? "add_method" : "sign_in";
-  object["step"] = std::string(step_name(flow.step));
+  object["flow"] = flow.kind == FlowKind::add_method ? "add_method" : "sign_in";
+  object["codec"] = kCodecVersion;
+  object["step"] = std::string(generic_step_name(flow.step));
   std::visit(Overloaded{
                  [](const step::EnterUsername&) {},
                  [&](const step::EnterPassword& s) { object["upn"] = s.upn; },
@@ -28,17 +41,18 @@ SecretBytes encode_flow(const SignInFlow& flow) {
                    object["skippable"] = s.skippable;
                  },
                  [&](const step::ChooseMethod& s) { object["user"] = s.user_id; },
-                 [&](const step::SetUpAuthenticatorApp& s) {
+                 [&](const step::Registering& s) {
                    object["user"] = s.user_id;
-                   object["secret"] = secret_hex(s.secret);
+                   object["kind"] = s.kind;
+                   object["stage"] = s.stage;
+                   object["state"] = secret_hex(s.state);
                  },
-                 [&](const step::VerifyAuthenticatorApp& s) {
-                   object["user"] = s.user_id;
-                   object["secret"] = secret_hex(s.secret);
-                 },
-                 [&](const step::EnterCode& s) {
+                 [&](const step::Challenging& s) {
                    object["user"] = s.user_id;
                    object["method"] = s.method_id;
+                   object["kind"] = s.kind;
+                   object["stage"] = s.stage;
+                   object["state"] = secret_hex(s.state);
                  },
                  [&](const step::StaySignedIn& s) { object["user"] = s.user_id; },
                  [&](const step::SignedIn& s) {
@@ -59,9 +73,9 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   std::string text = json::serialize(object);
   SecretBytes bytes = SecretBytes::from_string(text);
   wipe_string(text);
-  if (auto it = object.find("secret"); it != object.end()) {
-    json::string& secret = it->value().as_string();
-    wipe_memory(secret.data(), secret.size());
+  if (auto it = object.find("state"); it != object.end()) {
+    json::string& state = it->value().as_string();
+    wipe_memory(state.data(), state.size());
   }
   return bytes;
 }
@@ -82,7 +96,7 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       return value != nullptr && value->is_bool() && value->as_bool();
     };
     auto secret = [&]() -> Result<SecretBytes> {
-      std::string hex = text("secret");
+      std::string hex = text("state");
       auto decoded = from_hex(hex);
       wipe_string(hex);
       if (!decoded.ok()) return data_loss("a stored sign-in flow is damaged");
@@ -92,7 +106,10 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     };
     SignInFlow flow;
     // A flow without a known kind (e.g. written before kinds existed) is not trusted as either.
-    const std::string kind = text("kind");
+    if (number("codec") != kCodecVersion) {
+      return data_loss("a stored sign-in flow was written by another version");
+    }
+    const std::string kind = text("flow");
     if (kind == "sign_in") {
       flow.kind = FlowKind::sign_in;
     } else if (kind == "add_method") {
@@ -112,14 +129,13 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       flow.step = step::MoreInformationRequired{user, flag("skippable")};
     } else if (name == "choose_method") {
       flow.step = step::ChooseMethod{user};
-    } else if (name == "set_up_app") {
+    } else if (name == "registering" && !text("stage").empty()) {
       TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
-      flow.step = step::SetUpAuthenticatorApp{user, std::move(s)};
-    } else if (name == "verify_app") {
+      flow.step = step::Registering{user, text("kind"), text("stage"), std::move(s)};
+    } else if (name == "challenging" && !text("stage").empty()) {
       TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
-      flow.step = step::VerifyAuthenticatorApp{user, std::move(s)};
-    } else if (name == "enter_code") {
-      flow.step = step::EnterCode{user, text("method")};
+      flow.step =
+          step::Challenging{user, text("method"), text("kind"), text("stage"), std::move(s)};
     } else if (name == "stay_signed_in") {
       flow.step = step::StaySignedIn{user};
     } else if (name == "signed_in") {

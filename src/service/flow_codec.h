@@ -1,5 +1,5 @@
-// SignInFlow ⇄ bytes (JSON), for keeping flows in the store. The bytes can hold an authenticator
-// secret being registered, so they travel as SecretBytes and the store seals them.
+// SignInFlow ⇄ bytes (JSON), for keeping flows in the store. The bytes can hold a method's state
+// (e.g. a secret being registered), so they travel as SecretBytes and the store seals them.
 #pragma once
 
 #include "base/result.h"

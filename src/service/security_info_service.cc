@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "base/ids.h"
-#include "crypto/otp.h"
 #include "crypto/token.h"
 #include "service/code_input.h"
 #include "service/flow_codec.h"
@@ -13,13 +12,14 @@ namespace tessera {
 namespace {
 
 const std::string* user_id_of_add_flow(const SignInFlow& flow) {
-  if (const auto* set_up = std::get_if<step::SetUpAuthenticatorApp>(&flow.step)) {
-    return &set_up->user_id;
-  }
-  if (const auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&flow.step)) {
-    return &verify->user_id;
+  if (const auto* registering = std::get_if<step::Registering>(&flow.step)) {
+    return &registering->user_id;
   }
   return nullptr;
+}
+
+FormValues code_form(std::string_view code) {
+  return FormValues{{"code", std::string(code)}};
 }
 
 }  // namespace
@@ -60,9 +60,7 @@ Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
                                                 const std::vector<Method>& methods) {
   if (methods.empty()) return Status();
   if (session.mfa_at && clock_.now() - *session.mfa_at <= kFreshProofWindow) return Status();
-  return permission_denied(
-      "To change your security info, first verify it's you with a code from your authenticator "
-      "app.");
+  return permission_denied("To change your security info, first verify it's you.");
 }
 
 Status SecurityInfoService::delete_method(const SessionRecord& session,
@@ -106,15 +104,20 @@ Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
                            store_.count_code_attempt(user.id, now, kMaxWrongCodesPerUser));
   if (!attempts) return locked();
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
-  const std::string digits = normalise_code(code);
+  const FormValues form = code_form(code);
   for (const Method& method : methods) {
-    if (method.kind != MethodKind::authenticator_app) continue;
-    const auto step = match_totp(method.secret.span(), digits, now, TotpParameters{});
-    if (!step) continue;
-    bool fresh = false;
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin == nullptr) continue;
+    const ChallengeAnswer answer =
+        plugin->answer_challenge(plugin->begin_challenge(method), method, form, now);
+    if (answer.outcome == event::CodeOutcome::wrong) continue;
+    if (answer.outcome == event::CodeOutcome::already_used) return false;
+    bool fresh = true;
     TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
-      TESSERA_ASSIGN_OR_RETURN(fresh, tx.advance_method_step(method.id, *step));
-      if (!fresh) return Status();
+      if (answer.used_step) {
+        TESSERA_ASSIGN_OR_RETURN(fresh, tx.advance_method_step(method.id, *answer.used_step));
+        if (!fresh) return Status();
+      }
       TESSERA_RETURN_IF_ERROR(tx.set_session_mfa(session.token_hash, now));
       return tx.reset_code_failures(user.id);
     }));
@@ -126,7 +129,31 @@ Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
   return false;
 }
 
-Result<AddMethodFlow> SecurityInfoService::begin_add_app(const SessionRecord& session) {
+Result<std::vector<std::string>> SecurityInfoService::addable_kinds() {
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  std::vector<std::string> kinds;
+  for (const SignInMethod* method : methods_.allowed(policy.allowed_methods))
+    kinds.emplace_back(method->kind_name());
+  return kinds;
+}
+
+Result<const SignInMethod*> SecurityInfoService::step_up_method(const SessionRecord& session) {
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
+  const SignInMethod* chosen = nullptr;
+  for (const Method& method : methods) {
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin != nullptr && (chosen == nullptr || method.is_default)) chosen = plugin;
+  }
+  return chosen;
+}
+
+Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& session,
+                                                     std::string_view kind) {
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  const SignInMethod* method = methods_.find(kind);
+  if (method == nullptr || !method->allowed_by(policy.allowed_methods)) {
+    return invalid_argument("that method cannot be added");
+  }
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
   TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
@@ -136,7 +163,9 @@ Result<AddMethodFlow> SecurityInfoService::begin_add_app(const SessionRecord& se
   flow.kind = FlowKind::add_method;
   flow.security_version = user.security_version;
   flow.expires_at = now + kAddMethodLifetime;
-  flow.step = step::SetUpAuthenticatorApp{session.user_id, rng_.secret_bytes(20)};
+  MethodStage stage = method->begin_registration(rng_);
+  flow.step = step::Registering{session.user_id, std::string(method->kind_name()),
+                                std::move(stage.name), std::move(stage.state)};
   TESSERA_RETURN_IF_ERROR(save(id.token_hash, 0, flow));
   return AddMethodFlow{std::string(id.token.view()), std::move(flow)};
 }
@@ -165,23 +194,40 @@ Result<AddMethodFlow> SecurityInfoService::add_flow(const SessionRecord& session
   return std::move(loaded.added);
 }
 
-Result<AddMethodFlow> SecurityInfoService::add_app_scanned(const SessionRecord& session,
-                                                           std::string_view flow_id) {
+const SignInMethod* SecurityInfoService::method_of_flow(const AddMethodFlow& added) const {
+  const auto* registering = std::get_if<step::Registering>(&added.flow.step);
+  return registering == nullptr ? nullptr : methods_.find(registering->kind);
+}
+
+Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& session,
+                                                       std::string_view flow_id,
+                                                       const FormValues& form) {
   TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id));
   AddMethodFlow& added = loaded.added;
-  auto* set_up = std::get_if<step::SetUpAuthenticatorApp>(&added.flow.step);
-  if (set_up == nullptr) return added;  // already at the code: a repeated "Next"
-  added.flow.step = step::VerifyAuthenticatorApp{set_up->user_id, std::move(set_up->secret)};
+  const SignInMethod* method = method_of_flow(added);
+  if (method == nullptr) return not_found("no method is being added");
+  auto& registering = std::get<step::Registering>(added.flow.step);
+  const MethodStage at{registering.stage, registering.state};
+  if (method->checks_answer(at)) return added;  // already past it: a repeated "Next"
+  RegistrationAnswer moved = method->answer_registration(at, form, clock_.now());
+  if (moved.outcome != RegistrationAnswer::Outcome::next_stage) {
+    return not_found("no method is being added");
+  }
+  registering.stage = std::move(moved.next.name);
+  registering.state = std::move(moved.next.state);
   TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow));
   return added;
 }
 
-Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
-                                                  std::string_view flow_id, std::string_view code) {
+Result<bool> SecurityInfoService::confirm_add(const SessionRecord& session,
+                                              std::string_view flow_id, std::string_view code) {
   TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id));
   AddMethodFlow& added = loaded.added;
-  auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&added.flow.step);
-  if (verify == nullptr) return not_found("no method is being added");
+  const SignInMethod* method = method_of_flow(added);
+  if (method == nullptr) return not_found("no method is being added");
+  const auto& registering = std::get<step::Registering>(added.flow.step);
+  const MethodStage at{registering.stage, registering.state};
+  if (!method->checks_answer(at)) return not_found("no method is being added");
   auto too_many = [&]() -> Status {
     (void)store_.delete_flow(loaded.id_hash);
     return resource_exhausted("Too many wrong codes. Start adding the method again.");
@@ -191,24 +237,24 @@ Result<bool> SecurityInfoService::confirm_add_app(const SessionRecord& session,
                            store_.count_flow_attempt(loaded.id_hash, kMaxWrongCodesPerChallenge));
   if (!attempts) return too_many();
   const Timestamp now = clock_.now();
-  const auto matched =
-      match_totp(verify->secret.span(), normalise_code(code), now, TotpParameters{});
-  if (!matched) {
+  RegistrationAnswer answer = method->answer_registration(at, code_form(code), now);
+  if (answer.outcome != RegistrationAnswer::Outcome::accepted) {
     if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
     return false;
   }
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
-  const AuditLogEntry audit{new_id(rng_), now,      user.upn,
-                            "method.add", user.upn, "added an authenticator app on Security info"};
+  const AuditLogEntry audit{
+      new_id(rng_), now,      user.upn,
+      "method.add", user.upn, "added " + std::string(method->kind_name()) + " on Security info"};
   // The flow ends and the method is added together, once: of parallel confirms only the one whose
   // flow version still matches adds it, and only while the user is as they were.
   const Status committed = store_.transaction([&](Store& tx) -> Status {
     TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, added.flow.security_version));
     TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(loaded.id_hash, loaded.version));
     TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, tx.list_methods(user.id));
-    const Method method =
-        new_authenticator_app(new_id(rng_), user.id, verify->secret, methods, now, *matched);
-    return tx.add_method(method, &audit);
+    const Method added_method =
+        registered_method(new_id(rng_), user.id, *method, std::move(answer), methods, now);
+    return tx.add_method(added_method, &audit);
   });
   if (committed.code() == ErrorCode::failed_precondition) {
     return not_found("no method is being added");

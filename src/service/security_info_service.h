@@ -1,11 +1,11 @@
 // The user's own Security info page: see, add and delete sign-in methods. Changes need a fresh
 // proof — MFA within the last kFreshProofWindow in this session — whenever the user already has a
-// method, so a stolen password plus an open session cannot swap in the attacker's authenticator
-// (DESIGN.md section 9). Adding an app goes through a short-lived flow in the store (kind
-// `add_method`, never usable by the sign-in pages) that holds the new secret until a code from it
-// is verified ("verify before saving", DESIGN.md section 4). Codes are counted before they are
-// checked; the method is added in the transaction that ends the flow at its version and re-checks
-// the user, so parallel confirms add it once.
+// method, so a stolen password plus an open session cannot swap in the attacker's own method
+// (DESIGN.md section 9). Adding a method goes through a short-lived flow in the store (kind
+// `add_method`, never usable by the sign-in pages) that holds the method's state (e.g. a new
+// secret) until the method accepts an answer ("verify before saving", DESIGN.md section 4). Codes
+// are counted before they are checked; the method is added in the transaction that ends the flow at
+// its version and re-checks the user, so parallel confirms add it once.
 //
 // Thread-safe if Store, Clock and Rng are.
 #pragma once
@@ -21,6 +21,7 @@
 #include "domain/session.h"
 #include "domain/sign_in_flow.h"
 #include "domain/user.h"
+#include "methods/sign_in_method.h"
 #include "storage/store.h"
 
 namespace tessera {
@@ -31,7 +32,7 @@ inline constexpr std::chrono::minutes kAddMethodLifetime{10};
 // What a page shows of a method: never its secret.
 struct MethodSummary {
   std::string id;
-  MethodKind kind = MethodKind::authenticator_app;
+  MethodKind kind{};
   std::string label;
   bool is_default = false;
   Timestamp created_at{};
@@ -47,13 +48,13 @@ struct SecurityInfo {
 
 struct AddMethodFlow {
   std::string flow_id;  // for the cookie
-  SignInFlow flow;      // at SetUpAuthenticatorApp or VerifyAuthenticatorApp
+  SignInFlow flow;      // at step::Registering (kind add_method)
 };
 
 class SecurityInfoService {
  public:
-  SecurityInfoService(Store& store, const Clock& clock, Rng& rng)
-      : store_(store), clock_(clock), rng_(rng) {}
+  SecurityInfoService(Store& store, const MethodRegistry& methods, const Clock& clock, Rng& rng)
+      : store_(store), methods_(methods), clock_(clock), rng_(rng) {}
 
   Result<SecurityInfo> overview(const SessionRecord& session);
   // not_found unless the method belongs to the session's user.
@@ -63,22 +64,31 @@ class SecurityInfoService {
   // registers again at the next sign-in.
   Status delete_method(const SessionRecord& session, std::string_view method_id);
 
-  // A step-up: a code from the user's authenticator app proves it is them again, so changes are
+  // A step-up: a code from one of the user's methods proves it is them again, so changes are
   // allowed for the next kFreshProofWindow. True when accepted; false for a wrong code or a code
   // from a time step already used. Every code counts toward the per-user limit
   // (kMaxWrongCodesPerUser) before it is checked, and a right one clears the count; while locked,
   // resource_exhausted with the minutes left.
   Result<bool> prove_with_code(const SessionRecord& session, std::string_view code);
 
-  Result<AddMethodFlow> begin_add_app(const SessionRecord& session);
+  // The kinds of method that can be added: those the registry has and the policy allows.
+  Result<std::vector<std::string>> addable_kinds();
+  // The method a step-up proves with: the user's default method's; null when they have none this
+  // server offers.
+  Result<const SignInMethod*> step_up_method(const SessionRecord& session);
+  // Starts adding a method of `kind` (invalid_argument unless the registry has it and the policy
+  // allows it; permission_denied without a fresh proof).
+  Result<AddMethodFlow> begin_add(const SessionRecord& session, std::string_view kind);
   // The add flow of this session's user; not_found when unknown, expired or someone else's.
   Result<AddMethodFlow> add_flow(const SessionRecord& session, std::string_view flow_id);
-  Result<AddMethodFlow> add_app_scanned(const SessionRecord& session, std::string_view flow_id);
+  // A form at a stage that checks nothing (e.g. "Next" after scanning): the method's next stage.
+  Result<AddMethodFlow> add_step_on(const SessionRecord& session, std::string_view flow_id,
+                                    const FormValues& form);
   // True when the code matched and the method was saved (the flow is then gone); false for a
   // wrong code. resource_exhausted after too many wrong codes (the flow is then gone); not_found
   // when another request finished the flow first or the user changed meanwhile.
-  Result<bool> confirm_add_app(const SessionRecord& session, std::string_view flow_id,
-                               std::string_view code);
+  Result<bool> confirm_add(const SessionRecord& session, std::string_view flow_id,
+                           std::string_view code);
 
  private:
   Status require_fresh_proof(const SessionRecord& session, const std::vector<Method>& methods);
@@ -92,7 +102,10 @@ class SecurityInfoService {
   };
   Result<LoadedAdd> load_add(const SessionRecord& session, std::string_view flow_id);
 
+  const SignInMethod* method_of_flow(const AddMethodFlow& added) const;
+
   Store& store_;
+  const MethodRegistry& methods_;
   const Clock& clock_;
   Rng& rng_;
 };

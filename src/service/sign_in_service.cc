@@ -122,6 +122,14 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
   } else if (loaded.user) {
     page.upn = loaded.user->upn;
   }
+  if (std::holds_alternative<step::ChooseMethod>(page.flow.step)) {
+    // The policy decides what is offered; if it cannot be read, every method is shown and the
+    // choice is checked against the policy when it is posted.
+    auto policy = store_.load_policy();
+    const auto offered = policy.ok() ? methods_.allowed(policy->allowed_methods) : methods_.all();
+    for (const SignInMethod* method : offered)
+      page.method_choices.emplace_back(method->kind_name());
+  }
   return page;
 }
 
@@ -214,22 +222,31 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
                                                                     const OrgPolicy& policy,
                                                                     const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
-  const Method* app = nullptr;  // the default authenticator app, else the first one
+  // The method to challenge: the default one if the policy allows its kind, else the first that
+  // is allowed.
+  const Method* usable = nullptr;
+  const SignInMethod* plugin = nullptr;
   for (const Method& method : methods) {
-    if (method.kind != MethodKind::authenticator_app) continue;
-    if (app == nullptr || method.is_default) app = &method;
+    const SignInMethod* kind = methods_.find(method.kind);
+    if (kind == nullptr || !kind->allowed_by(policy.allowed_methods)) continue;
+    if (usable == nullptr || method.is_default) {
+      usable = &method;
+      plugin = kind;
+    }
   }
   SignInFacts facts;
   facts.user = &user;
   facts.password_correct = true;
   facts.policy = &policy;
   if (auto ip = IpAddress::parse(client.ip); ip.ok()) facts.client_ip = *ip;
-  facts.has_usable_method = policy.allowed_methods.app_code && app != nullptr;
+  facts.has_usable_method = usable != nullptr;
   facts.now = clock_.now();
   Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
   decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   if (decided.decision.next == NextStep::challenge_mfa) {
-    decided.context.method_for_challenge = app->id;
+    MethodStage stage = plugin->begin_challenge(*usable);
+    decided.context.challenge = ChallengeStart{usable->id, std::string(plugin->kind_name()),
+                                               std::move(stage.name), std::move(stage.state)};
   }
   return decided;
 }
@@ -498,70 +515,87 @@ Result<SignInPage> SignInService::submit_more_information(std::string_view flow_
 
 Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
                                                        std::string_view posted_step,
-                                                       std::string_view method) {
+                                                       std::string_view kind) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
-  if (method != "authenticator_app") {
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  const SignInMethod* method = methods_.find(kind);
+  if (method == nullptr || !method->allowed_by(policy.allowed_methods)) {
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
-  // 160 bits, as RFC 4226 recommends and DESIGN.md section 4 asks.
-  SecretBytes secret = rng_.secret_bytes(20);
-  return save(*loaded,
-              advance(std::move(loaded->flow), event::AuthenticatorAppChosen{std::move(secret)},
-                      TransitionContext{clock_.now()}));
-}
-
-Result<SignInPage> SignInService::submit_app_scanned(std::string_view flow_id,
-                                                     std::string_view posted_step) {
-  TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
-  if (!loaded) return restart(SignInFlow::Notice::interrupted);
-  return save(*loaded, advance(std::move(loaded->flow), event::AppScanned{},
+  MethodStage stage = method->begin_registration(rng_);
+  return save(*loaded, advance(std::move(loaded->flow),
+                               event::MethodChosen{std::string(method->kind_name()),
+                                                   std::move(stage.name), std::move(stage.state)},
                                TransitionContext{clock_.now()}));
 }
 
 Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
                                               std::string_view posted_step, std::string_view code,
                                               const SignInClient& client) {
+  return submit_method_answer(flow_id, posted_step, FormValues{{"code", std::string(code)}},
+                              client);
+}
+
+Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
+                                                       std::string_view posted_step,
+                                                       const FormValues& form,
+                                                       const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
   const Timestamp now = clock_.now();
-  const std::string digits = normalise_code(code);
-  const TotpParameters parameters = totp_parameters();
   const User& user = *loaded->user;
   TransitionContext context{now};
   context.stay_prompt_suppressed = user.stay_prompt_suppressed;
 
-  auto* verify = std::get_if<step::VerifyAuthenticatorApp>(&loaded->flow.step);
-  auto* challenge = std::get_if<step::EnterCode>(&loaded->flow.step);
-  if (verify == nullptr && challenge == nullptr) {
+  auto* registering = std::get_if<step::Registering>(&loaded->flow.step);
+  auto* challenging = std::get_if<step::Challenging>(&loaded->flow.step);
+  const SignInMethod* method = nullptr;
+  if (registering != nullptr) method = methods_.find(registering->kind);
+  if (challenging != nullptr) method = methods_.find(challenging->kind);
+  if (method == nullptr) {
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
+  const MethodStage at = registering != nullptr
+                             ? MethodStage{registering->stage, registering->state}
+                             : MethodStage{challenging->stage, challenging->state};
   auto stay_locked = [&](Timestamp until) -> Result<SignInPage> {
     SignInPage page = page_for(*loaded, std::move(loaded->flow), StepMessage::none);
     page.code_locked = true;
     page.locked_minutes = minutes_until(until, now);
     return page;
   };
-  const Method* method = nullptr;
   Result<Method> found = not_found("no method");
-  if (challenge != nullptr) {
+  if (challenging != nullptr) {
     if (user.code_locked_until && *user.code_locked_until > now) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::failure, "code_lockout"));
       return stay_locked(*user.code_locked_until);
     }
-    found = store_.find_method(challenge->method_id);
-    if (!found.ok() || found->user_id != user.id) {
+    found = store_.find_method(challenging->method_id);
+    if (!found.ok() || found->user_id != user.id || found->kind != method->kind()) {
       (void)store_.delete_flow(loaded->id_hash);
       return restart(SignInFlow::Notice::interrupted);
     }
-    method = &*found;
+  }
+
+  // A stage that checks nothing (e.g. "Next" after scanning) only moves the method on.
+  if (!method->checks_answer(at)) {
+    RegistrationAnswer moved = method->answer_registration(at, form, now);
+    if (registering == nullptr || moved.outcome != RegistrationAnswer::Outcome::next_stage) {
+      (void)store_.delete_flow(loaded->id_hash);
+      return restart(SignInFlow::Notice::interrupted);
+    }
+    return save(*loaded, advance(std::move(loaded->flow),
+                                 event::MethodStageReached{std::move(moved.next.name),
+                                                           std::move(moved.next.state)},
+                                 TransitionContext{now}));
   }
 
   // Count first, then check: this challenge's attempts, and (for a challenge) the user's, so
-  // parallel requests check no more codes than the limits allow.
+  // parallel requests check no more answers than the limits allow.
   TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
                            store_.count_flow_attempt(loaded->id_hash, kMaxWrongCodesPerChallenge));
   if (!attempts) {
@@ -571,7 +605,7 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
   }
   loaded->flow.wrong_codes = *attempts - 1;  // the state machine counts this one when it is wrong
   std::optional<int> user_attempts;
-  if (challenge != nullptr) {
+  if (challenging != nullptr) {
     TESSERA_ASSIGN_OR_RETURN(user_attempts,
                              store_.count_code_attempt(user.id, now, kMaxWrongCodesPerUser));
     if (!user_attempts) {
@@ -582,57 +616,57 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
     }
   }
 
-  if (verify != nullptr) {
-    const auto step = match_totp(verify->secret.span(), digits, now, parameters);
-    if (!step) {
+  if (registering != nullptr) {
+    RegistrationAnswer answer = method->answer_registration(at, form, now);
+    if (answer.outcome != RegistrationAnswer::Outcome::accepted) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::interrupted, "wrong_code_registering"));
       return save(*loaded, advance(std::move(loaded->flow),
-                                   event::RegistrationCodeChecked{event::CodeOutcome::wrong},
+                                   event::RegistrationAnswered{event::CodeOutcome::wrong},
                                    TransitionContext{now}));
     }
-    // The new app, the Enforced state and the flow commit together, once: of parallel posts of
-    // this step only the one whose flow version still matches adds anything.
-    const SecretBytes secret = verify->secret;
-    const std::int64_t used_step = *step;
-    const Effects register_app = [&](Store& tx, SignInFlow&) -> Status {
+    // The new method, the Enforced state and the flow commit together, once: of parallel posts
+    // of this step only the one whose flow version still matches adds anything.
+    const Effects register_method = [&](Store& tx, SignInFlow&) -> Status {
       TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, tx.list_methods(user.id));
       const Method added =
-          new_authenticator_app(new_id(rng_), user.id, secret, existing, now, used_step);
-      const AuditLogEntry audit{new_id(rng_), now,
-                                user.upn,     "method.add",
-                                user.upn,     "registered an authenticator app at sign-in"};
+          registered_method(new_id(rng_), user.id, *method, std::move(answer), existing, now);
+      const std::string kind(method->kind_name());
+      const AuditLogEntry audit{new_id(rng_), now,      user.upn,
+                                "method.add", user.upn, "registered " + kind + " at sign-in"};
       TESSERA_RETURN_IF_ERROR(tx.add_method(added, &audit));
       if (user.mfa_state == MfaState::enforced) return Status();
       TESSERA_RETURN_IF_ERROR(tx.update_mfa_state(user.id, MfaState::enforced, now));
       return tx.append_audit(AuditLogEntry{new_id(rng_), now, "system", "mfa.set", user.upn,
-                                           "enforced: registered an authenticator app"});
+                                           "enforced: registered " + kind});
     };
-    return finish_page(
-        *loaded,
-        advance(std::move(loaded->flow),
-                event::RegistrationCodeChecked{event::CodeOutcome::accepted}, context),
-        client, register_app);
+    return finish_page(*loaded,
+                       advance(std::move(loaded->flow),
+                               event::RegistrationAnswered{event::CodeOutcome::accepted}, context),
+                       client, register_method);
   }
 
-  event::CodeOutcome outcome = event::CodeOutcome::wrong;
-  if (const auto step = match_totp(method->secret.span(), digits, now, parameters)) {
+  ChallengeAnswer answer = method->answer_challenge(at, *found, form, now);
+  if (answer.outcome == event::CodeOutcome::accepted) {
     // The replay guard commits with the flow (and the session, when this ends the sign-in).
-    const MethodStepGuard guard{method->id, *step};
-    const Effects use_code = [&](Store& tx, SignInFlow&) -> Status {
-      TESSERA_ASSIGN_OR_RETURN(bool fresh, tx.advance_method_step(guard.method_id, guard.step));
-      if (!fresh) return already_exists("that code's time step was already used");
+    const MethodStepGuard guard{found->id, answer.used_step.value_or(0)};
+    const bool guarded = answer.used_step.has_value();
+    const Effects use_answer = [&](Store& tx, SignInFlow&) -> Status {
+      if (guarded) {
+        TESSERA_ASSIGN_OR_RETURN(bool fresh, tx.advance_method_step(guard.method_id, guard.step));
+        if (!fresh) return already_exists("that code's time step was already used");
+      }
       return tx.reset_code_failures(user.id);
     };
     SignInFlow flow = loaded->flow;
-    auto page =
-        finish_page(*loaded,
-                    advance(std::move(flow),
-                            event::ChallengeCodeChecked{event::CodeOutcome::accepted}, context),
-                    client, use_code);
+    auto page = finish_page(
+        *loaded,
+        advance(std::move(flow), event::ChallengeAnswered{event::CodeOutcome::accepted}, context),
+        client, use_answer);
     if (page.ok() || page.status().code() != ErrorCode::already_exists) return page;
-    outcome = event::CodeOutcome::already_used;
+    answer.outcome = event::CodeOutcome::already_used;
   }
+  const event::CodeOutcome outcome = answer.outcome;
   TESSERA_RETURN_IF_ERROR(log_attempt(
       loaded->flow, user.id, user.upn, client, SignInResult::failure,
       outcome == event::CodeOutcome::already_used ? "code_already_used" : "wrong_code"));
@@ -641,7 +675,7 @@ Result<SignInPage> SignInService::submit_code(std::string_view flow_id,
     TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, until));
     return stay_locked(until);
   }
-  return save(*loaded, advance(std::move(loaded->flow), event::ChallengeCodeChecked{outcome},
+  return save(*loaded, advance(std::move(loaded->flow), event::ChallengeAnswered{outcome},
                                TransitionContext{now}));
 }
 
@@ -674,7 +708,7 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
   std::optional<SignInLogEntry> entry;
   if (log_success && completed) {
     entry = log_entry(transition.flow, user.id, user.upn, client, SignInResult::success,
-                      transition.flow.registered_in_flow ? "registered_app_now_enforced" : "");
+                      transition.flow.registered_in_flow ? "registered_method_now_enforced" : "");
   }
   const Timestamp now = clock_.now();
   std::optional<IssuedSession> session;

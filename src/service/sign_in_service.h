@@ -25,13 +25,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/rng.h"
 #include "base/secret_bytes.h"
-#include "crypto/otp.h"
 #include "domain/sign_in_flow.h"
+#include "methods/sign_in_method.h"
 #include "service/password_hashing.h"
 #include "service/session_service.h"
 #include "storage/store.h"
@@ -69,6 +70,8 @@ struct SignInPage {
   int locked_minutes = 0;        // account_locked / code lockout: whole minutes left (≥ 1)
   bool code_locked = false;      // too many wrong codes for this user
   std::string upn;               // shown above the heading; the QR's account name
+  // At ChooseMethod: the kinds of method the registry has and the policy allows, in order.
+  std::vector<std::string> method_choices;
   std::optional<IssuedSession> session;  // set once, when the flow reaches SignedIn
   // Refused before anything was stored (too many sign-ins from the network): answer 429 with
   // Retry-After of this many seconds.
@@ -90,9 +93,11 @@ class SignInService {
  public:
   // `name_key` keys the hash under which attempts on unknown usernames are counted (derived from
   // the master key, so every node counts under the same hash); it must outlive the service.
-  SignInService(Store& store, PasswordHashing& hasher, SessionService& sessions, const Clock& clock,
-                Rng& rng, const SecretBytes& name_key, SignInLimits limits = {})
+  SignInService(Store& store, const MethodRegistry& methods, PasswordHashing& hasher,
+                SessionService& sessions, const Clock& clock, Rng& rng, const SecretBytes& name_key,
+                SignInLimits limits = {})
       : store_(store),
+        methods_(methods),
         hasher_(hasher),
         sessions_(sessions),
         clock_(clock),
@@ -115,16 +120,20 @@ class SignInService {
                                          const SecretBytes& confirm, const SignInClient& client);
   Result<SignInPage> submit_more_information(std::string_view flow_id, std::string_view posted_step,
                                              bool skip, const SignInClient& client);
+  // "Keep your account secure": the kind of method to register (one the registry has and the
+  // policy allows).
   Result<SignInPage> submit_method_choice(std::string_view flow_id, std::string_view posted_step,
-                                          std::string_view method);
-  Result<SignInPage> submit_app_scanned(std::string_view flow_id, std::string_view posted_step);
+                                          std::string_view kind);
+  // A form at a method's stage, registering or challenging: the method decides what it means
+  // (a step on, or an answer, which is counted before it is checked).
+  Result<SignInPage> submit_method_answer(std::string_view flow_id, std::string_view posted_step,
+                                          const FormValues& form, const SignInClient& client);
+  // submit_method_answer() with the form {"code": code}.
   Result<SignInPage> submit_code(std::string_view flow_id, std::string_view posted_step,
                                  std::string_view code, const SignInClient& client);
   Result<SignInPage> submit_stay(std::string_view flow_id, std::string_view posted_step,
                                  bool stay_signed_in, bool dont_show_again,
                                  const SignInClient& client);
-
-  static TotpParameters totp_parameters() { return TotpParameters{}; }
 
  private:
   struct Loaded {
@@ -194,6 +203,7 @@ class SignInService {
   std::string name_hash(std::string_view upn) const;
 
   Store& store_;
+  const MethodRegistry& methods_;
   PasswordHashing& hasher_;
   SessionService& sessions_;
   const Clock& clock_;

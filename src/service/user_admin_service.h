@@ -18,8 +18,8 @@
 #include "base/rng.h"
 #include "base/secret_bytes.h"
 #include "crypto/password_hash.h"
-#include "domain/method.h"
 #include "domain/user.h"
+#include "methods/method.h"
 #include "service/actor.h"
 #include "storage/store.h"
 

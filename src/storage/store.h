@@ -31,10 +31,10 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "domain/log_records.h"
-#include "domain/method.h"
 #include "domain/policy.h"
 #include "domain/session.h"
 #include "domain/user.h"
+#include "methods/method.h"
 
 namespace tessera {
 
@@ -206,9 +206,9 @@ class Store {
   virtual Result<Method> find_method(const std::string& method_id) = 0;
   virtual Status delete_method(const std::string& method_id, const AuditLogEntry* audit) = 0;
   virtual Status set_default_method(const std::string& user_id, const std::string& method_id) = 0;
-  // TOTP replay guard: sets last_used_step to `step` only if it is greater than the stored one.
-  // Returns true if this call advanced it (the code may be accepted), false if the step was already
-  // used — atomic across nodes.
+  // Replay guard of time-step codes: sets last_used_step to `step` only if it is greater than the
+  // stored one. Returns true if this call advanced it (the code may be accepted), false if the step
+  // was already used — atomic across nodes.
   virtual Result<bool> advance_method_step(const std::string& method_id, std::int64_t step) = 0;
 
   // The org policy; a fresh database has the default OrgPolicy{}.

@@ -6,6 +6,7 @@
 
 #include "crypto/otp.h"
 #include "crypto/sodium_init.h"
+#include "methods/authenticator_app/authenticator_app.h"
 #include "service/sign_in_service.h"
 #include "service/user_admin_service.h"
 #include "storage/open_store.h"
@@ -22,9 +23,15 @@ struct Node {
       : store(std::move(*open_store(config, sealer, rng))),
         hashing(hasher),
         sessions(*store, clock, rng),
-        sign_in(*store, hashing, sessions, clock, rng, name_key),
+        sign_in(*store, methods, hashing, sessions, clock, rng, name_key),
         users(*store, hasher, clock, rng) {}
+  static MethodRegistry offered() {
+    MethodRegistry registry;
+    registry.add(std::make_unique<AuthenticatorApp>());
+    return registry;
+  }
   std::unique_ptr<Store> store;
+  MethodRegistry methods = offered();
   SecretBytes name_key{std::vector<std::uint8_t>(32, 4)};  // the same on every node
   InlinePasswordHashing hashing;
   SessionService sessions;
@@ -72,8 +79,8 @@ TEST_F(TwoNodes, EveryStepCanBeServedByEitherNode) {
   ASSERT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
   page = *b_->sign_in.submit_more_information(page.flow_id, "more_information", false, client);
   page = *a_->sign_in.submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-  const SecretBytes secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
-  page = *b_->sign_in.submit_app_scanned(page.flow_id, "set_up_app");
+  const SecretBytes secret = std::get<step::Registering>(page.flow.step).state;
+  page = *b_->sign_in.submit_method_answer(page.flow_id, "set_up_app", {}, client);
   page = *a_->sign_in.submit_code(page.flow_id, "verify_app",
                                   totp(secret.span(), clock_.now(), TotpParameters{}), client);
   ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));

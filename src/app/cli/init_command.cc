@@ -55,7 +55,7 @@ Status ensure_demo_accounts(Runtime& runtime) {
   }
   std::printf(
       "Sign in at the server's address (http://127.0.0.1:8080/ by default). user@example.com has\n"
-      "MFA enabled: it registers an authenticator app at first sign-in.\n"
+      "MFA enabled: it registers a sign-in method at first sign-in.\n"
       "(Admin roles and the admin pages arrive with a later release; the admin account is a\n"
       " normal user for now.)\n");
   return Status();
@@ -80,7 +80,7 @@ void register_init_command(CLI::App& app, CommandContext& context) {
     if (created.ok()) {
       std::printf(
           "Created the master key file %s (mode 0600). Back it up: without it the stored\n"
-          "authenticator secrets cannot be read.\n",
+          "secrets of sign-in methods cannot be read.\n",
           config->master_key_file.c_str());
     } else if (created.code() != ErrorCode::already_exists) {
       return context.fail(created);

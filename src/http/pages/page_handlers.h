@@ -6,6 +6,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "methods/sign_in_method.h"
 #include "service/sign_in_service.h"
 
 namespace tessera {
@@ -17,10 +18,14 @@ void add_security_info_routes(Router& router, WebContext& context);
 // in — the session cookie and a redirect to Security info.
 Response sign_in_response(const Request& request, WebContext& context, const SignInPage& page);
 
-// Adds what "Set up your authenticator app" shows for `secret`: the QR code (otpauth URI as SVG)
-// and, for "Can't scan the image?", the secret in groups of four and the account name.
-void add_authenticator_page_details(PageData& data, const SecretBytes& secret, std::string_view upn,
-                                    std::string_view tenant);
+// A sign-in method's page: `view` (the method's own template, or one of the pages') inside the
+// layout, with `data` (csrf, action, step… set by the caller) and the view's values.
+Response method_page(int status, const SignInMethod& method, const MethodView& view, PageData data,
+                     std::string_view tenant);
+
+// The methods offered to choose from (kind names, in order), as the radio items of choose_method
+// (the first one checked).
+PageData method_choices(const std::vector<std::string>& kinds, const MethodRegistry& methods);
 
 // A short page saying something went wrong on our side (details are logged, never shown).
 Response failure_page(WebContext& context, const Status& status);

@@ -12,30 +12,37 @@ std::string_view page_asset(std::string_view name);
 namespace {
 
 constexpr std::string_view kPageTemplates[] = {
-    "layout",          "sign_in",    "enter_password", "update_password", "more_information",
-    "choose_method",   "set_up_app", "enter_code",     "stay_signed_in",  "other_ways",
-    "forgot_password", "message",    "busy",           "security_info",   "delete_method",
+    "layout",        "sign_in",    "enter_password", "update_password", "more_information",
+    "choose_method", "enter_code", "stay_signed_in", "other_ways",      "forgot_password",
+    "message",       "busy",       "security_info",  "delete_method",
 };
 
 std::string template_file(std::string_view name) {
   return std::string(name) + ".mustache";
 }
 
-std::string render_template(std::string_view name, const PageData& data) {
-  // Parsed once per thread: kainjow's render() is not const, so threads do not share them.
+// Parsed once per thread: kainjow's render() is not const, so threads do not share them. `source`
+// gives the text the first time `key` is seen.
+std::string render_cached(std::string_view key, const std::function<std::string_view()>& source,
+                          const PageData& data) {
   thread_local std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>, std::less<>>
       compiled;
-  auto found = compiled.find(name);
+  auto found = compiled.find(key);
   if (found == compiled.end()) {
-    const std::string_view text = page_asset(template_file(name));
-    if (text.empty()) throw std::logic_error("no template " + std::string(name));
+    const std::string_view text = source();
+    if (text.empty()) throw std::logic_error("no template " + std::string(key));
     auto parsed = std::make_unique<kainjow::mustache::mustache>(std::string(text));
     if (!parsed->is_valid()) {
-      throw std::logic_error("template " + std::string(name) + ": " + parsed->error_message());
+      throw std::logic_error("template " + std::string(key) + ": " + parsed->error_message());
     }
-    found = compiled.emplace(std::string(name), std::move(parsed)).first;
+    found = compiled.emplace(std::string(key), std::move(parsed)).first;
   }
   return found->second->render(data);
+}
+
+std::string render_template(std::string_view name, const PageData& data) {
+  return render_cached(
+      name, [name] { return page_asset(template_file(name)); }, data);
 }
 
 void add_security_headers(Response& response) {
@@ -47,18 +54,32 @@ void add_security_headers(Response& response) {
   response.set_header("Cache-Control", "no-store");
 }
 
+Response in_layout(int status, std::string body, std::string_view title, std::string_view tenant) {
+  PageData layout;
+  layout.set("title", std::string(title));
+  layout.set("tenant", std::string(tenant));
+  layout.set("body", std::move(body));
+  Response response = Response::html(status, render_template("layout", layout));
+  add_security_headers(response);
+  return response;
+}
+
 }  // namespace
 
 Response render_page(int status, std::string_view template_name, std::string_view title,
                      PageData data, std::string_view tenant) {
   data.set("tenant", std::string(tenant));
-  PageData layout;
-  layout.set("title", std::string(title));
-  layout.set("tenant", std::string(tenant));
-  layout.set("body", render_template(template_name, data));
-  Response response = Response::html(status, render_template("layout", layout));
-  add_security_headers(response);
-  return response;
+  return in_layout(status, render_template(template_name, data), title, tenant);
+}
+
+Response render_page_text(int status, std::string_view key, std::string_view template_text,
+                          std::string_view title, PageData data, std::string_view tenant) {
+  data.set("tenant", std::string(tenant));
+  const std::string cache_key = "text:" + std::string(key);
+  return in_layout(status,
+                   render_cached(
+                       cache_key, [template_text] { return template_text; }, data),
+                   title, tenant);
 }
 
 std::span<const std::string_view> page_template_names() {

@@ -32,6 +32,11 @@ Status check_templates(std::span<const std::string_view> names,
 // a 500 on the first request that needs it.
 Status check_page_templates();
 
+// Like render_page(), for a template that is not the pages' own (a sign-in method's), given as
+// text and compiled once per thread under `key`.
+Response render_page_text(int status, std::string_view key, std::string_view template_text,
+                          std::string_view title, PageData data, std::string_view tenant);
+
 // GET /static/tessera.css
 Response stylesheet();
 

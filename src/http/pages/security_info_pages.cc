@@ -1,6 +1,6 @@
-// Security info (docs/pages.md): the signed-in user's methods, adding an authenticator app,
-// deleting a method, signing out. Every page needs a live session; every POST a CSRF token bound
-// to the session cookie.
+// Security info (docs/pages.md): the signed-in user's methods, adding one (whichever the registry
+// and the policy offer), deleting one, signing out. Every page needs a live session; every POST a
+// CSRF token bound to the session cookie.
 #include "http/pages/cookies.h"
 #include "http/pages/csrf.h"
 #include "http/pages/page_handlers.h"
@@ -11,24 +11,22 @@ namespace tessera {
 
 namespace {
 
-std::string kind_label(MethodKind kind) {
-  switch (kind) {
-    case MethodKind::authenticator_app:
-      return "Authenticator app";
-    case MethodKind::app_notification:
-      return "Authenticator app – notification";
-    case MethodKind::phone:
-      return "Phone";
-    case MethodKind::alternate_phone:
-      return "Alternate phone";
-    case MethodKind::email:
-      return "Email";
-  }
-  return "Method";
+// What a method of `kind` is called on Security info; "Method" for a kind this server does not
+// offer (any more).
+std::string kind_label(const WebContext& context, MethodKind kind) {
+  const SignInMethod* method = context.methods.find(kind);
+  return method == nullptr ? "Method" : std::string(method->display_name());
 }
 
-std::string default_label(MethodKind kind) {
-  return kind == MethodKind::authenticator_app ? "Authenticator app – code" : kind_label(kind);
+std::string default_label(const WebContext& context, MethodKind kind) {
+  const SignInMethod* method = context.methods.find(kind);
+  return method == nullptr ? "Method" : std::string(method->default_label());
+}
+
+// A method's name for the middle of a sentence: its first letter in lower case.
+std::string in_sentence(std::string name) {
+  if (!name.empty() && name[0] >= 'A' && name[0] <= 'Z') name[0] = static_cast<char>(name[0] + 32);
+  return name;
 }
 
 Response security_info_page(const Request& request, WebContext& context, const Signed& who,
@@ -43,18 +41,25 @@ Response security_info_page(const Request& request, WebContext& context, const S
   if (!error.empty()) data.set("error", error);
   data.set("needs_proof", page_flag(needs_proof));
   PageData methods = page_list();
+  const SignInMethod* proof = nullptr;  // what the step-up asks for: the default method
   const MethodSummary* default_method = nullptr;
   for (const MethodSummary& method : info->methods) {
     if (method.is_default) default_method = &method;
     PageData item;
     item.set("id", method.id);
-    item.set("kind_label", kind_label(method.kind));
-    item.set("label", method.kind == MethodKind::authenticator_app ? "" : method.label);
+    const std::string kind = kind_label(context, method.kind);
+    item.set("kind_label", kind);
+    item.set("label", method.label == kind ? "" : method.label);
     methods.push_back(item);
   }
   if (default_method == nullptr && !info->methods.empty()) default_method = &info->methods[0];
   data.set("has_default", page_flag(default_method != nullptr));
-  if (default_method != nullptr) data.set("default_method", default_label(default_method->kind));
+  if (default_method != nullptr) {
+    data.set("default_method", default_label(context, default_method->kind));
+    proof = context.methods.find(default_method->kind);
+  }
+  data.set("proof_prompt",
+           proof != nullptr ? std::string(proof->step_up_text()) : std::string("Verify it is you"));
   data.set("methods", methods);
   return render_page(status, "security_info", "Security info", std::move(data),
                      context.tenant_name);
@@ -66,24 +71,24 @@ const std::string& form_field(const Request& request, const std::string& name) {
 
 Response add_method_page(const Request& request, WebContext& context, const Signed& who,
                          const AddMethodFlow& added, std::string error = "") {
+  const auto* registering = std::get_if<step::Registering>(&added.flow.step);
+  const SignInMethod* method =
+      registering == nullptr ? nullptr : context.methods.find(registering->kind);
+  if (method == nullptr) return Response::redirect("/security-info");
+  auto info = context.security_info.overview(who.session);
+  if (!info.ok()) return failure_page(context, info.status());
+  const MethodStage stage{registering->stage, registering->state};
   PageData data;
   data.set("csrf", csrf_token(context.csrf_key, who.token));
   data.set("cancel", page_flag(true));
   if (!error.empty()) data.set("error", error);
-  Response response;
-  if (const auto* set_up = std::get_if<step::SetUpAuthenticatorApp>(&added.flow.step)) {
-    auto info = context.security_info.overview(who.session);
-    if (!info.ok()) return failure_page(context, info.status());
-    data.set("action", "/security-info/add/app");
-    data.set("step", "set_up_app");
-    add_authenticator_page_details(data, set_up->secret, info->upn, context.tenant_name);
-    response = render_page(200, "set_up_app", "Set up your authenticator app", std::move(data),
-                           context.tenant_name);
-  } else {
-    data.set("action", "/security-info/add/verify");
-    data.set("step", "verify_app");
-    response = render_page(200, "enter_code", "Enter code", std::move(data), context.tenant_name);
-  }
+  // A stage that checks an answer confirms the method; any other steps on to the next stage.
+  data.set("action",
+           method->checks_answer(stage) ? "/security-info/add/verify" : "/security-info/add/next");
+  data.set("step", registering->stage);
+  Response response = method_page(
+      200, *method, method->registration_view(stage, ViewContext{info->upn, context.tenant_name}),
+      std::move(data), context.tenant_name);
   set_cookie(response, request, kAddMethodCookie, added.flow_id);
   return response;
 }
@@ -125,8 +130,9 @@ void add_security_info_routes(Router& router, WebContext& context) {
         data.set("csrf", csrf_token(context.csrf_key, who.token));
         data.set("id", method->id);
         data.set("last", page_flag(info->methods.size() == 1));
-        return render_page(200, "delete_method", "Delete authenticator app?", std::move(data),
-                           context.tenant_name);
+        const std::string title = "Delete " + in_sentence(kind_label(context, method->kind)) + "?";
+        data.set("title", title);
+        return render_page(200, "delete_method", title, std::move(data), context.tenant_name);
       });
 
   routes.post(
@@ -152,14 +158,19 @@ void add_security_info_routes(Router& router, WebContext& context) {
     data.set("step", "choose_method");
     data.set("button", "Add");
     data.set("cancel", page_flag(true));
+    auto addable = context.security_info.addable_kinds();
+    if (!addable.ok()) return failure_page(context, addable.status());
+    data.set("methods", method_choices(*addable, context.methods));
     return render_page(200, "choose_method", "Add a method", std::move(data), context.tenant_name);
   });
 
   routes.post(
       "/security-info/add/method",
       [&context, try_again](const Request& request, const Signed& who) -> Response {
-        if (form_field(request, "method") != "authenticator_app") return try_again(request, who);
-        auto added = context.security_info.begin_add_app(who.session);
+        auto added = context.security_info.begin_add(who.session, form_field(request, "method"));
+        if (!added.ok() && added.status().code() == ErrorCode::invalid_argument) {
+          return try_again(request, who);
+        }
         if (!added.ok()) {
           return security_info_page(request, context, who, refusal_text(added.status()), 403,
                                     added.status().code() == ErrorCode::permission_denied);
@@ -168,22 +179,26 @@ void add_security_info_routes(Router& router, WebContext& context) {
       },
       try_again);
 
-  routes.post(
-      "/security-info/add/app",
-      [&context](const Request& request, const Signed& who) -> Response {
-        auto added = context.security_info.add_app_scanned(who.session,
-                                                           cookie_value(request, kAddMethodCookie));
-        if (!added.ok()) return Response::redirect("/security-info");
-        return add_method_page(request, context, who, *added);
-      },
-      back_to_security_info);
+  // A stage of the method being added that checks nothing ("Next" after scanning). The older URL
+  // takes the same form.
+  for (const char* path : {"/security-info/add/next", "/security-info/add/app"}) {
+    routes.post(
+        path,
+        [&context](const Request& request, const Signed& who) -> Response {
+          auto added = context.security_info.add_step_on(
+              who.session, cookie_value(request, kAddMethodCookie), request.form_params());
+          if (!added.ok()) return Response::redirect("/security-info");
+          return add_method_page(request, context, who, *added);
+        },
+        back_to_security_info);
+  }
 
   routes.post(
       "/security-info/add/verify",
       [&context](const Request& request, const Signed& who) -> Response {
         const std::string flow_id = cookie_value(request, kAddMethodCookie);
-        auto confirmed = context.security_info.confirm_add_app(who.session, flow_id,
-                                                               form_field(request, "code"));
+        auto confirmed =
+            context.security_info.confirm_add(who.session, flow_id, form_field(request, "code"));
         if (!confirmed.ok()) {
           Response response =
               security_info_page(request, context, who,
@@ -207,14 +222,20 @@ void add_security_info_routes(Router& router, WebContext& context) {
       back_to_security_info);
 
   // The step-up: a fresh code before changing security info (DESIGN.md section 9).
-  const auto step_up_page = [&context](const Signed& who, std::string error, int status) {
+  const auto step_up_page = [&context](const Signed& who, std::string error,
+                                       int status) -> Response {
     PageData data;
     data.set("csrf", csrf_token(context.csrf_key, who.token));
     data.set("action", "/security-info/verify");
     data.set("step", "step_up");
     data.set("cancel", page_flag(true));
     if (!error.empty()) data.set("error", error);
-    return render_page(status, "enter_code", "Enter code", std::move(data), context.tenant_name);
+    auto method = context.security_info.step_up_method(who.session);
+    if (!method.ok()) return failure_page(context, method.status());
+    if (*method == nullptr) return Response::redirect("/security-info");  // nothing to prove with
+    const MethodView view =
+        (*method)->challenge_view(MethodStage{}, ViewContext{"", context.tenant_name});
+    return method_page(status, **method, view, std::move(data), context.tenant_name);
   };
   routes.get("/security-info/verify", [step_up_page](const Request&, const Signed& who) {
     return step_up_page(who, "", 200);

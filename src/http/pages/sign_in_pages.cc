@@ -1,11 +1,6 @@
 // The sign-in pages (docs/pages.md): one POST route per step, each answering with the page of the
 // step the flow reached. GETs show the page the flow is at, so a URL can never skip a step.
-#include <sodium.h>
-
 #include "base/log.h"
-#include "crypto/base32.h"
-#include "crypto/otpauth_uri.h"
-#include "crypto/qr_code.h"
 #include "http/pages/cookies.h"
 #include "http/pages/csrf.h"
 #include "http/pages/page_handlers.h"
@@ -59,41 +54,11 @@ std::string notice_text(SignInFlow::Notice notice) {
   return "";
 }
 
-std::string base64(std::string_view text) {
-  std::string out(sodium_base64_ENCODED_LEN(text.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(text.data()),
-                    text.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-// "ABCD EFGH …": what people copy into an app by hand.
-std::string grouped(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out.push_back(' ');
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
 SignInClient client_of(const Request& request) {
   return SignInClient{request.client_ip, "Security info"};
 }
 
 }  // namespace
-
-// Fills what the QR page shows for `secret`. The secret never leaves the page it is set up on.
-void add_authenticator_page_details(PageData& data, const SecretBytes& secret, std::string_view upn,
-                                    std::string_view tenant) {
-  const SecretBytes uri = totp_uri(tenant, upn, secret, SignInService::totp_parameters());
-  auto svg = qr_svg(uri.view());
-  data.set("qr_svg_base64", svg.ok() ? base64(*svg) : "");
-  std::string encoded = base32_encode(secret.span());
-  data.set("secret_grouped", grouped(encoded));
-  wipe_string(encoded);
-  data.set("account", std::string(upn));
-}
 
 Response failure_page(WebContext& context, const Status& status) {
   log_event(LogLevel::error, "page_failed", {{"error", status.to_string()}});
@@ -144,6 +109,8 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   if (!error.empty()) data.set("error", error);
   std::string_view name;
   std::string_view title;
+  const SignInMethod* method = nullptr;  // at a method's step
+  MethodView view;
   std::visit(
       [&](const auto& at) {
         using Step = std::decay_t<decltype(at)>;
@@ -169,23 +136,21 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
           data.set("action", "/signin/register/method");
           data.set("step", "choose_method");
           data.set("button", "Next");
-        } else if constexpr (std::is_same_v<Step, step::SetUpAuthenticatorApp>) {
-          name = "set_up_app";
-          title = "Set up your authenticator app";
-          data.set("action", "/signin/register/app");
-          data.set("step", "set_up_app");
-          add_authenticator_page_details(data, at.secret, page.upn, tenant);
-        } else if constexpr (std::is_same_v<Step, step::VerifyAuthenticatorApp>) {
-          name = "enter_code";
-          title = "Enter code";
-          data.set("action", "/signin/register/verify");
-          data.set("step", "verify_app");
-        } else if constexpr (std::is_same_v<Step, step::EnterCode>) {
-          name = "enter_code";
-          title = "Enter code";
-          data.set("action", "/signin/code");
-          data.set("step", "enter_code");
-          data.set("other_ways", page_flag(true));
+          data.set("methods", method_choices(page.method_choices, context.methods));
+        } else if constexpr (std::is_same_v<Step, step::Registering> ||
+                             std::is_same_v<Step, step::Challenging>) {
+          method = context.methods.find(at.kind);
+          if (method == nullptr) return;  // a kind this server no longer offers: below
+          const MethodStage stage{at.stage, at.state};
+          const ViewContext who{page.upn, tenant};
+          if constexpr (std::is_same_v<Step, step::Registering>) {
+            view = method->registration_view(stage, who);
+          } else {
+            view = method->challenge_view(stage, who);
+            data.set("other_ways", page_flag(true));
+          }
+          data.set("action", "/signin/method");
+          data.set("step", at.stage);
         } else {
           name = "stay_signed_in";
           title = "Stay signed in?";
@@ -193,7 +158,16 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
       },
       page.flow.step);
   const int status = page.retry_after_seconds > 0 ? 429 : 200;
-  Response response = render_page(status, name, title, std::move(data), tenant);
+  Response response;
+  if (method != nullptr) {
+    response = method_page(status, *method, view, std::move(data), tenant);
+  } else if (name.empty()) {
+    auto restarted = context.sign_in.start(SignInFlow::Notice::interrupted);
+    if (!restarted.ok()) return failure_page(context, restarted.status());
+    return sign_in_response(request, context, *restarted);
+  } else {
+    response = render_page(status, name, title, std::move(data), tenant);
+  }
   if (page.retry_after_seconds > 0) {
     response.set_header("Retry-After", std::to_string(page.retry_after_seconds));
   }
@@ -258,8 +232,8 @@ void add_sign_in_routes(Router& router, WebContext& context) {
       Dispatch::io_thread);
   for (const char* path :
        {"/signin/username", "/signin/password", "/signin/update-password",
-        "/signin/more-information", "/signin/register/method", "/signin/register/app",
-        "/signin/register/verify", "/signin/code", "/signin/stay"}) {
+        "/signin/more-information", "/signin/register/method", "/signin/method",
+        "/signin/register/app", "/signin/register/verify", "/signin/code", "/signin/stay"}) {
     router.add(HttpMethod::get, path, show_current, Dispatch::blocking, busy);
   }
 
@@ -308,22 +282,18 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 flow_id, field(form, "step"), field(form, "method"));
                           }),
              Dispatch::blocking, busy);
-  router.add(HttpMethod::post, "/signin/register/app",
-             sign_in_post(context,
-                          [&context](const Request&, const std::string& flow_id,
-                                     const std::map<std::string, std::string>& form) {
-                            return context.sign_in.submit_app_scanned(flow_id, field(form, "step"));
-                          }),
-             Dispatch::blocking, busy);
-  const Submit code = [&context](const Request& request, const std::string& flow_id,
-                                 const std::map<std::string, std::string>& form) {
-    return context.sign_in.submit_code(flow_id, field(form, "step"), field(form, "code"),
-                                       client_of(request));
+  // Every stage of a method, registering or challenging, posts here; the method decides what the
+  // form means. The older per-stage URLs take the same forms.
+  const Submit method_answer = [&context](const Request& request, const std::string& flow_id,
+                                          const std::map<std::string, std::string>& form) {
+    return context.sign_in.submit_method_answer(flow_id, field(form, "step"), form,
+                                                client_of(request));
   };
-  router.add(HttpMethod::post, "/signin/register/verify", sign_in_post(context, code),
-             Dispatch::blocking, busy);
-  router.add(HttpMethod::post, "/signin/code", sign_in_post(context, code), Dispatch::blocking,
-             busy);
+  for (const char* path :
+       {"/signin/method", "/signin/register/app", "/signin/register/verify", "/signin/code"}) {
+    router.add(HttpMethod::post, path, sign_in_post(context, method_answer), Dispatch::blocking,
+               busy);
+  }
   router.add(HttpMethod::post, "/signin/stay",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -337,9 +307,11 @@ void add_sign_in_routes(Router& router, WebContext& context) {
   router.add(HttpMethod::get, "/signin/other-ways", [&context](const Request&) {
     PageData data;
     PageData methods = page_list();
-    PageData app;
-    app.set("label", "Use a verification code from my authenticator app");
-    methods.push_back(app);
+    for (const SignInMethod* method : context.methods.all()) {
+      PageData item;
+      item.set("label", std::string(method->other_way_text()));
+      methods.push_back(item);
+    }
     data.set("methods", methods);
     return render_page(200, "other_ways", "Verify your identity", std::move(data),
                        context.tenant_name);

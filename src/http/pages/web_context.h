@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/rng.h"
 #include "base/secret_bytes.h"
+#include "methods/sign_in_method.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
 #include "service/sign_in_service.h"
@@ -17,8 +18,9 @@ struct WebContext {
   SignInService& sign_in;
   SessionService& sessions;
   SecurityInfoService& security_info;
+  const MethodRegistry& methods;
   const Clock& clock;
-  std::string tenant_name;  // shown on every page and as the authenticator app's issuer
+  std::string tenant_name;  // shown on every page, and by methods as the issuer
   SecretBytes csrf_key;     // 32 bytes derived from the master key
 };
 

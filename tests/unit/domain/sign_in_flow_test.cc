@@ -43,7 +43,8 @@ class SignInFlowTest : public ::testing::Test {
   }
 
   SignInFlow flow_ = start_flow(kNow);
-  TransitionContext context_{kNow, "m1", false};
+  TransitionContext context_{kNow, ChallengeStart{"m1", "authenticator_app", "enter_code", {}},
+                             false};
 };
 
 TEST_F(SignInFlowTest, StartsAtUsernameAndExpiresAfterFifteenMinutes) {
@@ -108,12 +109,15 @@ TEST_F(SignInFlowTest, TemporaryPasswordThenRegistrationThenSignedIn) {
   ASSERT_TRUE(at<step::MoreInformationRequired>());
   send(event::RegistrationAccepted{});
   ASSERT_TRUE(at<step::ChooseMethod>());
-  send(event::AuthenticatorAppChosen{SecretBytes::from_string("12345678901234567890")});
-  ASSERT_TRUE(at<step::SetUpAuthenticatorApp>());
-  EXPECT_EQ(std::get<step::SetUpAuthenticatorApp>(flow_.step).secret.size(), 20u);
-  send(event::AppScanned{});
-  ASSERT_TRUE(at<step::VerifyAuthenticatorApp>());
-  send(event::RegistrationCodeChecked{event::CodeOutcome::accepted});
+  send(event::MethodChosen{"authenticator_app", "set_up_app",
+                           SecretBytes::from_string("12345678901234567890")});
+  ASSERT_TRUE(at<step::Registering>());
+  EXPECT_EQ(step_name(flow_.step), "set_up_app");
+  EXPECT_EQ(std::get<step::Registering>(flow_.step).state.size(), 20u);
+  send(event::MethodStageReached{"verify_app", SecretBytes::from_string("12345678901234567890")});
+  ASSERT_TRUE(at<step::Registering>());
+  EXPECT_EQ(step_name(flow_.step), "verify_app");
+  send(event::RegistrationAnswered{event::CodeOutcome::accepted});
   ASSERT_TRUE(at<step::StaySignedIn>());
   EXPECT_TRUE(flow_.registered_in_flow);
   EXPECT_EQ(flow_.method_used, "authenticator_app");
@@ -135,29 +139,30 @@ TEST_F(SignInFlowTest, SkipIsOnlyAllowedDuringTheGracePeriod) {
 
 TEST_F(SignInFlowTest, ChallengeAcceptsAGoodCode) {
   reach_challenge();
-  ASSERT_TRUE(at<step::EnterCode>());
-  EXPECT_EQ(std::get<step::EnterCode>(flow_.step).method_id, "m1");
-  send(event::ChallengeCodeChecked{event::CodeOutcome::accepted});
+  ASSERT_TRUE(at<step::Challenging>());
+  EXPECT_EQ(std::get<step::Challenging>(flow_.step).method_id, "m1");
+  EXPECT_EQ(step_name(flow_.step), "enter_code");
+  send(event::ChallengeAnswered{event::CodeOutcome::accepted});
   EXPECT_TRUE(at<step::StaySignedIn>());
   EXPECT_EQ(flow_.method_used, "authenticator_app");
 }
 
 TEST_F(SignInFlowTest, WrongAndReusedCodesHaveTheirMessagesAndCount) {
   reach_challenge();
-  EXPECT_EQ(send(event::ChallengeCodeChecked{event::CodeOutcome::wrong}).message,
+  EXPECT_EQ(send(event::ChallengeAnswered{event::CodeOutcome::wrong}).message,
             StepMessage::wrong_code);
-  EXPECT_EQ(send(event::ChallengeCodeChecked{event::CodeOutcome::already_used}).message,
+  EXPECT_EQ(send(event::ChallengeAnswered{event::CodeOutcome::already_used}).message,
             StepMessage::code_already_used);
   EXPECT_EQ(flow_.wrong_codes, 2);
-  EXPECT_TRUE(at<step::EnterCode>());
+  EXPECT_TRUE(at<step::Challenging>());
 }
 
 TEST_F(SignInFlowTest, FiveWrongCodesEndTheChallenge) {
   reach_challenge();
   for (int i = 0; i < kMaxWrongCodesPerChallenge - 1; ++i) {
-    EXPECT_FALSE(send(event::ChallengeCodeChecked{event::CodeOutcome::wrong}).restarted);
+    EXPECT_FALSE(send(event::ChallengeAnswered{event::CodeOutcome::wrong}).restarted);
   }
-  const auto last = send(event::ChallengeCodeChecked{event::CodeOutcome::wrong});
+  const auto last = send(event::ChallengeAnswered{event::CodeOutcome::wrong});
   EXPECT_TRUE(last.restarted);
   EXPECT_TRUE(at<step::EnterUsername>());
   EXPECT_EQ(flow_.notice, SignInFlow::Notice::too_many_attempts);
@@ -165,14 +170,14 @@ TEST_F(SignInFlowTest, FiveWrongCodesEndTheChallenge) {
 
 TEST_F(SignInFlowTest, EventsThatDoNotFitTheStepRestart) {
   // Jumping ahead: a code before the password, a stay answer at the username, etc.
-  EXPECT_TRUE(send(event::ChallengeCodeChecked{event::CodeOutcome::accepted}).restarted);
+  EXPECT_TRUE(send(event::ChallengeAnswered{event::CodeOutcome::accepted}).restarted);
   EXPECT_TRUE(at<step::EnterUsername>());
   EXPECT_EQ(flow_.notice, SignInFlow::Notice::interrupted);
   EXPECT_TRUE(send(event::StayAnswered{true}).restarted);
   reach_password();
   EXPECT_TRUE(send(event::RegistrationAccepted{}).restarted);
   reach_challenge();
-  EXPECT_TRUE(send(event::AppScanned{}).restarted);
+  EXPECT_TRUE(send(event::RegistrationAnswered{event::CodeOutcome::accepted}).restarted);
   EXPECT_TRUE(at<step::EnterUsername>());
 }
 
@@ -182,7 +187,7 @@ TEST_F(SignInFlowTest, ReplayingTheUsernameAfterThePasswordRestarts) {
 }
 
 TEST_F(SignInFlowTest, ChallengeWithoutAMethodRestarts) {
-  context_.method_for_challenge.clear();
+  context_.challenge.reset();
   reach_password();
   EXPECT_TRUE(
       send(event::PasswordChecked{
@@ -207,16 +212,80 @@ TEST_F(SignInFlowTest, PasswordChangeThatStillDeniesRestarts) {
                   .restarted);
 }
 
-TEST(SignInStepNames, AreDistinct) {
+TEST(SignInStepNames, CommonStepsHaveDistinctNamesAndMethodStepsTheirStage) {
   std::set<std::string_view> names;
-  const SignInStep steps[] = {step::EnterUsername{},          step::EnterPassword{},
-                              step::UpdatePassword{},         step::MoreInformationRequired{},
-                              step::ChooseMethod{},           step::SetUpAuthenticatorApp{},
-                              step::VerifyAuthenticatorApp{}, step::EnterCode{},
-                              step::StaySignedIn{},           step::SignedIn{}};
+  const SignInStep steps[] = {step::EnterUsername{},  step::EnterPassword{},
+                              step::UpdatePassword{}, step::MoreInformationRequired{},
+                              step::ChooseMethod{},   step::StaySignedIn{},
+                              step::SignedIn{}};
   for (const auto& step : steps)
     names.insert(step_name(step));
   EXPECT_EQ(names.size(), std::size(steps));
+  EXPECT_EQ(step_name(step::Registering{"u", "k", "stage_a", {}}), "stage_a");
+  EXPECT_EQ(step_name(step::Challenging{"u", "m", "k", "stage_b", {}}), "stage_b");
+}
+
+// One of each step and each event.
+std::vector<SignInStep> every_step() {
+  return {step::EnterUsername{},
+          step::EnterPassword{},
+          step::UpdatePassword{},
+          step::MoreInformationRequired{"u1", true},
+          step::ChooseMethod{"u1"},
+          step::Registering{"u1", "authenticator_app", "s", {}},
+          step::Challenging{"u1", "m1", "authenticator_app", "s", {}},
+          step::StaySignedIn{"u1"},
+          step::SignedIn{"u1"}};
+}
+
+std::vector<SignInEvent> every_event() {
+  return {
+      event::UsernameEntered{"a@example.com"},
+      event::PasswordChecked{decision(NextStep::complete, DecisionRule::mfa_not_required), "u1"},
+      event::PasswordChanged{decision(NextStep::complete, DecisionRule::mfa_not_required)},
+      event::RegistrationAccepted{},
+      event::RegistrationSkipped{},
+      event::MethodChosen{"authenticator_app", "s", {}},
+      event::MethodStageReached{"t", {}},
+      event::RegistrationAnswered{event::CodeOutcome::wrong},
+      event::ChallengeAnswered{event::CodeOutcome::wrong},
+      event::StayAnswered{false}};
+}
+
+// The transition table, spelled out: exactly these (step, event) pairs are accepted, and every
+// other pair is refused (back to "Sign in", marked refused) rather than handled by a catch-all.
+TEST(SignInTransitions, ExactlyTheListedPairsAreAcceptedAndTheRestRefused) {
+  const std::set<std::pair<std::size_t, std::size_t>> listed = {
+      {0, 0},  // EnterUsername ← UsernameEntered
+      {1, 1},  // EnterPassword ← PasswordChecked
+      {2, 2},  // UpdatePassword ← PasswordChanged
+      {3, 3},  // MoreInformationRequired ← RegistrationAccepted
+      {3, 4},  // MoreInformationRequired ← RegistrationSkipped
+      {4, 5},  // ChooseMethod ← MethodChosen
+      {5, 6},  // Registering ← MethodStageReached
+      {5, 7},  // Registering ← RegistrationAnswered
+      {6, 6},  // Challenging ← MethodStageReached
+      {6, 8},  // Challenging ← ChallengeAnswered
+      {7, 9},  // StaySignedIn ← StayAnswered
+  };
+  const auto steps = every_step();
+  const auto events = every_event();
+  for (std::size_t s = 0; s < steps.size(); ++s) {
+    for (std::size_t e = 0; e < events.size(); ++e) {
+      SCOPED_TRACE("step " + std::to_string(s) + ", event " + std::to_string(e));
+      const bool expected = listed.contains({s, e});
+      EXPECT_EQ(accepts(steps[s], events[e]), expected);
+      SignInFlow flow = start_flow(kNow);
+      flow.step = steps[s];
+      const Transition transition =
+          advance(flow, events[e], TransitionContext{kNow, std::nullopt, false});
+      EXPECT_EQ(transition.refused, !expected);
+      if (!expected) {
+        EXPECT_TRUE(transition.restarted);
+        EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(transition.flow.step));
+      }
+    }
+  }
 }
 
 }  // namespace

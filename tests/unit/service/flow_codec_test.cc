@@ -28,9 +28,9 @@ TEST(FlowCodec, EveryStepRoundTrips) {
       step::UpdatePassword{"u1"},
       step::MoreInformationRequired{"u1", true},
       step::ChooseMethod{"u1"},
-      step::SetUpAuthenticatorApp{"u1", secret},
-      step::VerifyAuthenticatorApp{"u1", secret},
-      step::EnterCode{"u1", "m1"},
+      step::Registering{"u1", "authenticator_app", "set_up_app", secret},
+      step::Registering{"u1", "authenticator_app", "verify_app", secret},
+      step::Challenging{"u1", "m1", "authenticator_app", "enter_code", {}},
       step::StaySignedIn{"u1"},
       step::SignedIn{"u1", true},
   };
@@ -48,15 +48,28 @@ TEST(FlowCodec, EveryStepRoundTrips) {
     EXPECT_TRUE(decoded->registered_in_flow);
     EXPECT_EQ(decoded->notice, SignInFlow::Notice::too_many_attempts);
   }
-  auto set_up = decode_flow(encode_flow(flow_at(step::SetUpAuthenticatorApp{"u1", secret})));
-  EXPECT_TRUE(std::get<step::SetUpAuthenticatorApp>(set_up->step).secret.equals(secret));
-  auto code = decode_flow(encode_flow(flow_at(step::EnterCode{"u1", "m1"})));
-  EXPECT_EQ(std::get<step::EnterCode>(code->step).method_id, "m1");
+  auto set_up = decode_flow(
+      encode_flow(flow_at(step::Registering{"u1", "authenticator_app", "set_up_app", secret})));
+  const auto& registering = std::get<step::Registering>(set_up->step);
+  EXPECT_TRUE(registering.state.equals(secret));
+  EXPECT_EQ(registering.kind, "authenticator_app");
+  EXPECT_EQ(registering.stage, "set_up_app");
+  auto code = decode_flow(encode_flow(
+      flow_at(step::Challenging{"u1", "m1", "authenticator_app", "enter_code", secret})));
+  const auto& challenging = std::get<step::Challenging>(code->step);
+  EXPECT_EQ(challenging.method_id, "m1");
+  EXPECT_EQ(challenging.kind, "authenticator_app");
+  EXPECT_EQ(challenging.stage, "enter_code");
+  EXPECT_TRUE(challenging.state.equals(secret));
 }
 
 TEST(FlowCodec, DamagedOrForeignBytesAreDataLoss) {
-  for (const char* text : {"", "{", "[]", "null", "{\"step\":\"teleport\"}",
-                           "{\"step\":\"set_up_app\",\"secret\":\"zz\"}", "\xff\xfe garbage"}) {
+  for (const char* text :
+       {"", "{", "[]", "null", "{\"step\":\"teleport\"}",
+        "{\"step\":\"set_up_app\",\"secret\":\"zz\"}",
+        "{\"codec\":2,\"flow\":\"sign_in\",\"step\":\"registering\",\"stage\":"
+        "\"s\",\"state\":\"zz\"}",
+        "{\"codec\":2,\"flow\":\"sign_in\",\"step\":\"challenging\"}", "\xff\xfe garbage"}) {
     EXPECT_EQ(decode_flow(SecretBytes::from_string(text)).status().code(), ErrorCode::data_loss)
         << text;
   }
@@ -69,7 +82,8 @@ TEST(FlowCodec, RandomBytesNeverCrashTheDecoder) {
     (void)decode_flow(bytes);
   }
   // Mutations of a valid flow: decoded or refused, never trusted blindly or crashing.
-  const SecretBytes valid = encode_flow(flow_at(step::EnterCode{"u1", "m1"}));
+  const SecretBytes valid =
+      encode_flow(flow_at(step::Challenging{"u1", "m1", "authenticator_app", "enter_code", {}}));
   for (int i = 0; i < 2000; ++i) {
     SecretBytes mutated = valid;
     mutated.data()[rng.uniform(static_cast<std::uint32_t>(mutated.size()))] =

@@ -39,7 +39,7 @@ class SecurityInfoServiceTest : public ServiceTest {
     ASSERT_TRUE(store_->add_method(method, nullptr).ok());
     method_id_ = method.id;
     sessions_.emplace(*store_, clock_, rng_);
-    info_.emplace(*store_, clock_, rng_);
+    info_.emplace(*store_, methods_, clock_, rng_);
     // A session without MFA, as after a sign-in from a trusted IP.
     auto issued = sessions_->issue(user.id, false, std::nullopt);
     token_ = std::string(issued->token.view());
@@ -59,11 +59,12 @@ class SecurityInfoServiceTest : public ServiceTest {
 
 TEST_F(SecurityInfoServiceTest, ChangesNeedAFreshProofWhichACodeGives) {
   EXPECT_EQ(info_->delete_method(session(), method_id_).code(), ErrorCode::permission_denied);
-  EXPECT_EQ(info_->begin_add_app(session()).status().code(), ErrorCode::permission_denied);
+  EXPECT_EQ(info_->begin_add(session(), "authenticator_app").status().code(),
+            ErrorCode::permission_denied);
   EXPECT_FALSE(*info_->prove_with_code(session(), code() == "000000" ? "111111" : "000000"));
   EXPECT_TRUE(*info_->prove_with_code(session(), code()));
   EXPECT_FALSE(*info_->prove_with_code(session(), code())) << "a used step never proves again";
-  auto added = info_->begin_add_app(session());
+  auto added = info_->begin_add(session(), "authenticator_app");
   ASSERT_TRUE(added.ok()) << added.status().message();
   // The proof lasts kFreshProofWindow.
   clock_.advance(kFreshProofWindow + std::chrono::seconds(1));
@@ -73,14 +74,13 @@ TEST_F(SecurityInfoServiceTest, ChangesNeedAFreshProofWhichACodeGives) {
 TEST_F(SecurityInfoServiceTest, AddingAnAppNeedsACodeFromTheNewSecret) {
   clock_.advance(std::chrono::seconds(30));
   ASSERT_TRUE(*info_->prove_with_code(session(), code()));
-  auto added = info_->begin_add_app(session());
+  auto added = info_->begin_add(session(), "authenticator_app");
   ASSERT_TRUE(added.ok());
-  const SecretBytes fresh = std::get<step::SetUpAuthenticatorApp>(added->flow.step).secret;
-  ASSERT_TRUE(info_->add_app_scanned(session(), added->flow_id).ok());
+  const SecretBytes fresh = std::get<step::Registering>(added->flow.step).state;
+  ASSERT_TRUE(info_->add_step_on(session(), added->flow_id, {}).ok());
   const std::string right = totp(fresh.span(), clock_.now(), TotpParameters{});
-  EXPECT_FALSE(
-      *info_->confirm_add_app(session(), added->flow_id, right == "000000" ? "1" : "000000"));
-  EXPECT_TRUE(*info_->confirm_add_app(session(), added->flow_id, right));
+  EXPECT_FALSE(*info_->confirm_add(session(), added->flow_id, right == "000000" ? "1" : "000000"));
+  EXPECT_TRUE(*info_->confirm_add(session(), added->flow_id, right));
   EXPECT_EQ(info_->overview(session())->methods.size(), 2u);
   // The finished flow is gone.
   EXPECT_EQ(info_->add_flow(session(), added->flow_id).status().code(), ErrorCode::not_found);
@@ -89,11 +89,11 @@ TEST_F(SecurityInfoServiceTest, AddingAnAppNeedsACodeFromTheNewSecret) {
 TEST_F(SecurityInfoServiceTest, DeletingTheDefaultPromotesAnotherAndOthersCannotBeTouched) {
   clock_.advance(std::chrono::seconds(30));
   ASSERT_TRUE(*info_->prove_with_code(session(), code()));
-  auto added = info_->begin_add_app(session());
-  const SecretBytes fresh = std::get<step::SetUpAuthenticatorApp>(added->flow.step).secret;
-  ASSERT_TRUE(info_->add_app_scanned(session(), added->flow_id).ok());
-  ASSERT_TRUE(*info_->confirm_add_app(session(), added->flow_id,
-                                      totp(fresh.span(), clock_.now(), TotpParameters{})));
+  auto added = info_->begin_add(session(), "authenticator_app");
+  const SecretBytes fresh = std::get<step::Registering>(added->flow.step).state;
+  ASSERT_TRUE(info_->add_step_on(session(), added->flow_id, {}).ok());
+  ASSERT_TRUE(*info_->confirm_add(session(), added->flow_id,
+                                  totp(fresh.span(), clock_.now(), TotpParameters{})));
   ASSERT_TRUE(info_->delete_method(session(), method_id_).ok());
   auto methods = info_->overview(session())->methods;
   ASSERT_EQ(methods.size(), 1u);

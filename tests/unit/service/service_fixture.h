@@ -1,6 +1,6 @@
 // What every service test starts from: a fresh, migrated SQLite store in a private directory, a
-// manual clock and a deterministic Rng. Derive from it and build the services under test in
-// SetUp(), after calling ServiceTest::SetUp().
+// manual clock, a deterministic Rng and the sign-in methods. Derive from it and build the services
+// under test in SetUp(), after calling ServiceTest::SetUp().
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "base/rng.h"
 #include "crypto/aead.h"
 #include "crypto/sodium_init.h"
+#include "methods/authenticator_app/authenticator_app.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
 
@@ -22,7 +23,9 @@ namespace tessera {
 class ServiceTest : public ::testing::Test {
  protected:
   explicit ServiceTest(Timestamp start = from_unix_seconds(1'795'000'000), std::uint64_t seed = 7)
-      : clock_(start), rng_(seed) {}
+      : clock_(start), rng_(seed) {
+    methods_.add(std::make_unique<AuthenticatorApp>());
+  }
 
   void SetUp() override {
     ASSERT_TRUE(init_crypto_library());
@@ -42,6 +45,7 @@ class ServiceTest : public ::testing::Test {
   DeterministicRng rng_;
   std::optional<SecretSealer> sealer_;
   std::unique_ptr<Store> store_;
+  MethodRegistry methods_;  // the methods a server offers
 };
 
 }  // namespace tessera

@@ -70,8 +70,8 @@ class SignInServiceTest : public ServiceTest {
     users_.emplace(*store_, hasher_, clock_, rng_);
     policy_.emplace(*store_, clock_, rng_);
     sessions_.emplace(*store_, clock_, rng_);
-    sign_in_.emplace(*store_, hashing_, *sessions_, clock_, rng_, name_key_);
-    security_info_.emplace(*store_, clock_, rng_);
+    sign_in_.emplace(*store_, methods_, hashing_, *sessions_, clock_, rng_, name_key_);
+    security_info_.emplace(*store_, methods_, clock_, rng_);
   }
 
   void add_user(const std::string& upn, MfaState state, bool temporary = false) {
@@ -99,9 +99,9 @@ class SignInServiceTest : public ServiceTest {
     EXPECT_TRUE(std::holds_alternative<step::MoreInformationRequired>(page.flow.step));
     page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
     page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-    SecretBytes secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
+    SecretBytes secret = std::get<step::Registering>(page.flow.step).state;
     EXPECT_EQ(secret.size(), 20u);
-    page = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
+    page = *sign_in_->submit_method_answer(page.flow_id, "set_up_app", {}, kClient);
     page = *sign_in_->submit_code(page.flow_id, "verify_app", code(secret), kClient);
     return secret;
   }

@@ -73,23 +73,23 @@ TEST_F(SignInHardeningTest, AnAddMethodFlowIsNeverDrivenThroughTheSignInPages) {
   SessionRecord session;
   (void)sessions_->prepare(user_id("alice@example.com"), false, clock_.now(), session);
   ASSERT_TRUE(store_->create_session(session).ok());
-  auto added = security_info_->begin_add_app(session);
+  auto added = security_info_->begin_add(session, "authenticator_app");
   ASSERT_TRUE(added.ok()) << added.status().message();
   const std::string add_id = added->flow_id;
-  const SecretBytes new_secret = std::get<step::SetUpAuthenticatorApp>(added->flow.step).secret;
-  ASSERT_TRUE(security_info_->add_app_scanned(session, add_id).ok());
+  const SecretBytes new_secret = std::get<step::Registering>(added->flow.step).state;
+  ASSERT_TRUE(security_info_->add_step_on(session, add_id, {}).ok());
   // Later (signed out, blocked, whatever) someone puts its id in the sign-in cookie.
   EXPECT_TRUE(at<step::EnterUsername>(*sign_in_->current(add_id)));
   SignInPage page = *sign_in_->submit_code(add_id, "verify_app", code(new_secret), kClient);
   EXPECT_TRUE(at<step::EnterUsername>(page));
   EXPECT_FALSE(page.session);
-  page = *sign_in_->submit_app_scanned(add_id, "set_up_app");
+  page = *sign_in_->submit_method_answer(add_id, "set_up_app", {}, kClient);
   EXPECT_TRUE(at<step::EnterUsername>(page));
   page = *sign_in_->submit_stay(add_id, "stay_signed_in", true, false, kClient);
   EXPECT_FALSE(page.session);
   EXPECT_EQ(store_->list_methods(user_id("alice@example.com"))->size(), 1u) << "nothing added";
   // And the add flow itself still works on Security info, for its owner.
-  EXPECT_TRUE(*security_info_->confirm_add_app(session, add_id, code(new_secret)));
+  EXPECT_TRUE(*security_info_->confirm_add(session, add_id, code(new_secret)));
   (void)secret;
 }
 
@@ -98,7 +98,7 @@ TEST_F(SignInHardeningTest, ASignInFlowIsNeverTakenForAnAddMethodFlow) {
   SignInPage page = through_password("alice@example.com");
   page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
   page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-  ASSERT_TRUE(at<step::SetUpAuthenticatorApp>(page));
+  ASSERT_TRUE(at<step::Registering>(page));
   SessionRecord session;
   (void)sessions_->prepare(user_id("alice@example.com"), false, std::nullopt, session);
   EXPECT_EQ(security_info_->add_flow(session, page.flow_id).status().code(), ErrorCode::not_found);
@@ -166,9 +166,9 @@ TEST_F(SignInHardeningTest, BlockingAUserSendsEveryStepBackToSignInAndEndsTheFlo
     }
     if (stop >= 2) {
       page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-      secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
+      secret = std::get<step::Registering>(page.flow.step).state;
     }
-    if (stop >= 3) page = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
+    if (stop >= 3) page = *sign_in_->submit_method_answer(page.flow_id, "set_up_app", {}, kClient);
     ASSERT_TRUE(users_->block_user("erin@example.com", Actor::cli()).ok());
     SignInPage answered;
     switch (stop) {
@@ -181,7 +181,7 @@ TEST_F(SignInHardeningTest, BlockingAUserSendsEveryStepBackToSignInAndEndsTheFlo
             *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
         break;
       case 2:
-        answered = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
+        answered = *sign_in_->submit_method_answer(page.flow_id, "set_up_app", {}, kClient);
         break;
       default:
         answered = *sign_in_->submit_code(page.flow_id, "verify_app", code(*secret), kClient);
@@ -219,8 +219,8 @@ TEST_F(SignInHardeningTest, FinishingARegistrationNeverOverridesAnAdminsDisabled
   SignInPage page = through_password("alice@example.com");
   page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
   page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-  const SecretBytes secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
-  page = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
+  const SecretBytes secret = std::get<step::Registering>(page.flow.step).state;
+  page = *sign_in_->submit_method_answer(page.flow_id, "set_up_app", {}, kClient);
   ASSERT_TRUE(users_->set_mfa_state("alice@example.com", MfaState::disabled, Actor::cli()).ok());
   page = *sign_in_->submit_code(page.flow_id, "verify_app", code(secret), kClient);
   EXPECT_TRUE(at<step::EnterUsername>(page));
@@ -250,7 +250,7 @@ TEST_F(SignInHardeningTest, TheFlowGetsANewIdAfterThePasswordAndAfterMfa) {
   const std::string at_password = page.flow_id;  // what an attacker could have planted
   page = *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
                                     kClient);
-  ASSERT_TRUE(at<step::EnterCode>(page));
+  ASSERT_TRUE(at<step::Challenging>(page));
   EXPECT_NE(page.flow_id, at_password);
   EXPECT_TRUE(at<step::EnterUsername>(*sign_in_->current(at_password)));
   const std::string at_code = page.flow_id;
@@ -363,7 +363,7 @@ TEST_F(SignInHardeningTest, UnknownNamesLockAndAnswerExactlyLikeAccounts) {
 TEST_F(SignInHardeningTest, ParallelWrongCodesOnOneChallengeCheckAtMostTheLimit) {
   const SecretBytes secret = registered("alice@example.com");
   SignInPage page = through_password("alice@example.com");
-  ASSERT_TRUE(at<step::EnterCode>(page));
+  ASSERT_TRUE(at<step::Challenging>(page));
   const std::string wrong = code(secret) == "000000" ? "111111" : "000000";
   const std::string flow_id = page.flow_id;
   const int checked_before = log_rows_with_reason("wrong_code");
@@ -379,7 +379,7 @@ TEST_F(SignInHardeningTest, ParallelWrongCodesOnOneChallengeCheckAtMostTheLimit)
 TEST_F(SignInHardeningTest, AnAttemptPastTheLimitLeavesTheFlowToTheOneFinishingIt) {
   const SecretBytes secret = registered("alice@example.com");
   const SignInPage page = through_password("alice@example.com");
-  ASSERT_TRUE(at<step::EnterCode>(page));
+  ASSERT_TRUE(at<step::Challenging>(page));
   const std::string id_hash = hash_token(page.flow_id);
   // As if parallel requests had counted every attempt the challenge allows.
   for (int i = 0; i < kMaxWrongCodesPerChallenge; ++i)
@@ -424,8 +424,8 @@ TEST_F(SignInHardeningTest, RacingRegistrationCodesAddOneApp) {
   SignInPage page = through_password("alice@example.com");
   page = *sign_in_->submit_more_information(page.flow_id, "more_information", false, kClient);
   page = *sign_in_->submit_method_choice(page.flow_id, "choose_method", "authenticator_app");
-  const SecretBytes secret = std::get<step::SetUpAuthenticatorApp>(page.flow.step).secret;
-  page = *sign_in_->submit_app_scanned(page.flow_id, "set_up_app");
+  const SecretBytes secret = std::get<step::Registering>(page.flow.step).state;
+  page = *sign_in_->submit_method_answer(page.flow_id, "set_up_app", {}, kClient);
   const std::string flow_id = page.flow_id;
   const std::string right = code(secret);
   const auto pages =
@@ -477,7 +477,8 @@ TEST_F(SignInHardeningTest, TooManySignInStartsFromOneNetworkAreRefusedForAWhile
 }
 
 TEST_F(SignInHardeningTest, TheLimitOnSignInStartsIsTheOperatorsAndZeroMeansNone) {
-  SignInService three(*store_, hashing_, *sessions_, clock_, rng_, name_key_, SignInLimits{3});
+  SignInService three(*store_, methods_, hashing_, *sessions_, clock_, rng_, name_key_,
+                      SignInLimits{3});
   const SignInClient proxy{"192.0.2.10", ""};
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(at<step::EnterPassword>(
@@ -486,7 +487,8 @@ TEST_F(SignInHardeningTest, TheLimitOnSignInStartsIsTheOperatorsAndZeroMeansNone
   EXPECT_EQ(
       three.submit_username(three.start()->flow_id, "username", "x@example.com", proxy)->message,
       StepMessage::too_many_sign_ins);
-  SignInService unlimited(*store_, hashing_, *sessions_, clock_, rng_, name_key_, SignInLimits{0});
+  SignInService unlimited(*store_, methods_, hashing_, *sessions_, clock_, rng_, name_key_,
+                          SignInLimits{0});
   for (int i = 0; i < 10; ++i) {
     EXPECT_TRUE(at<step::EnterPassword>(*unlimited.submit_username(
         unlimited.start()->flow_id, "username", "someone@example.com", proxy)));

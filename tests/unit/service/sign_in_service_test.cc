@@ -67,7 +67,7 @@ TEST_F(SignInServiceTest, RegistrationMakesTheUserEnforcedAndTheCodeCannotBeReus
   const SecretBytes secret = register_app(page);
   ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
   EXPECT_EQ(store_->find_user_by_upn("alice@example.com")->mfa_state, MfaState::enforced);
-  EXPECT_EQ(log()[0].failure_reason, "registered_app_now_enforced");
+  EXPECT_EQ(log()[0].failure_reason, "registered_method_now_enforced");
   EXPECT_EQ(log()[0].method, "authenticator_app");
   page = *sign_in_->submit_stay(page.flow_id, "stay_signed_in", true, false, kClient);
   ASSERT_TRUE(page.session);
@@ -75,7 +75,7 @@ TEST_F(SignInServiceTest, RegistrationMakesTheUserEnforcedAndTheCodeCannotBeReus
 
   // Next sign-in: the code that registered the app is from a used step.
   page = through_password("alice@example.com");
-  ASSERT_TRUE(std::holds_alternative<step::EnterCode>(page.flow.step));
+  ASSERT_TRUE(std::holds_alternative<step::Challenging>(page.flow.step));
   page = *sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
   EXPECT_EQ(page.message, StepMessage::code_already_used);
   clock_.advance(std::chrono::seconds(30));
@@ -92,7 +92,7 @@ TEST_F(SignInServiceTest, WrongCodesEndTheChallengeAndThenLockTheUser) {
   int wrong_codes = 0;
   for (int challenge = 0; challenge < 2; ++challenge) {
     page = through_password("alice@example.com");
-    ASSERT_TRUE(std::holds_alternative<step::EnterCode>(page.flow.step));
+    ASSERT_TRUE(std::holds_alternative<step::Challenging>(page.flow.step));
     for (int i = 0; i < kMaxWrongCodesPerChallenge; ++i) {
       page = *sign_in_->submit_code(page.flow_id, "enter_code", wrong, kClient);
       ++wrong_codes;
@@ -208,7 +208,7 @@ TEST_F(SignInServiceTest, TrustedIpSkipsTheChallengeButNotRegistration) {
   EXPECT_EQ(log()[0].decided_by, "trusted_ip");
   EXPECT_TRUE(log()[0].mfa_required);
   page = through_password("alice@example.com", kPassword, SignInClient{"198.51.100.1", ""});
-  EXPECT_TRUE(std::holds_alternative<step::EnterCode>(page.flow.step));
+  EXPECT_TRUE(std::holds_alternative<step::Challenging>(page.flow.step));
 }
 
 TEST_F(SignInServiceTest, FormsForOtherStepsAndReplaysRestartTheFlow) {

@@ -1,11 +1,11 @@
-// A registered sign-in method of a user (DESIGN.md section 4).
+// A registered sign-in method of a user (DESIGN.md section 4), and the one vocabulary of method
+// kinds (stored as their numbers, named by to_string() in the policy, the log and the pages).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "base/clock.h"
 #include "base/secret_bytes.h"
@@ -36,11 +36,5 @@ struct Method {
   // TOTP replay guard: the highest time step accepted so far; a code from a step ≤ this is refused.
   std::optional<std::int64_t> last_used_step;
 };
-
-// A newly verified authenticator app of `user_id`: the default when none of `existing` is, and
-// with the time step of the code that proved it marked used, so that code cannot sign in again.
-Method new_authenticator_app(std::string id, std::string user_id, SecretBytes secret,
-                             const std::vector<Method>& existing, Timestamp now,
-                             std::int64_t verified_step);
 
 }  // namespace tessera

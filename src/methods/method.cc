@@ -1,6 +1,5 @@
-#include "domain/method.h"
+#include "methods/method.h"
 
-#include <algorithm>
 
 namespace tessera {
 
@@ -27,22 +26,6 @@ std::optional<MethodKind> parse_method_kind(std::string_view text) {
   if (text == "alternate_phone") return MethodKind::alternate_phone;
   if (text == "email") return MethodKind::email;
   return std::nullopt;
-}
-
-Method new_authenticator_app(std::string id, std::string user_id, SecretBytes secret,
-                             const std::vector<Method>& existing, Timestamp now,
-                             std::int64_t verified_step) {
-  Method method;
-  method.id = std::move(id);
-  method.user_id = std::move(user_id);
-  method.kind = MethodKind::authenticator_app;
-  method.label = "Authenticator app";
-  method.secret = std::move(secret);
-  method.is_default = std::none_of(existing.begin(), existing.end(),
-                                   [](const Method& other) { return other.is_default; });
-  method.created_at = now;
-  method.last_used_step = verified_step;
-  return method;
 }
 
 }  // namespace tessera

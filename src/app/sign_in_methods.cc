@@ -1,0 +1,14 @@
+// The composition root of sign-in methods: a method is offered by adding its folder under
+// src/methods/ and one line here. The order is the order people see them in.
+#include "app/runtime.h"
+#include "methods/authenticator_app/authenticator_app.h"
+
+namespace tessera {
+
+MethodRegistry sign_in_methods() {
+  MethodRegistry methods;
+  methods.add(std::make_unique<AuthenticatorApp>());
+  return methods;
+}
+
+}  // namespace tessera

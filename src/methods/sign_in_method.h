@@ -1,0 +1,139 @@
+// A sign-in method as a plugin (docs/architecture.md, "Sign-in methods"). Everything particular
+// to a method lives in its folder under src/methods/ and behind this interface: what registering
+// it generates and shows, how an answer is checked, its pages (templates it carries itself), its
+// names for the policy, the sign-in log and RFC 8176 `amr`. The flow, the services and the pages
+// only know this interface and the registry, which the composition root fills with one line per
+// method (src/app/runtime.cc).
+//
+// A method is stateless and thread-safe: what it remembers between requests travels in the
+// MethodStage it returns, which the flow seals and stores. What is common to every method is done
+// once, around these calls, by the services: counting answers before they are checked, the
+// per-challenge and per-user limits, the replay guard's commit, the sign-in log row, the default
+// method, the step-up rule of Security info.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "base/secret_bytes.h"
+#include "domain/policy.h"
+#include "domain/sign_in_flow.h"
+#include "methods/method.h"
+
+namespace tessera {
+
+// Where a method's registration or challenge stands: the method's own stage (the page it shows,
+// and the step name its form posts) and its opaque state (e.g. a new secret).
+struct MethodStage {
+  std::string name;
+  SecretBytes state;
+};
+
+// What the page of a stage shows: one of the method's templates, the page title, and the values
+// the template uses (the page layer adds the form's action, step and CSRF token).
+struct MethodView {
+  std::string template_name;
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> values;
+};
+
+// Who the page is for, for what a view shows (the account name in an authenticator app).
+struct ViewContext {
+  std::string_view upn;
+  std::string_view tenant;
+};
+
+using FormValues = std::map<std::string, std::string>;
+
+// The method's verdict on a registration form.
+struct RegistrationAnswer {
+  enum class Outcome { next_stage, wrong, accepted } outcome = Outcome::wrong;
+  MethodStage next;  // next_stage: where the registration goes on
+  // accepted: what the new Method row holds (the caller adds ids, default and time).
+  SecretBytes secret;
+  std::string label;
+  std::string detail;
+  std::optional<std::int64_t> used_step;  // the replay guard starts past the proving answer
+};
+
+// The method's verdict on a challenge form.
+struct ChallengeAnswer {
+  event::CodeOutcome outcome = event::CodeOutcome::wrong;
+  // accepted: the replay guard's step, committed by the caller with the flow (a step at or
+  // below the method's last_used_step is then already_used).
+  std::optional<std::int64_t> used_step;
+};
+
+class SignInMethod {
+ public:
+  virtual ~SignInMethod() = default;
+
+  virtual MethodKind kind() const = 0;
+  std::string_view kind_name() const { return to_string(kind()); }
+  virtual std::string_view display_name() const = 0;   // "Authenticator app"
+  virtual std::string_view default_label() const = 0;  // "Authenticator app – code"
+  virtual std::string_view amr() const = 0;            // RFC 8176, e.g. "otp"
+  // "Sign in another way" lists this ("Use a verification code from my authenticator app").
+  virtual std::string_view other_way_text() const = 0;
+  // Security info's link to prove it is you with this method before a change.
+  virtual std::string_view step_up_text() const = 0;
+  // Whether the organisation's policy lets people use this method.
+  virtual bool allowed_by(const AllowedMethods& allowed) const = 0;
+
+  // Whether a form at this stage is an answer to check (counted against the limits before it is
+  // checked), rather than a step on to the next stage.
+  virtual bool checks_answer(const MethodStage& at) const = 0;
+
+  // Registration: where it begins, what a form at one of its stages leads to, and each stage's
+  // page. Unknown stages are the caller's bug and answer `wrong`.
+  virtual MethodStage begin_registration(Rng& rng) const = 0;
+  virtual RegistrationAnswer answer_registration(const MethodStage& at, const FormValues& form,
+                                                 Timestamp now) const = 0;
+  virtual MethodView registration_view(const MethodStage& at, const ViewContext& who) const = 0;
+
+  // Challenge at sign-in (and the step-up of Security info): where it begins (e.g. after sending
+  // a text), what an answer proves, and its page.
+  virtual MethodStage begin_challenge(const Method& method) const = 0;
+  virtual ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
+                                           const FormValues& form, Timestamp now) const = 0;
+  virtual MethodView challenge_view(const MethodStage& at, const ViewContext& who) const = 0;
+
+  // The templates this method's views name, and their text (embedded with the method).
+  virtual std::vector<std::string_view> template_names() const = 0;
+  virtual std::string_view template_text(std::string_view name) const = 0;
+};
+
+// The methods this server offers, in the order people see them. Filled once at start, then only
+// read (thread-safe).
+class MethodRegistry {
+ public:
+  void add(std::unique_ptr<SignInMethod> method);
+  const SignInMethod* find(MethodKind kind) const;
+  const SignInMethod* find(std::string_view kind_name) const;
+  // The registered methods the policy allows, in order.
+  std::vector<const SignInMethod*> allowed(const AllowedMethods& allowed) const;
+  std::vector<const SignInMethod*> all() const;
+
+ private:
+  std::vector<std::unique_ptr<SignInMethod>> methods_;
+};
+
+// A new Method row from an accepted registration: the default when none of `existing` is.
+Method registered_method(std::string id, std::string user_id, const SignInMethod& method,
+                         RegistrationAnswer accepted, const std::vector<Method>& existing,
+                         Timestamp now);
+
+// The code without the spaces and dashes people type inside it ("123 456"); at most 32
+// characters are looked at, so hostile input stays small.
+std::string normalise_code(std::string_view code);
+
+}  // namespace tessera
