@@ -134,6 +134,28 @@ TEST_F(SignInServiceTest, WrongPasswordsLockTheAccountWithAClearTime) {
   EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
 }
 
+// An admin's change to a locked user (an MFA state, a block and an unblock) writes only what it
+// changes: the lockout stays until it runs out.
+TEST_F(SignInServiceTest, AnAdminChangeDuringALockoutKeepsTheLock) {
+  add_user("alice@example.com", MfaState::disabled);
+  ASSERT_TRUE(policy_->set("lockout_threshold", "3", Actor::cli()).ok());
+  for (int i = 0; i < 3; ++i)
+    through_password("alice@example.com", "wrong password");
+  const auto locked_until = store_->find_user_by_upn("alice@example.com")->locked_until;
+  ASSERT_TRUE(locked_until.has_value());
+
+  ASSERT_TRUE(users_->set_mfa_state("alice@example.com", MfaState::enabled, Actor::cli()).ok());
+  ASSERT_TRUE(users_->set_mfa_state("alice@example.com", MfaState::disabled, Actor::cli()).ok());
+  ASSERT_TRUE(users_->block_user("alice@example.com", Actor::cli()).ok());
+  ASSERT_TRUE(users_->unblock_user("alice@example.com", Actor::cli()).ok());
+
+  EXPECT_EQ(store_->find_user_by_upn("alice@example.com")->locked_until, locked_until);
+  EXPECT_EQ(through_password("alice@example.com").message, StepMessage::account_locked);
+  clock_.advance(std::chrono::seconds(61));
+  EXPECT_TRUE(
+      std::holds_alternative<step::StaySignedIn>(through_password("alice@example.com").flow.step));
+}
+
 TEST_F(SignInServiceTest, StrangersCannotLockAUserOutOfANetworkTheySignedInFrom) {
   add_user("alice@example.com", MfaState::disabled);
   ASSERT_TRUE(policy_->set("lockout_threshold", "3", Actor::cli()).ok());
