@@ -63,6 +63,14 @@ Transition wrong_code(SignInFlow flow, StepMessage message, Timestamp now) {
   return {std::move(flow), message};
 }
 
+// An answer a method did not accept (wrong, or a code already used): counted like a wrong code.
+Transition wrong_answer(SignInFlow flow, event::CodeOutcome outcome, Timestamp now) {
+  return wrong_code(std::move(flow),
+                    outcome == event::CodeOutcome::already_used ? StepMessage::code_already_used
+                                                                : StepMessage::wrong_code,
+                    now);
+}
+
 }  // namespace
 
 std::string_view step_name(const SignInStep& step) {
@@ -184,11 +192,7 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
               return finish(std::move(flow), at.user_id, context);
             }
             flow.step = std::move(at);
-            return wrong_code(std::move(flow),
-                              answered.outcome == event::CodeOutcome::already_used
-                                  ? StepMessage::code_already_used
-                                  : StepMessage::wrong_code,
-                              now);
+            return wrong_answer(std::move(flow), answered.outcome, now);
           },
           [&](step::Challenging& at, event::MethodStageReached& reached) -> Transition {
             at.stage = std::move(reached.stage);
@@ -202,11 +206,7 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
               return finish(std::move(flow), at.user_id, context);
             }
             flow.step = std::move(at);
-            return wrong_code(std::move(flow),
-                              answered.outcome == event::CodeOutcome::already_used
-                                  ? StepMessage::code_already_used
-                                  : StepMessage::wrong_code,
-                              now);
+            return wrong_answer(std::move(flow), answered.outcome, now);
           },
           [&](step::StaySignedIn& at, event::StayAnswered& answer) -> Transition {
             flow.step = step::SignedIn{std::move(at.user_id), answer.stay_signed_in};

@@ -206,15 +206,24 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
   AddMethodFlow& added = loaded.added;
   const SignInMethod* method = method_of_flow(added);
   if (method == nullptr) return not_found("no method is being added");
-  auto& registering = std::get<step::Registering>(added.flow.step);
+  const auto& registering = std::get<step::Registering>(added.flow.step);
   const MethodStage at{registering.stage, registering.state};
   if (method->checks_answer(at)) return added;  // already past it: a repeated "Next"
   RegistrationAnswer moved = method->answer_registration(at, form, clock_.now());
   if (moved.outcome != RegistrationAnswer::Outcome::next_stage) {
     return not_found("no method is being added");
   }
-  registering.stage = std::move(moved.next.name);
-  registering.state = std::move(moved.next.state);
+  // The same state machine as sign-in moves the flow on (an expired flow restarts, which here
+  // means it is gone).
+  Transition moved_on = advance(
+      std::move(added.flow),
+      event::MethodStageReached{std::move(moved.next.name), std::move(moved.next.state)},
+      TransitionContext{clock_.now()});
+  if (moved_on.restarted) {
+    (void)store_.delete_flow(loaded.id_hash);
+    return not_found("no method is being added");
+  }
+  added.flow = std::move(moved_on.flow);
   TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow));
   return added;
 }
