@@ -63,6 +63,11 @@ Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,
   return permission_denied("To change your security info, first verify it's you.");
 }
 
+Status SecurityInfoService::check_fresh_proof(const SessionRecord& session) {
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
+  return require_fresh_proof(session, methods);
+}
+
 Status SecurityInfoService::delete_method(const SessionRecord& session,
                                           std::string_view method_id) {
   TESSERA_ASSIGN_OR_RETURN(Method method, own_method(session, method_id));
@@ -215,10 +220,10 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
   }
   // The same state machine as sign-in moves the flow on (an expired flow restarts, which here
   // means it is gone).
-  Transition moved_on = advance(
-      std::move(added.flow),
-      event::MethodStageReached{std::move(moved.next.name), std::move(moved.next.state)},
-      TransitionContext{clock_.now()});
+  Transition moved_on =
+      advance(std::move(added.flow),
+              event::MethodStageReached{std::move(moved.next.name), std::move(moved.next.state)},
+              TransitionContext{clock_.now()});
   if (moved_on.restarted) {
     (void)store_.delete_flow(loaded.id_hash);
     return not_found("no method is being added");

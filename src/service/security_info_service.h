@@ -59,6 +59,10 @@ class SecurityInfoService {
   Result<SecurityInfo> overview(const SessionRecord& session);
   // not_found unless the method belongs to the session's user.
   Result<MethodSummary> method_of(const SessionRecord& session, std::string_view method_id);
+  // OK when the session may change security info now: the user has no method yet, or proved it is
+  // them within kFreshProofWindow; else permission_denied. The changes below check it themselves
+  // too; pages declare it as a route guard (SignedInRoutes) so they can say so before anything.
+  Status check_fresh_proof(const SessionRecord& session);
   // permission_denied without a fresh proof. Deleting the default makes the oldest remaining
   // method the default; deleting the last one leaves the MFA state as it is, so an Enforced user
   // registers again at the next sign-in.

@@ -93,8 +93,10 @@ Response add_method_page(const Request& request, WebContext& context, const Sign
   return response;
 }
 
+constexpr const char* kNeedsProof = "To change your security info, first verify it's you.";
+
 std::string refusal_text(const Status& status) {
-  return status.code() == ErrorCode::permission_denied ? status.message()
+  return status.code() == ErrorCode::permission_denied ? kNeedsProof
                                                        : "That didn't work. Try again.";
 }
 
@@ -108,6 +110,10 @@ void add_security_info_routes(Router& router, WebContext& context) {
   };
   const auto back_to_security_info = [](const Request&, const Signed&) {
     return Response::redirect("/security-info");
+  };
+  // A change without a fresh proof of identity: the page, with the way to give one.
+  const auto needs_proof = [&context](const Request& request, const Signed& who) {
+    return security_info_page(request, context, who, kNeedsProof, 403, /*needs_proof=*/true);
   };
 
   routes.get("/",
@@ -135,7 +141,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         return render_page(200, "delete_method", title, std::move(data), context.tenant_name);
       });
 
-  routes.post(
+  routes.post_fresh(
       "/security-info/delete",
       [&context](const Request& request, const Signed& who) -> Response {
         const Status deleted =
@@ -149,7 +155,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         }
         return Response::redirect("/security-info");
       },
-      try_again);
+      try_again, needs_proof);
 
   routes.get("/security-info/add", [&context](const Request&, const Signed& who) {
     PageData data;
@@ -164,7 +170,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
     return render_page(200, "choose_method", "Add a method", std::move(data), context.tenant_name);
   });
 
-  routes.post(
+  routes.post_fresh(
       "/security-info/add/method",
       [&context, try_again](const Request& request, const Signed& who) -> Response {
         auto added = context.security_info.begin_add(who.session, form_field(request, "method"));
@@ -177,7 +183,7 @@ void add_security_info_routes(Router& router, WebContext& context) {
         }
         return add_method_page(request, context, who, *added);
       },
-      try_again);
+      try_again, needs_proof);
 
   // A stage of the method being added that checks nothing ("Next" after scanning). The older URL
   // takes the same form.

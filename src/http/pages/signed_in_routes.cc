@@ -9,20 +9,26 @@
 namespace tessera {
 
 void SignedInRoutes::get(std::string path, Handler handler) {
-  add(HttpMethod::get, std::move(path), std::move(handler), {});
+  add(HttpMethod::get, std::move(path), std::move(handler), {}, {});
 }
 
 void SignedInRoutes::post(std::string path, Handler handler, Handler on_bad_csrf) {
-  add(HttpMethod::post, std::move(path), std::move(handler), std::move(on_bad_csrf));
+  add(HttpMethod::post, std::move(path), std::move(handler), std::move(on_bad_csrf), {});
 }
 
-void SignedInRoutes::add(HttpMethod method, std::string path, Handler handler,
-                         Handler on_bad_csrf) {
+void SignedInRoutes::post_fresh(std::string path, Handler handler, Handler on_bad_csrf,
+                                Handler on_stale) {
+  add(HttpMethod::post, std::move(path), std::move(handler), std::move(on_bad_csrf),
+      std::move(on_stale));
+}
+
+void SignedInRoutes::add(HttpMethod method, std::string path, Handler handler, Handler on_bad_csrf,
+                         Handler on_stale) {
   const bool needs_csrf = method != HttpMethod::get;
   router_.add(
       method, std::move(path),
       [&context = context_, handler = std::move(handler), on_bad_csrf = std::move(on_bad_csrf),
-       needs_csrf](const Request& request) -> Response {
+       on_stale = std::move(on_stale), needs_csrf](const Request& request) -> Response {
         std::string token = cookie_value(request, kSessionCookie);
         auto session = context.sessions.find(token);
         if (!session.ok()) {
@@ -37,6 +43,11 @@ void SignedInRoutes::add(HttpMethod method, std::string path, Handler handler,
           if (csrf.empty() || !csrf_valid(context.csrf_key, who.token, csrf)) {
             return on_bad_csrf(request, who);
           }
+        }
+        if (on_stale) {
+          const Status fresh = context.security_info.check_fresh_proof(who.session);
+          if (fresh.code() == ErrorCode::permission_denied) return on_stale(request, who);
+          if (!fresh.ok()) return failure_page(context, fresh);
         }
         return handler(request, who);
       },

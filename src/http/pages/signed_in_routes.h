@@ -2,7 +2,9 @@
 // its guards here instead of repeating them in its handler:
 //   - signed in: no live session goes to Sign in; a store that could not say (the database
 //     blinked) gets the failure page (503), so a person is never signed out by an outage;
-//   - CSRF: every POST carries the session's token, or gets the route's `on_bad_csrf` answer.
+//   - CSRF: every POST carries the session's token, or gets the route's `on_bad_csrf` answer;
+//   - fresh MFA (post_fresh): changes to security info need a proof of identity within the last
+//     10 minutes (SecurityInfoService::check_fresh_proof), or get the route's `on_stale` answer.
 // Handlers run on the blocking pool (they read the session from the database).
 #pragma once
 
@@ -33,9 +35,12 @@ class SignedInRoutes {
   // POST `path` for a signed-in person whose form carries the session's CSRF token; a missing or
   // wrong token gets `on_bad_csrf` (the handler never runs).
   void post(std::string path, Handler handler, Handler on_bad_csrf);
+  // post() that also needs a fresh proof of identity; without one, `on_stale`.
+  void post_fresh(std::string path, Handler handler, Handler on_bad_csrf, Handler on_stale);
 
  private:
-  void add(HttpMethod method, std::string path, Handler handler, Handler on_bad_csrf);
+  void add(HttpMethod method, std::string path, Handler handler, Handler on_bad_csrf,
+           Handler on_stale);
 
   Router& router_;
   WebContext& context_;
