@@ -95,15 +95,17 @@ Status SecurityInfoService::save(const std::string& id_hash, std::int64_t versio
       .status();
 }
 
-Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
-                                                  std::string_view code) {
+Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& session,
+                                                       std::string_view code) {
   const Timestamp now = clock_.now();
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
-  auto locked = [&]() -> Status {
+  auto locked = [&]() -> Result<CodeCheck> {
     TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
-    return resource_exhausted(code_lockout_message(
-        minutes_until(current.code_locked_until.value_or(now + kCodeLockoutDuration), now)));
+    return CodeCheck{
+        CodeCheck::Outcome::locked,
+        minutes_until(current.code_locked_until.value_or(now + kCodeLockoutDuration), now)};
   };
+  const CodeCheck wrong{CodeCheck::Outcome::wrong, 0};
   // Count first, then check, as at sign-in: parallel requests check no more codes than the limit.
   TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
                            store_.count_code_attempt(user.id, now, kMaxWrongCodesPerUser));
@@ -116,7 +118,7 @@ Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
     const ChallengeAnswer answer =
         plugin->answer_challenge(plugin->begin_challenge(method), method, form, now);
     if (answer.outcome == event::CodeOutcome::wrong) continue;
-    if (answer.outcome == event::CodeOutcome::already_used) return false;
+    if (answer.outcome == event::CodeOutcome::already_used) return wrong;
     bool fresh = true;
     TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
       if (answer.used_step) {
@@ -126,12 +128,12 @@ Result<bool> SecurityInfoService::prove_with_code(const SessionRecord& session,
       TESSERA_RETURN_IF_ERROR(tx.set_session_mfa(session.token_hash, now));
       return tx.reset_code_failures(user.id);
     }));
-    return fresh;
+    return fresh ? CodeCheck{CodeCheck::Outcome::accepted, 0} : wrong;
   }
   if (*attempts >= kMaxWrongCodesPerUser) {
     TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, now + kCodeLockoutDuration));
   }
-  return false;
+  return wrong;
 }
 
 Result<std::vector<std::string>> SecurityInfoService::addable_kinds() {
@@ -233,8 +235,9 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
   return added;
 }
 
-Result<bool> SecurityInfoService::confirm_add(const SessionRecord& session,
-                                              std::string_view flow_id, std::string_view code) {
+Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
+                                                   std::string_view flow_id,
+                                                   std::string_view code) {
   TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id));
   AddMethodFlow& added = loaded.added;
   const SignInMethod* method = method_of_flow(added);
@@ -242,9 +245,9 @@ Result<bool> SecurityInfoService::confirm_add(const SessionRecord& session,
   const auto& registering = std::get<step::Registering>(added.flow.step);
   const MethodStage at{registering.stage, registering.state};
   if (!method->checks_answer(at)) return not_found("no method is being added");
-  auto too_many = [&]() -> Status {
+  auto too_many = [&]() -> CodeCheck {
     (void)store_.delete_flow(loaded.id_hash);
-    return resource_exhausted("Too many wrong codes. Start adding the method again.");
+    return CodeCheck{CodeCheck::Outcome::attempts_used_up, 0};
   };
   // Count first, then check: parallel posts check no more codes than the limit.
   TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
@@ -254,7 +257,7 @@ Result<bool> SecurityInfoService::confirm_add(const SessionRecord& session,
   RegistrationAnswer answer = method->answer_registration(at, code_form(code), now);
   if (answer.outcome != RegistrationAnswer::Outcome::accepted) {
     if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
-    return false;
+    return CodeCheck{CodeCheck::Outcome::wrong, 0};
   }
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
   const AuditLogEntry audit{
@@ -274,7 +277,7 @@ Result<bool> SecurityInfoService::confirm_add(const SessionRecord& session,
     return not_found("no method is being added");
   }
   TESSERA_RETURN_IF_ERROR(committed);
-  return true;
+  return CodeCheck{CodeCheck::Outcome::accepted, 0};
 }
 
 }  // namespace tessera

@@ -46,6 +46,19 @@ struct SecurityInfo {
   std::vector<MethodSummary> methods;
 };
 
+// What checking a code on Security info came to. Refusals are values, not sentences: the pages
+// word them.
+struct CodeCheck {
+  enum class Outcome {
+    accepted,
+    wrong,             // a wrong code, or one whose time step was used already
+    locked,            // too many wrong codes for this user: locked for locked_minutes
+    attempts_used_up,  // adding a method: too many wrong codes, the flow is gone
+  } outcome = Outcome::wrong;
+  int locked_minutes = 0;
+  explicit operator bool() const { return outcome == Outcome::accepted; }
+};
+
 struct AddMethodFlow {
   std::string flow_id;  // for the cookie
   SignInFlow flow;      // at step::Registering (kind add_method)
@@ -69,11 +82,10 @@ class SecurityInfoService {
   Status delete_method(const SessionRecord& session, std::string_view method_id);
 
   // A step-up: a code from one of the user's methods proves it is them again, so changes are
-  // allowed for the next kFreshProofWindow. True when accepted; false for a wrong code or a code
-  // from a time step already used. Every code counts toward the per-user limit
+  // allowed for the next kFreshProofWindow. Every code counts toward the per-user limit
   // (kMaxWrongCodesPerUser) before it is checked, and a right one clears the count; while locked,
-  // resource_exhausted with the minutes left.
-  Result<bool> prove_with_code(const SessionRecord& session, std::string_view code);
+  // `locked` with the minutes left.
+  Result<CodeCheck> prove_with_code(const SessionRecord& session, std::string_view code);
 
   // The kinds of method that can be added: those the registry has and the policy allows.
   Result<std::vector<std::string>> addable_kinds();
@@ -88,11 +100,11 @@ class SecurityInfoService {
   // A form at a stage that checks nothing (e.g. "Next" after scanning): the method's next stage.
   Result<AddMethodFlow> add_step_on(const SessionRecord& session, std::string_view flow_id,
                                     const FormValues& form);
-  // True when the code matched and the method was saved (the flow is then gone); false for a
-  // wrong code. resource_exhausted after too many wrong codes (the flow is then gone); not_found
-  // when another request finished the flow first or the user changed meanwhile.
-  Result<bool> confirm_add(const SessionRecord& session, std::string_view flow_id,
-                           std::string_view code);
+  // `accepted` when the method took the code and was saved (the flow is then gone); `wrong`;
+  // `attempts_used_up` after too many wrong codes (the flow is then gone). not_found when another
+  // request finished the flow first or the user changed meanwhile.
+  Result<CodeCheck> confirm_add(const SessionRecord& session, std::string_view flow_id,
+                                std::string_view code);
 
  private:
   Status require_fresh_proof(const SessionRecord& session, const std::vector<Method>& methods);

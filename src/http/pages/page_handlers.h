@@ -27,6 +27,10 @@ Response method_page(int status, const SignInMethod& method, const MethodView& v
 // (the first one checked).
 PageData method_choices(const std::vector<std::string>& kinds, const MethodRegistry& methods);
 
+// "Too many wrong codes. Your account is locked for N minutes." — the one wording of the per-user
+// code lockout, on the sign-in pages and on Security info alike.
+std::string code_lockout_message(int minutes);
+
 // A short page saying something went wrong on our side (details are logged, never shown).
 Response failure_page(WebContext& context, const Status& status);
 

@@ -205,13 +205,12 @@ void add_security_info_routes(Router& router, WebContext& context) {
         const std::string flow_id = cookie_value(request, kAddMethodCookie);
         auto confirmed =
             context.security_info.confirm_add(who.session, flow_id, form_field(request, "code"));
-        if (!confirmed.ok()) {
-          Response response =
-              security_info_page(request, context, who,
-                                 confirmed.status().code() == ErrorCode::resource_exhausted
-                                     ? confirmed.status().message()
-                                     : "That didn't work. Try again.",
-                                 403);
+        if (!confirmed.ok() || confirmed->outcome == CodeCheck::Outcome::attempts_used_up) {
+          Response response = security_info_page(
+              request, context, who,
+              confirmed.ok() ? "Too many wrong codes. Start adding the method again."
+                             : "That didn't work. Try again.",
+              403);
           clear_cookie(response, request, kAddMethodCookie);
           return response;
         }
@@ -251,11 +250,9 @@ void add_security_info_routes(Router& router, WebContext& context) {
       [&context, step_up_page](const Request& request, const Signed& who) -> Response {
         auto proved =
             context.security_info.prove_with_code(who.session, form_field(request, "code"));
-        if (!proved.ok()) {
-          if (proved.status().code() == ErrorCode::resource_exhausted) {
-            return step_up_page(who, proved.status().message(), 429);
-          }
-          return failure_page(context, proved.status());
+        if (!proved.ok()) return failure_page(context, proved.status());
+        if (proved->outcome == CodeCheck::Outcome::locked) {
+          return step_up_page(who, code_lockout_message(proved->locked_minutes), 429);
         }
         if (!*proved) {
           return step_up_page(who, "That code didn't work. Check the code and try again.", 200);

@@ -60,6 +60,11 @@ SignInClient client_of(const Request& request) {
 
 }  // namespace
 
+std::string code_lockout_message(int minutes) {
+  return "Too many wrong codes. Your account is locked for " + std::to_string(minutes) +
+         (minutes == 1 ? " minute." : " minutes.");
+}
+
 Response failure_page(WebContext& context, const Status& status) {
   log_event(LogLevel::error, "page_failed", {{"error", status.to_string()}});
   PageData data;
