@@ -3,12 +3,6 @@
 #include <sodium.h>
 
 namespace tessera {
-int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
   std::string out(bytes.size() * 2 + 1, '\0');

@@ -12,8 +12,6 @@
 namespace tessera {
 
 std::string to_hex(std::span<const std::uint8_t> bytes);
-// 0-15 for a hexadecimal digit of either case, -1 for anything else.
-int hex_digit_value(char c);
 // Accepts upper or lower case; an odd length or a non-hex character is invalid_argument.
 Result<std::vector<std::uint8_t>> from_hex(std::string_view text);
 

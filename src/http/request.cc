@@ -6,8 +6,8 @@
 #include <boost/url/grammar/string_token.hpp>
 #include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
 
-#include "base/hex.h"
 #include "base/secret_bytes.h"
 
 namespace tessera {
@@ -95,23 +95,10 @@ const std::string& Request::form_field(const std::string& name) const {
   return found == form.end() ? kNone : found->second;
 }
 
-std::string percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
-               hex_digit_value(text[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+std::string percent_decode(std::string_view text) {
+  const auto escaped = boost::urls::make_pct_string_view(text);
+  if (!escaped) return std::string(text);  // a malformed escape: the text as it came
+  return escaped->decode();
 }
 
 std::map<std::string, std::string> parse_urlencoded(std::string_view text) {

@@ -60,9 +60,9 @@ struct Request {
   mutable std::optional<std::map<std::string, std::string>> form_;
 };
 
-// Decodes %XX escapes (and '+' as a space when `plus_is_space`), for paths. A malformed escape
-// ("%zz", a trailing "%") is kept literally; the result may contain any byte.
-std::string percent_decode(std::string_view text, bool plus_is_space = false);
+// Decodes %XX escapes in a path (Boost.URL; '+' stays a '+'). Text with a malformed escape ("%zz",
+// a trailing "%") is returned as it came, undecoded; the result may contain any byte.
+std::string percent_decode(std::string_view text);
 
 // Parses "a=1&b=x+y&c=%2F" (application/x-www-form-urlencoded) with Boost.URL: pairs split on
 // '&', name and value split on the first '=', both percent-decoded with '+' as a space. A name

@@ -35,6 +35,8 @@ TEST(Urlencoded, FirstOccurrenceOfARepeatedNameWins) {
 TEST(Urlencoded, PercentDecodeKeepsPlusInPaths) {
   EXPECT_EQ(percent_decode("/a+b%20c"), "/a+b c");
   EXPECT_EQ(percent_decode("100%"), "100%");
+  EXPECT_EQ(percent_decode("/a%41%zz"), "/a%41%zz");
+  EXPECT_EQ(percent_decode("/%00%ff"), std::string("/\0\xff", 3));
 }
 
 TEST(RequestValue, FormParamsNeedTheFormContentType) {
