@@ -100,7 +100,7 @@ SignInDecision decide_sign_in(const SignInFacts& facts) {
   // password (everyone else sees "wrong password").
   if (facts.user == nullptr) return deny(DecisionRule::unknown_user);
   const User& user = *facts.user;
-  if (user.locked_until && *user.locked_until > facts.now) {
+  if (facts.locked_until && *facts.locked_until > facts.now) {
     return deny(DecisionRule::account_locked);
   }
   if (user.password_hash.empty()) return deny(DecisionRule::no_password_set);

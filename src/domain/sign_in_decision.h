@@ -45,7 +45,8 @@ std::string_view to_string(DecisionRule rule);
 struct SignInFacts {
   const User* user = nullptr;  // nullptr: the UPN is unknown
   bool password_correct = false;
-  const OrgPolicy* policy = nullptr;  // required
+  std::optional<Timestamp> locked_until;  // the end of the account's password lockout, if any
+  const OrgPolicy* policy = nullptr;      // required
   std::optional<IpAddress> client_ip;
   bool remembered_device_valid = false;  // a valid remembered-device token for this user
   bool has_usable_method = false;        // a registered method the policy allows

@@ -21,13 +21,7 @@ struct User {
   Timestamp mfa_state_changed_at{};  // start of the registration grace period for Enabled
   Timestamp created_at{};
   Timestamp password_changed_at{};
-  // Password lockout (DESIGN.md section 9): consecutive failures and the end of the current
-  // lockout.
-  int failed_password_attempts = 0;
-  std::optional<Timestamp> locked_until;
-  // The same for wrong MFA codes, counted across challenges (DESIGN.md section 9).
-  int failed_code_attempts = 0;
-  std::optional<Timestamp> code_locked_until;
+  // (Lockouts of wrong passwords and codes are throttles: service/throttles.h.)
   // "Don't show this again" was ticked on "Stay signed in?".
   bool stay_prompt_suppressed = false;
   // Moves on with every change that must end sign-ins under way (password, status, an admin's MFA

@@ -1,6 +1,5 @@
 #include "methods/method.h"
 
-
 namespace tessera {
 
 std::string_view to_string(MethodKind kind) {

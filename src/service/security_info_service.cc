@@ -7,6 +7,7 @@
 #include "service/code_input.h"
 #include "service/flow_codec.h"
 #include "service/sign_in_service.h"
+#include "service/throttles.h"
 
 namespace tessera {
 namespace {
@@ -99,17 +100,18 @@ Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& sess
                                                        std::string_view code) {
   const Timestamp now = clock_.now();
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
+  const ThrottleKey codes = throttles::user_codes(user.id);
   auto locked = [&]() -> Result<CodeCheck> {
-    TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
-    return CodeCheck{
-        CodeCheck::Outcome::locked,
-        minutes_until(current.code_locked_until.value_or(now + kCodeLockoutDuration), now)};
+    TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> state, store_.find_throttle(codes.key));
+    const Timestamp until = state && state->locked_until ? *state->locked_until : now;
+    return CodeCheck{CodeCheck::Outcome::locked, minutes_until(until, now)};
   };
   const CodeCheck wrong{CodeCheck::Outcome::wrong, 0};
-  // Count first, then check, as at sign-in: parallel requests check no more codes than the limit.
-  TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
-                           store_.count_code_attempt(user.id, now, kMaxWrongCodesPerUser));
-  if (!attempts) return locked();
+  // Count first, then check, as at sign-in: parallel requests check no more codes than the limit;
+  // the attempt that reaches it locks codes as it is counted, and a right code lifts the lock.
+  TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
+                           store_.count_attempt(codes, now, throttles::code_rule()));
+  if (!attempt) return locked();
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
   const FormValues form = code_form(code);
   for (const Method& method : methods) {
@@ -126,14 +128,11 @@ Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& sess
         if (!fresh) return Status();
       }
       TESSERA_RETURN_IF_ERROR(tx.set_session_mfa(session.token_hash, now));
-      return tx.reset_code_failures(user.id);
+      return tx.reset_throttle(codes.key);
     }));
     return fresh ? CodeCheck{CodeCheck::Outcome::accepted, 0} : wrong;
   }
-  if (*attempts >= kMaxWrongCodesPerUser) {
-    TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, now + kCodeLockoutDuration));
-  }
-  return wrong;
+  return wrong;  // (the lock this attempt may have started shows from the next one)
 }
 
 Result<std::vector<std::string>> SecurityInfoService::addable_kinds() {

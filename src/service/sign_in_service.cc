@@ -35,11 +35,6 @@ const std::string* user_id_of(const SignInStep& step) {
       step);
 }
 
-LockoutRule lockout_rule(const OrgPolicy& policy) {
-  return LockoutRule{std::max(1, policy.lockout.threshold), policy.lockout.duration,
-                     std::chrono::duration_cast<std::chrono::seconds>(kMaxPasswordLockout)};
-}
-
 }  // namespace
 
 Result<SignInPage> SignInService::start(SignInFlow::Notice notice) {
@@ -66,7 +61,8 @@ void SignInService::sweep_expired_flows(Timestamp now) {
   const std::int64_t seconds = to_unix_seconds(now);
   if (seconds - last < kFlowSweepInterval.count()) return;
   if (!last_sweep_.compare_exchange_strong(last, seconds)) return;  // another thread sweeps
-  (void)store_.delete_expired_flows(now, now - kStaleCounterAge);
+  (void)store_.delete_expired_flows(now);
+  (void)store_.forget_idle_throttles(now);
 }
 
 std::string SignInService::name_hash(std::string_view upn) const {
@@ -187,9 +183,11 @@ Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
   // cookie already names is replaced).
   const std::string network = network_of(client.ip);
   if (!network.empty() && limits_.max_flow_starts_per_network > 0) {
-    TESSERA_ASSIGN_OR_RETURN(int starts,
-                             store_.count_flow_start(network, now, now - kFlowStartWindow));
-    if (starts > limits_.max_flow_starts_per_network) {
+    TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> starts,
+                             store_.count_attempt(throttles::network_sign_in_starts(network), now,
+                                                  throttles::network_sign_in_start_rule(
+                                                      limits_.max_flow_starts_per_network)));
+    if (starts && starts->count > limits_.max_flow_starts_per_network) {
       TESSERA_ASSIGN_OR_RETURN(SignInPage page, restart(SignInFlow::Notice::none));
       page.message = StepMessage::too_many_sign_ins;
       page.locked_minutes = static_cast<int>(kFlowStartWindow.count());
@@ -269,12 +267,12 @@ Result<SignInPage> SignInService::refuse_locked(Loaded& loaded, const std::strin
 Result<SignInPage> SignInService::submit_password_unknown(
     Loaded& loaded, const std::string& upn, const SecretBytes& password, const SignInClient& client,
     const OrgPolicy& policy, const std::string& network, Timestamp now) {
-  const std::string key = name_hash(upn);
+  const ThrottleKey key = throttles::unknown_name_passwords(name_hash(upn));
   TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
-                           store_.count_name_attempt(key, now, lockout_rule(policy)));
+                           store_.count_attempt(key, now, throttles::unknown_name_rule(policy)));
   if (!attempt) {
-    TESSERA_ASSIGN_OR_RETURN(std::optional<Timestamp> until, store_.name_locked_until(key));
-    return refuse_locked(loaded, "", upn, password, client, until.value_or(now), now);
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, lock_end(key.key, now));
+    return refuse_locked(loaded, "", upn, password, client, until, now);
   }
   TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
   TESSERA_RETURN_IF_ERROR(record_network_failure(network, now));
@@ -308,10 +306,10 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   Timestamp throttled_until{};
   bool throttled = false;
   if (!network.empty()) {
-    TESSERA_ASSIGN_OR_RETURN(std::optional<Timestamp> until,
-                             store_.network_throttled_until(network));
-    throttled = until && *until > now;
-    if (throttled) throttled_until = *until;
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until,
+                             lock_end(throttles::network_password_failures(network).key, now));
+    throttled = until > now;
+    if (throttled) throttled_until = until;
   }
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
 
@@ -334,45 +332,24 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   // Count first, then check: of parallel attempts only as many reach Argon2id as the limit allows.
   // The attempt that reaches the threshold locked the account (or network) as it was counted; a
   // right password lifts the lock again below.
-  const LockoutRule rule = lockout_rule(policy);
-  std::optional<CountedAttempt> attempt;
-  if (familiar) {
-    auto counted = store_.count_network_attempt(user.id, network, now, rule);
-    if (!counted.ok() && counted.status().code() != ErrorCode::not_found) return counted.status();
-    if (!counted.ok()) {
-      familiar.reset();  // forgotten meanwhile: the account's counter applies
-    } else if (!*counted) {
-      TESSERA_ASSIGN_OR_RETURN(auto current, store_.find_familiar_network(user.id, network));
-      const Timestamp until = current && current->locked_until ? *current->locked_until : now;
-      return refuse_locked(*loaded, user.id, user.upn, password, client, until, now);
-    } else {
-      attempt = *counted;
-    }
+  const ThrottleKey counter = familiar ? throttles::familiar_network_passwords(user.id, network)
+                                       : throttles::account_passwords(user.id);
+  TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
+                           store_.count_attempt(counter, now, throttles::password_rule(policy)));
+  if (!attempt) {
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, lock_end(counter.key, now));
+    return refuse_locked(*loaded, user.id, user.upn, password, client, until, now);
   }
-  if (!familiar) {
-    TESSERA_ASSIGN_OR_RETURN(attempt, store_.count_password_attempt(user.id, now, rule));
-    if (!attempt) {
-      TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
-      return refuse_locked(*loaded, user.id, user.upn, password, client,
-                           current.locked_until.value_or(now), now);
-    }
-  }
+  // Counting decided whether this attempt is locked out (and the account's lock does not apply
+  // on a familiar network).
   const std::optional<Timestamp> lock_until = attempt->locked_until;
   TESSERA_ASSIGN_OR_RETURN(const bool correct, hasher_.verify(password, user.password_hash));
-  // Counting decided whether this attempt is locked out; the row read before it says nothing
-  // more (and the account's lock does not apply on a familiar network).
-  user.locked_until.reset();
 
   SignInDecision decision;
   TransitionContext context{now};
   context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   if (correct && user.status == UserStatus::active) {
-    if (familiar) {
-      TESSERA_RETURN_IF_ERROR(store_.reset_network_failures(user.id, network));
-    } else {
-      TESSERA_RETURN_IF_ERROR(store_.reset_password_failures(user.id));
-    }
-    user.failed_password_attempts = 0;
+    TESSERA_RETURN_IF_ERROR(store_.reset_throttle(counter.key));
     if (hasher_.needs_rehash(user.password_hash)) {
       // Parameters changed since this hash was made: store one with today's, unless the password
       // itself changed meanwhile.
@@ -425,12 +402,18 @@ std::string network_of(std::string_view client_ip) {
   return address.ok() ? enclosing_network(*address).to_string() : std::string();
 }
 
+Result<Timestamp> SignInService::lock_end(const std::string& key, Timestamp now) {
+  TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> state, store_.find_throttle(key));
+  if (state && state->locked_until && *state->locked_until > now) return *state->locked_until;
+  return now;
+}
+
 Status SignInService::record_network_failure(const std::string& network, Timestamp now) {
   if (network.empty()) return Status();
-  TESSERA_ASSIGN_OR_RETURN(int failures, store_.record_network_throttle_failure(
-                                             network, now, now - kNetworkFailureWindow));
-  if (failures < kMaxNetworkPasswordFailures) return Status();
-  return store_.set_network_throttle(network, now + kNetworkThrottleDuration);
+  return store_
+      .count_attempt(throttles::network_password_failures(network), now,
+                     throttles::network_password_failure_rule())
+      .status();
 }
 
 Result<SignInPage> SignInService::refuse_throttled(Loaded& loaded, const std::string& user_id,
@@ -568,11 +551,13 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     return page;
   };
   Result<Method> found = not_found("no method");
+  const ThrottleKey codes = throttles::user_codes(user.id);
   if (challenging != nullptr) {
-    if (user.code_locked_until && *user.code_locked_until > now) {
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp codes_locked_until, lock_end(codes.key, now));
+    if (codes_locked_until > now) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::failure, "code_lockout"));
-      return stay_locked(*user.code_locked_until);
+      return stay_locked(codes_locked_until);
     }
     found = store_.find_method(challenging->method_id);
     if (!found.ok() || found->user_id != user.id || found->kind != method->kind()) {
@@ -604,15 +589,17 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     return restart(SignInFlow::Notice::too_many_attempts);
   }
   loaded->flow.wrong_codes = *attempts - 1;  // the state machine counts this one when it is wrong
-  std::optional<int> user_attempts;
+  // The attempt that reaches the user's limit locks their codes as it is counted; a right code
+  // lifts the lock again.
+  std::optional<CountedAttempt> user_attempt;
   if (challenging != nullptr) {
-    TESSERA_ASSIGN_OR_RETURN(user_attempts,
-                             store_.count_code_attempt(user.id, now, kMaxWrongCodesPerUser));
-    if (!user_attempts) {
+    TESSERA_ASSIGN_OR_RETURN(user_attempt,
+                             store_.count_attempt(codes, now, throttles::code_rule()));
+    if (!user_attempt) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::failure, "code_lockout"));
-      TESSERA_ASSIGN_OR_RETURN(User current, store_.find_user_by_id(user.id));
-      return stay_locked(current.code_locked_until.value_or(now + kCodeLockoutDuration));
+      TESSERA_ASSIGN_OR_RETURN(const Timestamp until, lock_end(codes.key, now));
+      return stay_locked(until);
     }
   }
 
@@ -656,7 +643,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
         TESSERA_ASSIGN_OR_RETURN(bool fresh, tx.advance_method_step(guard.method_id, guard.step));
         if (!fresh) return already_exists("that code's time step was already used");
       }
-      return tx.reset_code_failures(user.id);
+      return tx.reset_throttle(codes.key);
     };
     SignInFlow flow = loaded->flow;
     auto page = finish_page(
@@ -670,11 +657,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
   TESSERA_RETURN_IF_ERROR(log_attempt(
       loaded->flow, user.id, user.upn, client, SignInResult::failure,
       outcome == event::CodeOutcome::already_used ? "code_already_used" : "wrong_code"));
-  if (outcome == event::CodeOutcome::wrong && *user_attempts >= kMaxWrongCodesPerUser) {
-    const Timestamp until = now + kCodeLockoutDuration;
-    TESSERA_RETURN_IF_ERROR(store_.set_code_lockout(user.id, until));
-    return stay_locked(until);
-  }
+  if (user_attempt && user_attempt->locked_until) return stay_locked(*user_attempt->locked_until);
   return save(*loaded, advance(std::move(loaded->flow), event::ChallengeAnswered{outcome},
                                TransitionContext{now}));
 }

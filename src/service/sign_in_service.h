@@ -35,28 +35,18 @@
 #include "methods/sign_in_method.h"
 #include "service/password_hashing.h"
 #include "service/session_service.h"
+#include "service/throttles.h"
 #include "storage/store.h"
 
 namespace tessera {
 
-inline constexpr int kMaxWrongCodesPerUser = 10;
-inline constexpr std::chrono::minutes kCodeLockoutDuration{15};
-inline constexpr std::chrono::hours kMaxPasswordLockout{24};
 inline constexpr std::chrono::seconds kFlowSweepInterval{60};
-// Failed passwords from one client network (its /24 or /64), across all accounts, before that
-// network is refused for a while — except where the user it signs in as is familiar with it.
-inline constexpr int kMaxNetworkPasswordFailures = 50;
-inline constexpr std::chrono::minutes kNetworkFailureWindow{15};
-inline constexpr std::chrono::minutes kNetworkThrottleDuration{15};
 // A familiar network's last_seen is refreshed at most this often.
 inline constexpr std::chrono::hours kFamiliarNetworkRefresh{24};
-// Sign-ins started from one client network (its /24 or /64) within a window, before "Try again
-// later": each start stores a flow, and one network must not fill the store. Generous, since a
-// whole office may sign in from behind one address.
+// Sign-ins started from one client network (its /24 or /64) within kFlowStartWindow, before "Try
+// again later": each start stores a flow, and one network must not fill the store. Generous, since
+// a whole office may sign in from behind one address.
 inline constexpr int kDefaultMaxFlowStartsPerNetwork = 1000;
-inline constexpr std::chrono::minutes kFlowStartWindow{10};
-// Per-name and per-network counters nobody added to for this long are swept.
-inline constexpr std::chrono::hours kStaleCounterAge{48};
 
 // The familiar-network key of a client address ("203.0.113.0/24"); empty when it is not an IP.
 std::string network_of(std::string_view client_ip);
@@ -170,6 +160,8 @@ class SignInService {
                                  const Effects& effects = nullptr, bool log_success = true);
   // Counts a failed password against the client's network (unless empty); throttles it at the
   // limit.
+  // When the lock of the throttle `key` ends: `now` when none holds.
+  Result<Timestamp> lock_end(const std::string& key, Timestamp now);
   Status record_network_failure(const std::string& network, Timestamp now);
   // The page for a password attempt refused because its network is throttled until `until`.
   Result<SignInPage> refuse_throttled(Loaded& loaded, const std::string& user_id,

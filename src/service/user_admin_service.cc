@@ -5,6 +5,7 @@
 #include "domain/sign_in_decision.h"
 #include "domain/upn.h"
 #include "service/temporary_password.h"
+#include "service/throttles.h"
 
 namespace tessera {
 
@@ -76,8 +77,14 @@ Result<UserDetails> UserAdminService::show_user(std::string_view upn) {
   TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
+  TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> passwords,
+                           store_.find_throttle(throttles::account_passwords(user.id).key));
   UserDetails details;
-  details.effective_mfa_state = effective_mfa_state(user, policy, clock_.now());
+  const Timestamp now = clock_.now();
+  if (passwords && passwords->locked_until && *passwords->locked_until > now) {
+    details.locked_until = passwords->locked_until;
+  }
+  details.effective_mfa_state = effective_mfa_state(user, policy, now);
   details.user = std::move(user);
   details.methods = std::move(methods);
   return details;
@@ -132,7 +139,7 @@ Result<SecretBytes> UserAdminService::reset_password(std::string_view upn, const
   TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
     TESSERA_RETURN_IF_ERROR(
         tx.update_password(user.id, hash, true, clock_.now(), std::nullopt).status());
-    TESSERA_RETURN_IF_ERROR(tx.reset_password_failures(user.id));
+    TESSERA_RETURN_IF_ERROR(tx.reset_throttle(throttles::account_passwords(user.id).key));
     TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
     TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, ""));
     return tx.append_audit(entry);

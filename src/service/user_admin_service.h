@@ -43,6 +43,8 @@ struct UserDetails {
   User user;
   MfaState effective_mfa_state = MfaState::disabled;  // with the org policy applied
   std::vector<Method> methods;
+  // The end of the lockout of wrong passwords (from anywhere but familiar networks), if one holds.
+  std::optional<Timestamp> locked_until;
 };
 
 class UserAdminService {

@@ -11,7 +11,27 @@ namespace tessera::testing {
 namespace {
 
 // Counting without reaching a lockout, for tests about the counting itself.
-const LockoutRule kNoLockout{1'000'000, std::chrono::seconds(60), std::chrono::hours(24)};
+ThrottleRule no_lockout() {
+  ThrottleRule rule;
+  rule.limit = 1'000'000;
+  rule.lock = std::chrono::seconds(60);
+  return rule;
+}
+
+ThrottleRule lockout(int limit, std::chrono::seconds lock, std::chrono::seconds max_lock,
+                     bool doubling = true) {
+  ThrottleRule rule;
+  rule.limit = limit;
+  rule.lock = lock;
+  rule.max_lock = max_lock;
+  rule.doubling = doubling;
+  return rule;
+}
+
+// A counter that belongs to `user` (the store does not care what the key says).
+ThrottleKey passwords_of(const User& user) {
+  return {"passwords:" + user.id, user.id};
+}
 
 TEST_P(StoreTest, MigrateBringsDatabaseToLatestAndIsIdempotent) {
   auto version = store_->schema_version();
@@ -40,8 +60,6 @@ TEST_P(StoreTest, UserRoundTripsEveryField) {
   User user = make_user("alice@example.com", MfaState::enforced);
   user.status = UserStatus::blocked;
   user.password_temporary = true;
-  user.failed_password_attempts = 3;
-  user.locked_until = from_unix_seconds(1'800'000'000);
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   for (auto found : {store_->find_user_by_id(user.id), store_->find_user_by_upn(user.upn)}) {
     ASSERT_TRUE(found.ok());
@@ -53,8 +71,6 @@ TEST_P(StoreTest, UserRoundTripsEveryField) {
     EXPECT_TRUE(found->password_temporary);
     EXPECT_EQ(found->mfa_state, MfaState::enforced);
     EXPECT_EQ(found->created_at, user.created_at);
-    EXPECT_EQ(found->failed_password_attempts, 3);
-    EXPECT_EQ(found->locked_until, user.locked_until);
   }
 }
 
@@ -83,9 +99,9 @@ TEST_P(StoreTest, MissingUserIsNotFound) {
   EXPECT_EQ(store_->update_mfa_state(ghost.id, MfaState::enabled, now).code(),
             ErrorCode::not_found);
   EXPECT_EQ(store_->delete_user(ghost.id, nullptr).code(), ErrorCode::not_found);
-  EXPECT_EQ(store_->count_password_attempt(ghost.id, now, kNoLockout).status().code(),
+  EXPECT_EQ(store_->count_attempt(passwords_of(ghost), now, no_lockout()).status().code(),
             ErrorCode::not_found);
-  EXPECT_EQ(store_->count_code_attempt(ghost.id, now, 10).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->lock_throttle(passwords_of(ghost), now).code(), ErrorCode::not_found);
 }
 
 TEST_P(StoreTest, ListUsersFiltersByTextAndStateAndPages) {
@@ -121,8 +137,8 @@ TEST_P(StoreTest, EachUserWriteChangesOnlyItsOwnColumns) {
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'500);
   // A lockout set meanwhile survives a password change, a status change and an MFA change.
-  ASSERT_TRUE(store_->count_password_attempt(user.id, now, kNoLockout).ok());
-  ASSERT_TRUE(store_->set_lockout(user.id, now + std::chrono::hours(1)).ok());
+  ASSERT_TRUE(store_->count_attempt(passwords_of(user), now, no_lockout()).ok());
+  ASSERT_TRUE(store_->lock_throttle(passwords_of(user), now + std::chrono::hours(1)).ok());
   ASSERT_TRUE(store_->update_password(user.id, "new-hash", true, now, std::nullopt).ok());
   ASSERT_TRUE(store_->update_mfa_state(user.id, MfaState::enabled, now).ok());
   ASSERT_TRUE(store_->set_stay_prompt_suppressed(user.id, true).ok());
@@ -133,8 +149,9 @@ TEST_P(StoreTest, EachUserWriteChangesOnlyItsOwnColumns) {
   EXPECT_EQ(found.mfa_state, MfaState::enabled);
   EXPECT_EQ(found.mfa_state_changed_at, now);
   EXPECT_TRUE(found.stay_prompt_suppressed);
-  EXPECT_EQ(found.failed_password_attempts, 1);
-  EXPECT_EQ(found.locked_until, now + std::chrono::hours(1));
+  const auto lock = **store_->find_throttle(passwords_of(user).key);
+  EXPECT_EQ(lock.count, 1);
+  EXPECT_EQ(lock.locked_until, now + std::chrono::hours(1));
   EXPECT_EQ(found.display_name, user.display_name);
   // A rehash replaces the hash only if it is still the one it was made from.
   ASSERT_TRUE(store_->replace_password_hash(user.id, "old-hash", "rehashed").ok());
@@ -213,7 +230,7 @@ TEST_P(StoreTest, DeletingUserRemovesMethodsAndSessions) {
   EXPECT_EQ(store_->find_session("hash1").status().code(), ErrorCode::not_found);
 }
 
-TEST_P(StoreTest, PasswordAttemptsCountAtomicallyAcrossThreads) {
+TEST_P(StoreTest, AttemptsCountAtomicallyAcrossThreads) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'000);
@@ -224,7 +241,7 @@ TEST_P(StoreTest, PasswordAttemptsCountAtomicallyAcrossThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        auto counted = store_->count_password_attempt(user.id, now, kNoLockout);
+        auto counted = store_->count_attempt(passwords_of(user), now, no_lockout());
         if (!counted.ok() || !*counted) {
           ++errors;
           continue;
@@ -238,26 +255,26 @@ TEST_P(StoreTest, PasswordAttemptsCountAtomicallyAcrossThreads) {
     thread.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(seen.size(), 40u) << "every attempt got its own number";
-  EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 40);
-  EXPECT_EQ(store_->count_password_attempt(user.id, now, kNoLockout)->value().count, 41);
+  EXPECT_EQ((*store_->find_throttle(passwords_of(user).key))->count, 40);
+  EXPECT_EQ(store_->count_attempt(passwords_of(user), now, no_lockout())->value().count, 41);
 }
 
 TEST_P(StoreTest, LockoutIsSetAndClearedWithTheCounter) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'000);
-  ASSERT_TRUE(store_->count_password_attempt(user.id, now, kNoLockout).ok());
+  EXPECT_EQ(*store_->find_throttle(passwords_of(user).key), std::nullopt);
+  ASSERT_TRUE(store_->count_attempt(passwords_of(user), now, no_lockout()).ok());
   const Timestamp until = from_unix_seconds(1'800'000'000);
-  ASSERT_TRUE(store_->set_lockout(user.id, until).ok());
-  EXPECT_EQ(store_->find_user_by_id(user.id)->locked_until, until);
+  ASSERT_TRUE(store_->lock_throttle(passwords_of(user), until).ok());
+  EXPECT_EQ((*store_->find_throttle(passwords_of(user).key))->locked_until, until);
   // While locked, attempts are refused without being counted; once it passes they count again.
-  EXPECT_EQ(*store_->count_password_attempt(user.id, now, kNoLockout), std::nullopt);
-  EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 1);
-  EXPECT_EQ(store_->count_password_attempt(user.id, until, kNoLockout)->value().count, 2);
-  ASSERT_TRUE(store_->reset_password_failures(user.id).ok());
-  auto found = store_->find_user_by_id(user.id);
-  EXPECT_EQ(found->failed_password_attempts, 0);
-  EXPECT_EQ(found->locked_until, std::nullopt);
+  EXPECT_EQ(*store_->count_attempt(passwords_of(user), now, no_lockout()), std::nullopt);
+  EXPECT_EQ((*store_->find_throttle(passwords_of(user).key))->count, 1);
+  EXPECT_EQ(store_->count_attempt(passwords_of(user), until, no_lockout())->value().count, 2);
+  ASSERT_TRUE(store_->reset_throttle(passwords_of(user).key).ok());
+  EXPECT_EQ(*store_->find_throttle(passwords_of(user).key), std::nullopt);
+  EXPECT_TRUE(store_->reset_throttle(passwords_of(user).key).ok()) << "nothing to reset is ok";
 }
 
 TEST_P(StoreTest, MethodSecretRoundTripsAndOnlyOneIsDefault) {
@@ -458,28 +475,23 @@ TEST_P(StoreTest, HostileTextIsStoredVerbatim) {
   EXPECT_EQ(*store_->count_users(), 1);
 }
 
-TEST_P(StoreTest, CodeFailuresAndStayPreferenceAreKeptPerUser) {
+TEST_P(StoreTest, EachKeyCountsApartAndGoesWithItsUser) {
   User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   const Timestamp now = from_unix_seconds(1'700'000'000);
-  EXPECT_EQ(**store_->count_code_attempt(user.id, now, 3), 1);
-  EXPECT_EQ(**store_->count_code_attempt(user.id, now, 3), 2);
-  EXPECT_EQ(**store_->count_code_attempt(user.id, now, 3), 3);
-  EXPECT_EQ(*store_->count_code_attempt(user.id, now, 3), std::nullopt) << "at the limit";
-  const Timestamp until = from_unix_seconds(1'800'000'000);
-  ASSERT_TRUE(store_->set_code_lockout(user.id, until).ok());
-  auto found = store_->find_user_by_id(user.id);
-  EXPECT_EQ(found->failed_code_attempts, 0) << "a lockout starts the count afresh";
-  EXPECT_EQ(found->code_locked_until, until);
-  EXPECT_EQ(found->failed_password_attempts, 0);  // counted apart from passwords
-  EXPECT_EQ(*store_->count_code_attempt(user.id, now, 3), std::nullopt) << "locked";
-  EXPECT_EQ(**store_->count_code_attempt(user.id, until, 3), 1) << "the lock is over";
-  ASSERT_TRUE(store_->reset_code_failures(user.id).ok());
-  found = store_->find_user_by_id(user.id);
-  EXPECT_EQ(found->failed_code_attempts, 0);
-  EXPECT_EQ(found->code_locked_until, std::nullopt);
+  const ThrottleKey codes{"codes:" + user.id, user.id};
+  const ThrottleKey anonymous{"network:198.51.100.0/24", ""};
+  EXPECT_EQ((*store_->count_attempt(codes, now, no_lockout()))->count, 1);
+  EXPECT_EQ((*store_->count_attempt(codes, now, no_lockout()))->count, 2);
+  EXPECT_EQ((*store_->count_attempt(passwords_of(user), now, no_lockout()))->count, 1);
+  EXPECT_EQ((*store_->count_attempt(anonymous, now, no_lockout()))->count, 1);
   ASSERT_TRUE(store_->set_stay_prompt_suppressed(user.id, true).ok());
   EXPECT_TRUE(store_->find_user_by_id(user.id)->stay_prompt_suppressed);
+  // Deleting the user deletes their counters, and only theirs.
+  ASSERT_TRUE(store_->delete_user(user.id, nullptr).ok());
+  EXPECT_EQ(*store_->find_throttle(codes.key), std::nullopt);
+  EXPECT_EQ(*store_->find_throttle(passwords_of(user).key), std::nullopt);
+  EXPECT_EQ((*store_->find_throttle(anonymous.key))->count, 1);
 }
 
 TEST_P(StoreTest, FlowsAreSealedVersionedAndExpire) {
@@ -503,7 +515,7 @@ TEST_P(StoreTest, FlowsAreSealedVersionedAndExpire) {
   EXPECT_EQ(store_->save_flow(flow).status().code(), ErrorCode::already_exists);
 
   EXPECT_EQ(store_->find_flow("flowhash", flow.expires_at).status().code(), ErrorCode::not_found);
-  EXPECT_EQ(*store_->delete_expired_flows(flow.expires_at, now), 1);
+  EXPECT_EQ(*store_->delete_expired_flows(flow.expires_at), 1);
   EXPECT_EQ(store_->find_flow("flowhash", now).status().code(), ErrorCode::not_found);
   EXPECT_TRUE(store_->delete_flow("flowhash").ok());
 }
@@ -648,40 +660,64 @@ TEST_P(StoreTest, DeletingAUserEndsTheirFlows) {
   EXPECT_EQ(store_->find_flow("flow-1", now).status().code(), ErrorCode::not_found);
 }
 
-TEST_P(StoreTest, UnknownNamesCountAndLockLikeAccountsAndAreSweptWhenStale) {
+TEST_P(StoreTest, CountersWithoutUserLockLikeAccountsAndAreForgottenWhenIdle) {
   const Timestamp now = from_unix_seconds(1'700'000'000);
-  const LockoutRule rule{2, std::chrono::minutes(5), std::chrono::hours(24)};
-  EXPECT_EQ(*store_->name_locked_until("name-hash"), std::nullopt);
-  auto first = **store_->count_name_attempt("name-hash", now, rule);
+  ThrottleRule rule = lockout(2, std::chrono::minutes(5), std::chrono::hours(24));
+  rule.forget_after = std::chrono::hours(1);
+  const ThrottleKey name{"name:name-hash", ""};
+  EXPECT_EQ(*store_->find_throttle(name.key), std::nullopt);
+  auto first = **store_->count_attempt(name, now, rule);
   EXPECT_EQ(first.count, 1);
   EXPECT_EQ(first.locked_until, std::nullopt);
-  EXPECT_EQ((*store_->count_name_attempt("other-hash", now, rule))->count, 1);
-  const auto second = **store_->count_name_attempt("name-hash", now, rule);
+  EXPECT_EQ((*store_->count_attempt({"name:other-hash", ""}, now, rule))->count, 1);
+  const auto second = **store_->count_attempt(name, now, rule);
   EXPECT_EQ(second.count, 2);
   const Timestamp until = now + std::chrono::minutes(5);
-  EXPECT_EQ(second.locked_until, until) << "the second attempt reached the threshold";
-  EXPECT_EQ(*store_->name_locked_until("name-hash"), until);
-  EXPECT_EQ(*store_->count_name_attempt("name-hash", now, rule), std::nullopt)
-      << "locked: not counted";
-  EXPECT_EQ((*store_->count_name_attempt("name-hash", until, rule))->count, 3);
-  // A day later nothing is locked and nobody tried: the counters go.
-  const Timestamp later = until + std::chrono::hours(24);
-  ASSERT_TRUE(store_->delete_expired_flows(later, later - std::chrono::hours(1)).ok());
-  EXPECT_EQ((*store_->count_name_attempt("name-hash", later, rule))->count, 1);
+  EXPECT_EQ(second.locked_until, until) << "the second attempt reached the limit";
+  EXPECT_EQ((*store_->find_throttle(name.key))->locked_until, until);
+  EXPECT_EQ(*store_->count_attempt(name, now, rule), std::nullopt) << "locked: not counted";
+  EXPECT_EQ((*store_->count_attempt(name, until, rule))->count, 3);
+  // Idle for the rule's hour, and nothing locked: the sweep forgets it; a counter of a rule
+  // without forget_after stays.
+  const ThrottleKey kept{"kept", ""};
+  ASSERT_TRUE(store_->count_attempt(kept, now, no_lockout()).ok());
+  EXPECT_EQ(*store_->forget_idle_throttles(until + std::chrono::minutes(59)), 1)
+      << "only the other name, idle since `now`";
+  const Timestamp later = until + std::chrono::hours(1);
+  EXPECT_EQ(*store_->forget_idle_throttles(later), 1);
+  EXPECT_EQ((*store_->count_attempt(name, later, rule))->count, 1);
+  EXPECT_EQ((*store_->find_throttle(kept.key))->count, 1);
+}
+
+TEST_P(StoreTest, TheLockCountedInSqlIsTheDomainRule) {
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  for (const bool doubling : {true, false}) {
+    const ThrottleRule rule =
+        lockout(3, std::chrono::seconds(60), std::chrono::seconds(3600), doubling);
+    const ThrottleKey key{doubling ? "doubling" : "constant", ""};
+    Timestamp at = now;
+    for (int count = 1; count <= 40; ++count) {
+      auto attempt = store_->count_attempt(key, at, rule);
+      ASSERT_TRUE(attempt.ok() && attempt->has_value()) << count;
+      EXPECT_EQ((*attempt)->count, count);
+      EXPECT_EQ((*attempt)->locked_until, lock_started_at(count, at, rule)) << count;
+      if ((*attempt)->locked_until) at = *(*attempt)->locked_until;
+    }
+  }
 }
 
 TEST_P(StoreTest, TheAttemptReachingTheThresholdLocksAtOnceAndLockoutsDouble) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   Timestamp now = from_unix_seconds(1'700'000'000);
-  const LockoutRule rule{5, std::chrono::minutes(1), std::chrono::minutes(3)};
+  const ThrottleRule rule = lockout(5, std::chrono::minutes(1), std::chrono::minutes(3));
   // 16 attempts at once: exactly 5 are counted, and the 5th locked as it was counted.
   std::atomic<int> counted = 0;
   std::atomic<int> locking = 0;
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&] {
-      auto attempt = store_->count_password_attempt(user.id, now, rule);
+      auto attempt = store_->count_attempt(passwords_of(user), now, rule);
       if (!attempt.ok() || !*attempt) return;
       ++counted;
       if ((*attempt)->locked_until) {
@@ -699,32 +735,41 @@ TEST_P(StoreTest, TheAttemptReachingTheThresholdLocksAtOnceAndLockoutsDouble) {
   const std::vector<std::chrono::minutes> expected = {std::chrono::minutes(2),
                                                       std::chrono::minutes(3)};
   for (const auto minutes : expected) {
-    now = *store_->find_user_by_id(user.id)->locked_until;
+    now = *(*store_->find_throttle(passwords_of(user).key))->locked_until;
     std::optional<CountedAttempt> last;
     for (int i = 0; i < 5; ++i)
-      last = *store_->count_password_attempt(user.id, now, rule);
+      last = *store_->count_attempt(passwords_of(user), now, rule);
     ASSERT_TRUE(last);
     EXPECT_EQ(last->locked_until, now + minutes);
   }
-  // The same for a familiar network's own counter.
-  ASSERT_TRUE(store_->remember_network(user.id, "10.0.0.0/24", now).ok());
-  std::optional<CountedAttempt> last;
-  for (int i = 0; i < 5; ++i)
-    last = *store_->count_network_attempt(user.id, "10.0.0.0/24", now, rule);
-  ASSERT_TRUE(last);
-  EXPECT_EQ(last->locked_until, now + std::chrono::minutes(1));
-  EXPECT_EQ(*store_->count_network_attempt(user.id, "10.0.0.0/24", now, rule), std::nullopt);
+  // Without doubling, every lock lasts the same.
+  const ThrottleRule constant = lockout(5, std::chrono::minutes(1), std::chrono::minutes(3), false);
+  const ThrottleKey other{"other:" + user.id, user.id};
+  for (int round = 0; round < 3; ++round) {
+    std::optional<CountedAttempt> last;
+    for (int i = 0; i < 5; ++i)
+      last = *store_->count_attempt(other, now, constant);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->locked_until, now + std::chrono::minutes(1));
+    EXPECT_EQ(*store_->count_attempt(other, now, constant), std::nullopt);
+    now = *last->locked_until;
+  }
 }
 
-TEST_P(StoreTest, FlowStartsCountWithinAWindowPerNetwork) {
-  const std::string network = "198.51.100.0/24";
+TEST_P(StoreTest, AWindowedCountStartsAfreshOnceItsWindowPassed) {
+  const ThrottleKey network{"starts:198.51.100.0/24", ""};
   const Timestamp start = from_unix_seconds(10'000);
-  const auto window = std::chrono::minutes(10);
-  EXPECT_EQ(*store_->count_flow_start(network, start, start - window), 1);
-  EXPECT_EQ(*store_->count_flow_start(network, start + std::chrono::seconds(1), start - window), 2);
-  EXPECT_EQ(*store_->count_flow_start("203.0.113.0/24", start, start - window), 1);
-  const Timestamp later = start + std::chrono::minutes(11);
-  EXPECT_EQ(*store_->count_flow_start(network, later, later - window), 1);
+  ThrottleRule rule;
+  rule.limit = 1000;
+  rule.window = std::chrono::minutes(10);  // and no lock: the caller reads the count
+  EXPECT_EQ((*store_->count_attempt(network, start, rule))->count, 1);
+  EXPECT_EQ((*store_->count_attempt(network, start + std::chrono::seconds(1), rule))->count, 2);
+  EXPECT_EQ((*store_->count_attempt({"starts:203.0.113.0/24", ""}, start, rule))->count, 1);
+  EXPECT_EQ((*store_->count_attempt(network, start + std::chrono::seconds(599), rule))->count, 3);
+  const Timestamp later = start + std::chrono::minutes(10);
+  EXPECT_EQ((*store_->count_attempt(network, later, rule))->count, 1);
+  EXPECT_EQ((*store_->count_attempt(network, later + std::chrono::minutes(9), rule))->count, 2)
+      << "the new window began with the first attempt after the old one";
 }
 
 TEST_P(StoreTest, ParallelCodeAttemptsNeverCountPastTheLimit) {
@@ -740,7 +785,9 @@ TEST_P(StoreTest, ParallelCodeAttemptsNeverCountPastTheLimit) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&] {
-      auto counted = store_->count_code_attempt(user.id, now, 10);
+      auto counted = store_->count_attempt(
+          {"codes:" + user.id, user.id}, now,
+          lockout(10, std::chrono::minutes(15), std::chrono::minutes(15), false));
       if (counted.ok() && *counted) ++user_allowed;
       auto in_flow = store_->count_flow_attempt("flow-1", 5);
       if (in_flow.ok() && *in_flow) ++flow_allowed;
@@ -785,7 +832,7 @@ TEST_P(StoreTest, OfTwoNodesStartingWithDifferentMasterKeysOnlyOneStarts) {
   }
 }
 
-TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
+TEST_P(StoreTest, FamiliarNetworksKeepOnlyTheNewestFew) {
   const User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   EXPECT_FALSE(store_->find_familiar_network(user.id, "10.0.0.0/24")->has_value());
@@ -800,46 +847,27 @@ TEST_P(StoreTest, FamiliarNetworksKeepTheirOwnCountersAndOnlyTheNewestFew) {
   auto newest = store_->find_familiar_network(user.id, "10.0.6.0/24");
   ASSERT_TRUE(newest.ok() && newest->has_value());
   EXPECT_EQ((*newest)->last_seen, from_unix_seconds(1006));
-
-  const Timestamp now = from_unix_seconds(3000);
-  EXPECT_EQ((*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout))->count, 1);
-  EXPECT_EQ((*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout))->count, 2);
-  ASSERT_TRUE(store_->set_network_lockout(user.id, "10.0.6.0/24", from_unix_seconds(5000)).ok());
-  auto locked = *store_->find_familiar_network(user.id, "10.0.6.0/24");
-  EXPECT_EQ(locked->failed_password_attempts, 2);
-  EXPECT_EQ(locked->locked_until, from_unix_seconds(5000));
-  EXPECT_EQ(*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout), std::nullopt)
-      << "locked";
-  EXPECT_EQ(store_->find_user_by_id(user.id)->failed_password_attempts, 0) << "counted apart";
-  ASSERT_TRUE(store_->reset_network_failures(user.id, "10.0.6.0/24").ok());
-  EXPECT_EQ((*store_->find_familiar_network(user.id, "10.0.6.0/24"))->failed_password_attempts, 0);
-  EXPECT_EQ((*store_->count_network_attempt(user.id, "10.0.6.0/24", now, kNoLockout))->count, 1);
-  // A success from there clears its counter and lock.
   ASSERT_TRUE(store_->remember_network(user.id, "10.0.6.0/24", from_unix_seconds(2000)).ok());
-  auto cleared = *store_->find_familiar_network(user.id, "10.0.6.0/24");
-  EXPECT_EQ(cleared->failed_password_attempts, 0);
-  EXPECT_EQ(cleared->locked_until, std::nullopt);
-  EXPECT_EQ(store_->count_network_attempt(user.id, "192.0.2.0/24", now, kNoLockout).status().code(),
-            ErrorCode::not_found);
+  EXPECT_EQ((*store_->find_familiar_network(user.id, "10.0.6.0/24"))->last_seen,
+            from_unix_seconds(2000));
+  EXPECT_TRUE(store_->find_familiar_network(user.id, "10.0.2.0/24")->has_value());
 }
 
-TEST_P(StoreTest, NetworkFailuresCountWithinAWindowAcrossAccounts) {
-  const std::string network = "198.51.100.0/24";
-  EXPECT_EQ(*store_->network_throttled_until(network), std::nullopt);
+TEST_P(StoreTest, AWindowedCountThatLocksStartsAfreshAfterTheLock) {
+  const ThrottleKey network{"failures:198.51.100.0/24", ""};
+  ThrottleRule rule = lockout(3, std::chrono::minutes(15), std::chrono::minutes(15), false);
+  rule.window = std::chrono::minutes(15);
   const Timestamp start = from_unix_seconds(10'000);
-  const Timestamp window_limit = start - std::chrono::minutes(15);
-  EXPECT_EQ(*store_->record_network_throttle_failure(network, start, window_limit), 1);
-  EXPECT_EQ(*store_->record_network_throttle_failure(network, start + std::chrono::seconds(5),
-                                                     window_limit),
-            2);
-  // Once the window that began at `start` is over, counting starts again.
-  const Timestamp later = start + std::chrono::minutes(20);
-  EXPECT_EQ(
-      *store_->record_network_throttle_failure(network, later, later - std::chrono::minutes(15)),
-      1);
-  ASSERT_TRUE(store_->set_network_throttle(network, later + std::chrono::minutes(15)).ok());
-  EXPECT_EQ(*store_->network_throttled_until(network), later + std::chrono::minutes(15));
-  EXPECT_EQ(*store_->network_throttled_until("203.0.113.0/24"), std::nullopt);
+  EXPECT_EQ((*store_->count_attempt(network, start, rule))->count, 1);
+  EXPECT_EQ((*store_->count_attempt(network, start + std::chrono::seconds(5), rule))->count, 2);
+  const auto third = **store_->count_attempt(network, start + std::chrono::seconds(9), rule);
+  EXPECT_EQ(third.locked_until, start + std::chrono::seconds(9) + std::chrono::minutes(15));
+  EXPECT_EQ(*store_->count_attempt(network, start + std::chrono::minutes(14), rule), std::nullopt);
+  // The lock and the window are over: counting starts again, unlocked.
+  const auto after = **store_->count_attempt(network, *third.locked_until, rule);
+  EXPECT_EQ(after.count, 1);
+  EXPECT_EQ(after.locked_until, std::nullopt);
+  EXPECT_EQ(*store_->find_throttle("failures:203.0.113.0/24"), std::nullopt);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,

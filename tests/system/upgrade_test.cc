@@ -1,7 +1,8 @@
-// A database written by the last landed tessera (schema version 4, made by
+// A database written by each earlier landed tessera (schema versions 4 and 5, made by
 // tests/fixtures/make-upgrade-fixture.sh with that release's binary) upgrades with `tessera
 // migrate` and loses nothing: users in every state, the authenticator app (its sealed seed still
-// opens), the session, counters, the policy and both logs. On SQLite and on PostgreSQL.
+// opens), the session, counters and lockouts, the policy and both logs. On SQLite and on
+// PostgreSQL.
 #include <fstream>
 #include <map>
 
@@ -20,13 +21,19 @@ namespace {
 
 constexpr const char* kPassword = "Correct-Horse-Battery-9";
 
-std::filesystem::path fixture(const std::string& name) {
-  return std::filesystem::path(TESSERA_SOURCE_DIR) / "tests/fixtures/upgrade-v4" / name;
+struct Made {
+  int schema_version;  // of the landed tessera that wrote the fixture
+  bool postgres;
+};
+
+std::filesystem::path fixture(int version, const std::string& name) {
+  return std::filesystem::path(TESSERA_SOURCE_DIR) /
+         ("tests/fixtures/upgrade-v" + std::to_string(version)) / name;
 }
 
-std::map<std::string, std::string> read_facts(const std::string& name) {
+std::map<std::string, std::string> read_facts(const std::filesystem::path& path) {
   std::map<std::string, std::string> facts;
-  std::ifstream in(fixture(name));
+  std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
     const auto equals = line.find('=');
@@ -35,12 +42,15 @@ std::map<std::string, std::string> read_facts(const std::string& name) {
   return facts;
 }
 
-class Upgrade : public ::testing::TestWithParam<bool> {
+class Upgrade : public ::testing::TestWithParam<Made> {
  protected:
-  bool postgres() const { return GetParam(); }
+  bool postgres() const { return GetParam().postgres; }
+  std::filesystem::path fixture(const std::string& name) const {
+    return testing::fixture(GetParam().schema_version, name);
+  }
 
   void SetUp() override {
-    facts_ = read_facts(postgres() ? "facts-postgres.txt" : "facts-sqlite.txt");
+    facts_ = read_facts(fixture(postgres() ? "facts-postgres.txt" : "facts-sqlite.txt"));
     ASSERT_FALSE(facts_["alice_totp_secret"].empty());
     // The key file the fixture's secrets were sealed under.
     key_file_ = key_dir_.path() / "master.key";
@@ -92,7 +102,8 @@ TEST_P(Upgrade, MigrateKeepsUsersMethodsSessionsPolicyAndLogs) {
   EXPECT_NE(policy.find("10.20.0.0/16"), std::string::npos) << policy;
   EXPECT_NE(policy.find("registration_grace_days    7"), std::string::npos) << policy;
   const std::string sign_ins = tessera_->must({"log", "sign-ins", "--format", "json"}).out;
-  EXPECT_NE(sign_ins.find("registered_app_now_enforced"), std::string::npos) << sign_ins;
+  // (Called registered_app_now_enforced before version 5.)
+  EXPECT_NE(sign_ins.find("_now_enforced"), std::string::npos) << sign_ins;
   EXPECT_NE(sign_ins.find("dave@example.com"), std::string::npos) << sign_ins;
   const std::string audit = tessera_->must({"log", "audit", "--format", "json"}).out;
   EXPECT_NE(audit.find("user.block"), std::string::npos) << audit;
@@ -127,10 +138,47 @@ TEST_P(Upgrade, MigrateKeepsUsersMethodsSessionsPolicyAndLogs) {
   EXPECT_NE(page.alert().find("blocked"), std::string::npos) << page.body();
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, Upgrade, ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "PostgreSQL" : "SQLite";
-                         });
+// Written by version 5 (the landed fixes of issue 7): a lockout, counters below the threshold
+// (policy threshold 3) and an unknown name's counter, all of which the move of every counter into
+// one throttle table (schema version 6) must carry over.
+class UpgradeWithLockouts : public Upgrade {};
+
+TEST_P(UpgradeWithLockouts, MigrateKeepsLockoutsAndCounters) {
+  tessera_->must({"migrate"});
+  const std::string erin = tessera_->must({"user", "show", "erin@example.com"}).out;
+  EXPECT_NE(erin.find("locked until"), std::string::npos) << erin;
+  ASSERT_TRUE(tessera_->start());
+  // erin is still locked: even her right password is refused.
+  Browser browser(tessera_->port());
+  WebPage page = browser.get("/signin");
+  page = browser.submit(page, {{"username", "erin@example.com"}});
+  page = browser.submit(page, {{"password", kPassword}});
+  EXPECT_TRUE(page.alert().starts_with("Your account is temporarily locked")) << page.body();
+  // The unknown name had two wrong passwords: the third reaches the threshold and locks.
+  Browser nobody(tessera_->port());
+  page = nobody.get("/signin");
+  page = nobody.submit(page, {{"username", "nobody@example.com"}});
+  page = nobody.submit(page, {{"password", "wrong-guess"}});
+  EXPECT_TRUE(page.alert().starts_with("Your account is temporarily locked")) << page.body();
+  // dave had two: the third locks him too, which a counter lost in the move would not.
+  Browser dave(tessera_->port());
+  page = dave.get("/signin");
+  page = dave.submit(page, {{"username", "dave@example.com"}});
+  page = dave.submit(page, {{"password", "wrong-guess"}});
+  EXPECT_TRUE(page.alert().starts_with("Your account is temporarily locked")) << page.body();
+}
+
+std::string made_name(const ::testing::TestParamInfo<Made>& info) {
+  return "Version" + std::to_string(info.param.schema_version) +
+         (info.param.postgres ? "PostgreSQL" : "SQLite");
+}
+
+INSTANTIATE_TEST_SUITE_P(Releases, Upgrade,
+                         ::testing::Values(Made{4, false}, Made{4, true}, Made{5, false},
+                                           Made{5, true}),
+                         made_name);
+INSTANTIATE_TEST_SUITE_P(Releases, UpgradeWithLockouts,
+                         ::testing::Values(Made{5, false}, Made{5, true}), made_name);
 
 }  // namespace
 }  // namespace tessera::testing

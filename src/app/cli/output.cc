@@ -32,8 +32,8 @@ void print_user_details(const UserDetails& details) {
   std::printf("temporary password  %s\n", user.password_temporary ? "yes" : "no");
   std::printf("created             %s\n", format_timestamp(user.created_at).c_str());
   std::printf("password changed    %s\n", format_timestamp(user.password_changed_at).c_str());
-  if (user.locked_until) {
-    std::printf("locked until        %s\n", format_timestamp(*user.locked_until).c_str());
+  if (details.locked_until) {
+    std::printf("locked until        %s\n", format_timestamp(*details.locked_until).c_str());
   }
   std::printf("methods             %zu\n", details.methods.size());
   for (const Method& method : details.methods) {

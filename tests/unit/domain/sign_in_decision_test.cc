@@ -213,6 +213,7 @@ class SignInDecisionAccount : public ::testing::Test {
   SignInDecision decide_for(const User* user, bool password_correct) {
     SignInFacts facts;
     facts.user = user;
+    facts.locked_until = locked_until_;
     facts.password_correct = password_correct;
     facts.policy = &policy_;
     facts.has_usable_method = true;
@@ -220,6 +221,7 @@ class SignInDecisionAccount : public ::testing::Test {
     return decide_sign_in(facts);
   }
   OrgPolicy policy_;
+  std::optional<Timestamp> locked_until_;
 };
 
 TEST_F(SignInDecisionAccount, UnknownUserIsDenied) {
@@ -242,14 +244,14 @@ TEST_F(SignInDecisionAccount, BlockedAccountIsRevealedOnlyWithTheRightPassword) 
 
 TEST_F(SignInDecisionAccount, LockedAccountIsDeniedEvenWithTheRightPassword) {
   User user = active_user(D);
-  user.locked_until = kNow + std::chrono::seconds(1);
+  locked_until_ = kNow + std::chrono::seconds(1);
   EXPECT_EQ(decide_for(&user, true).rule, DecisionRule::account_locked);
   EXPECT_EQ(decide_for(&user, false).rule, DecisionRule::account_locked);
 }
 
 TEST_F(SignInDecisionAccount, LockoutEndsAtLockedUntil) {
   User user = active_user(D);
-  user.locked_until = kNow;
+  locked_until_ = kNow;
   EXPECT_EQ(decide_for(&user, true).next, NextStep::complete);
 }
 

@@ -295,15 +295,19 @@ TEST_F(SignInHardeningTest, APasswordChangeKeepsALockoutSetWhileItHashes) {
   const std::string id = user_id("alice@example.com");
   const Timestamp until = clock_.now() + std::chrono::minutes(30);
   hashing_.on_hash = [&] {
-    ASSERT_TRUE(store_->count_password_attempt(id, clock_.now(), LockoutRule{}).ok());
-    ASSERT_TRUE(store_->set_lockout(id, until).ok());
+    ASSERT_TRUE(store_
+                    ->count_attempt(throttles::account_passwords(id), clock_.now(),
+                                    throttles::password_rule(OrgPolicy{}))
+                    .ok());
+    ASSERT_TRUE(store_->lock_throttle(throttles::account_passwords(id), until).ok());
   };
   const auto s = [](const char* text) { return SecretBytes::from_string(text); };
   page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
                                         s("Another-Good-One-7"), s("Another-Good-One-7"), kClient);
   const User alice = *store_->find_user_by_id(id);
-  EXPECT_EQ(alice.locked_until, until);
-  EXPECT_EQ(alice.failed_password_attempts, 1);
+  const auto lock = **store_->find_throttle(throttles::account_passwords(id).key);
+  EXPECT_EQ(lock.locked_until, until);
+  EXPECT_EQ(lock.count, 1);
   EXPECT_FALSE(alice.password_temporary);
 }
 
@@ -355,7 +359,8 @@ TEST_F(SignInHardeningTest, UnknownNamesLockAndAnswerExactlyLikeAccounts) {
     }
   }
   // The typed name is not stored: only its keyed hash.
-  EXPECT_TRUE(store_->name_locked_until("nobody@example.com")->has_value() == false);
+  EXPECT_FALSE(store_->find_throttle(throttles::unknown_name_passwords("nobody@example.com").key)
+                   ->has_value());
 }
 
 // --- Finding 7: wrong-code limits under parallel requests -------------------------------------
@@ -369,8 +374,8 @@ TEST_F(SignInHardeningTest, ParallelWrongCodesOnOneChallengeCheckAtMostTheLimit)
   const int checked_before = log_rows_with_reason("wrong_code");
   race(16, [&] { return sign_in_->submit_code(flow_id, "enter_code", wrong, kClient); });
   EXPECT_LE(log_rows_with_reason("wrong_code") - checked_before, kMaxWrongCodesPerChallenge);
-  EXPECT_LE(store_->find_user_by_upn("alice@example.com")->failed_code_attempts,
-            kMaxWrongCodesPerChallenge);
+  const std::string codes = throttles::user_codes(user_id("alice@example.com")).key;
+  EXPECT_LE((*store_->find_throttle(codes))->count, kMaxWrongCodesPerChallenge);
 }
 
 // Parallel posts of the right code: those counted past the limit are refused, but they must not

@@ -141,7 +141,9 @@ TEST_F(SignInServiceTest, AnAdminChangeDuringALockoutKeepsTheLock) {
   ASSERT_TRUE(policy_->set("lockout_threshold", "3", Actor::cli()).ok());
   for (int i = 0; i < 3; ++i)
     through_password("alice@example.com", "wrong password");
-  const auto locked_until = store_->find_user_by_upn("alice@example.com")->locked_until;
+  const std::string lock_key =
+      throttles::account_passwords(store_->find_user_by_upn("alice@example.com")->id).key;
+  const auto locked_until = (*store_->find_throttle(lock_key))->locked_until;
   ASSERT_TRUE(locked_until.has_value());
 
   ASSERT_TRUE(users_->set_mfa_state("alice@example.com", MfaState::enabled, Actor::cli()).ok());
@@ -149,7 +151,7 @@ TEST_F(SignInServiceTest, AnAdminChangeDuringALockoutKeepsTheLock) {
   ASSERT_TRUE(users_->block_user("alice@example.com", Actor::cli()).ok());
   ASSERT_TRUE(users_->unblock_user("alice@example.com", Actor::cli()).ok());
 
-  EXPECT_EQ(store_->find_user_by_upn("alice@example.com")->locked_until, locked_until);
+  EXPECT_EQ((*store_->find_throttle(lock_key))->locked_until, locked_until);
   EXPECT_EQ(through_password("alice@example.com").message, StepMessage::account_locked);
   clock_.advance(std::chrono::seconds(61));
   EXPECT_TRUE(

@@ -7,6 +7,7 @@
 #include "crypto/sodium_init.h"
 #include "service/policy_service.h"
 #include "service/temporary_password.h"
+#include "service/throttles.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
 #include "unit/service/service_fixture.h"
@@ -124,18 +125,21 @@ TEST_F(UserAdminServiceTest, ResetPasswordGivesANewTemporaryPasswordAndClearsThe
   ASSERT_TRUE(added.ok());
   for (int i = 0; i < 10; ++i)
     ASSERT_TRUE(store_
-                    ->count_password_attempt(
-                        added->user.id, kStart,
-                        LockoutRule{100, std::chrono::seconds(60), std::chrono::hours(1)})
+                    ->count_attempt(throttles::account_passwords(added->user.id), kStart,
+                                    throttles::password_rule(OrgPolicy{}))
                     .ok());
-  ASSERT_TRUE(store_->set_lockout(added->user.id, kStart + std::chrono::hours(1)).ok());
+  ASSERT_TRUE(store_
+                  ->lock_throttle(throttles::account_passwords(added->user.id),
+                                  kStart + std::chrono::hours(1))
+                  .ok());
+  EXPECT_TRUE(users_->show_user("alice@example.com")->locked_until);
   clock_.advance(std::chrono::minutes(5));
   auto password = users_->reset_password("alice@example.com", Actor::cli());
   ASSERT_TRUE(password.ok());
   const User after = *store_->find_user_by_id(added->user.id);
   EXPECT_TRUE(after.password_temporary);
-  EXPECT_EQ(after.failed_password_attempts, 0);
-  EXPECT_FALSE(after.locked_until);
+  EXPECT_FALSE(store_->find_throttle(throttles::account_passwords(after.id).key)->has_value());
+  EXPECT_FALSE(users_->show_user("alice@example.com")->locked_until);
   EXPECT_EQ(after.password_changed_at, kStart + std::chrono::minutes(5));
   EXPECT_TRUE(hasher_.verify(*password, after.password_hash));
   EXPECT_FALSE(
