@@ -73,28 +73,41 @@ std::size_t common_password_count() {
   return common_passwords().size();
 }
 
-Status check_new_password(std::string_view password, const PasswordContext& context) {
+std::optional<PasswordRefusal> password_refusal(std::string_view password,
+                                                const PasswordContext& context) {
   const auto length = utf8_length(password);
-  if (!length) return invalid_argument("Your password contains characters that are not allowed.");
-  if (*length < kMinPasswordLength) {
-    return invalid_argument("Your password must be at least 8 characters long.");
-  }
-  if (*length > kMaxPasswordLength) {
-    return invalid_argument("Your password can be at most 128 characters long.");
-  }
-  if (is_common_password(password)) {
-    return invalid_argument(
-        "Your password is one of the most commonly used passwords. Choose a different one.");
-  }
+  if (!length) return PasswordRefusal::not_text;
+  if (*length < kMinPasswordLength) return PasswordRefusal::too_short;
+  if (*length > kMaxPasswordLength) return PasswordRefusal::too_long;
+  if (is_common_password(password)) return PasswordRefusal::common;
   const std::string lower = ascii_lower(password);
   const std::string upn = ascii_lower(context.upn);
   const std::string local_part = upn.substr(0, upn.find('@'));
   const std::string display_name = ascii_lower(context.display_name);
   if ((!upn.empty() && (lower == upn || lower == local_part)) ||
       (!display_name.empty() && lower == display_name) || lower == kServiceName) {
-    return invalid_argument("Your password can't be your name or your username.");
+    return PasswordRefusal::names_you;
   }
-  return Status();
+  return std::nullopt;
+}
+
+Status check_new_password(std::string_view password, const PasswordContext& context) {
+  const auto refusal = password_refusal(password, context);
+  if (!refusal) return Status();
+  switch (*refusal) {
+    case PasswordRefusal::not_text:
+      return invalid_argument("the password contains characters that are not allowed");
+    case PasswordRefusal::too_short:
+      return invalid_argument("the password must be at least 8 characters long");
+    case PasswordRefusal::too_long:
+      return invalid_argument("the password can be at most 128 characters long");
+    case PasswordRefusal::common:
+      return invalid_argument(
+          "the password is one of the most commonly used passwords; choose a different one");
+    case PasswordRefusal::names_you:
+      return invalid_argument("the password can't be the user's name or username");
+  }
+  return invalid_argument("the password is not allowed");
 }
 
 }  // namespace tessera

@@ -3,6 +3,7 @@
 // the context (the user's name, the service's name). Characters are counted as Unicode code points.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,8 +20,21 @@ struct PasswordContext {
   std::string_view display_name;  // so is the display name
 };
 
-// ok, or invalid_argument with one sentence a person can act on, e.g. "Your password is one of the
-// most commonly used passwords. Choose a different one." Input that is not valid UTF-8 is refused.
+// Why a new password is refused; the pages word each for the person (http/pages).
+enum class PasswordRefusal {
+  not_text,   // not valid UTF-8
+  too_short,  // fewer than kMinPasswordLength characters
+  too_long,   // more than kMaxPasswordLength characters
+  common,     // on the list of common passwords
+  names_you,  // the user's name, username or the service's name
+};
+
+// The first rule `password` breaks, or nullopt when it may be used.
+std::optional<PasswordRefusal> password_refusal(std::string_view password,
+                                                const PasswordContext& context = {});
+
+// ok, or invalid_argument with one sentence for an operator (the CLI), naming the rule, e.g. "the
+// password is one of the most commonly used passwords; choose a different one".
 Status check_new_password(std::string_view password, const PasswordContext& context = {});
 
 // True when `password` (case-insensitively) is on the shipped list of common passwords

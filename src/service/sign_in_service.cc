@@ -434,19 +434,19 @@ Result<SignInPage> SignInService::submit_new_password(
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
   User& user = *loaded->user;
 
-  auto refuse = [&](std::string problem) -> Result<SignInPage> {
+  using Problem = PasswordProblem::Kind;
+  auto refuse = [&](Problem kind, PasswordRefusal rule = {}) -> Result<SignInPage> {
     SignInPage page = page_for(*loaded, std::move(loaded->flow), StepMessage::none);
-    page.password_problem = std::move(problem);
+    page.password_problem = PasswordProblem{kind, rule};
     return page;
   };
   TESSERA_ASSIGN_OR_RETURN(const bool current_correct, hasher_.verify(current, user.password_hash));
-  if (!current_correct) return refuse("Your current password is incorrect.");
-  if (!fresh.equals(confirm)) return refuse("The passwords don't match.");
-  if (Status rules = check_new_password(fresh.view(), {user.upn, user.display_name}); !rules.ok()) {
-    return refuse(rules.message());
+  if (!current_correct) return refuse(Problem::current_password_wrong);
+  if (!fresh.equals(confirm)) return refuse(Problem::confirmation_differs);
+  if (auto rule = password_refusal(fresh.view(), {user.upn, user.display_name})) {
+    return refuse(Problem::breaks_a_rule, *rule);
   }
-  if (fresh.equals(current))
-    return refuse("Your new password must be different from the current one.");
+  if (fresh.equals(current)) return refuse(Problem::same_as_current);
 
   TESSERA_ASSIGN_OR_RETURN(std::string hash, hasher_.hash(fresh));
   const Timestamp now = clock_.now();

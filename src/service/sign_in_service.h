@@ -31,6 +31,7 @@
 #include "base/result.h"
 #include "base/rng.h"
 #include "base/secret_bytes.h"
+#include "domain/password_rules.h"
 #include "domain/sign_in_flow.h"
 #include "methods/sign_in_method.h"
 #include "service/password_hashing.h"
@@ -52,14 +53,22 @@ inline constexpr int kDefaultMaxFlowStartsPerNetwork = 1000;
 std::string network_of(std::string_view client_ip);
 
 // What the page after a request shows. `flow.step` says which page.
+// Why "Update your password" refused the new password; the pages word it.
+struct PasswordProblem {
+  enum class Kind { current_password_wrong, confirmation_differs, same_as_current, breaks_a_rule };
+  Kind kind = Kind::breaks_a_rule;
+  PasswordRefusal rule{};  // which, for breaks_a_rule (else the first value)
+  friend bool operator==(const PasswordProblem&, const PasswordProblem&) = default;
+};
+
 struct SignInPage {
   std::string flow_id;  // the cookie value (new when the flow was restarted)
   SignInFlow flow;
   StepMessage message = StepMessage::none;
-  std::string password_problem;  // Update your password: the sentence of the failed rule
-  int locked_minutes = 0;        // account_locked / code lockout: whole minutes left (≥ 1)
-  bool code_locked = false;      // too many wrong codes for this user
-  std::string upn;               // shown above the heading; the QR's account name
+  std::optional<PasswordProblem> password_problem;  // Update your password refused the new one
+  int locked_minutes = 0;    // account_locked / code lockout: whole minutes left (≥ 1)
+  bool code_locked = false;  // too many wrong codes for this user
+  std::string upn;           // shown above the heading; the QR's account name
   // At ChooseMethod: the kinds of method the registry has and the policy allows, in order.
   std::vector<std::string> method_choices;
   std::optional<IssuedSession> session;  // set once, when the flow reaches SignedIn

@@ -42,6 +42,33 @@ std::string step_message(const SignInPage& page) {
   return "";
 }
 
+// The sentence "Update your password" shows for a refused new password.
+std::string_view password_problem_text(const PasswordProblem& problem) {
+  switch (problem.kind) {
+    case PasswordProblem::Kind::current_password_wrong:
+      return "Your current password is incorrect.";
+    case PasswordProblem::Kind::confirmation_differs:
+      return "The passwords don't match.";
+    case PasswordProblem::Kind::same_as_current:
+      return "Your new password must be different from the current one.";
+    case PasswordProblem::Kind::breaks_a_rule:
+      break;
+  }
+  switch (problem.rule) {
+    case PasswordRefusal::not_text:
+      return "Your password contains characters that are not allowed.";
+    case PasswordRefusal::too_short:
+      return "Your password must be at least 8 characters long.";
+    case PasswordRefusal::too_long:
+      return "Your password can be at most 128 characters long.";
+    case PasswordRefusal::common:
+      return "Your password is one of the most commonly used passwords. Choose a different one.";
+    case PasswordRefusal::names_you:
+      return "Your password can't be your name or your username.";
+  }
+  return "Choose a different password.";
+}
+
 std::string notice_text(SignInFlow::Notice notice) {
   switch (notice) {
     case SignInFlow::Notice::none:
@@ -130,7 +157,9 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
         } else if constexpr (std::is_same_v<Step, step::UpdatePassword>) {
           name = "update_password";
           title = "Update your password";
-          if (!page.password_problem.empty()) data.set("error", page.password_problem);
+          if (page.password_problem) {
+            data.set("error", std::string(password_problem_text(*page.password_problem)));
+          }
         } else if constexpr (std::is_same_v<Step, step::MoreInformationRequired>) {
           name = "more_information";
           title = "More information required";

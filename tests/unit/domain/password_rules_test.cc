@@ -59,4 +59,15 @@ TEST(PasswordRules, RefusesInvalidUtf8) {
 }
 
 }  // namespace
+
+TEST(PasswordRules, EachRuleHasItsRefusal) {
+  const PasswordContext alice{"alice.smith@example.com", "Alice Smith Jones"};
+  EXPECT_EQ(password_refusal(std::string("abcdefgh\xff", 9)), PasswordRefusal::not_text);
+  EXPECT_EQ(password_refusal("Sh0rt!x"), PasswordRefusal::too_short);
+  EXPECT_EQ(password_refusal(std::string(129, 'q')), PasswordRefusal::too_long);
+  EXPECT_EQ(password_refusal("Password"), PasswordRefusal::common);
+  EXPECT_EQ(password_refusal("Alice Smith Jones", alice), PasswordRefusal::names_you);
+  EXPECT_EQ(password_refusal("vq7-Horse-battery-Zeppelin", alice), std::nullopt);
+}
+
 }  // namespace tessera

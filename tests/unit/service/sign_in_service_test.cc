@@ -45,16 +45,21 @@ TEST_F(SignInServiceTest, TemporaryPasswordMustBeChangedByTheRules) {
   const auto s = [](const char* text) { return SecretBytes::from_string(text); };
   page = *sign_in_->submit_new_password(page.flow_id, "update_password", s("wrong"),
                                         s("Another-Good-One-7"), s("Another-Good-One-7"), kClient);
-  EXPECT_EQ(page.password_problem, "Your current password is incorrect.");
+  using Problem = PasswordProblem::Kind;
+  EXPECT_EQ(page.password_problem, (PasswordProblem{Problem::current_password_wrong}));
   page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
                                         s("Another-Good-One-7"), s("Another-Good-One-8"), kClient);
-  EXPECT_EQ(page.password_problem, "The passwords don't match.");
+  EXPECT_EQ(page.password_problem, (PasswordProblem{Problem::confirmation_differs}));
   page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
                                         s("password1"), s("password1"), kClient);
-  EXPECT_NE(page.password_problem.find("commonly used"), std::string::npos);
+  EXPECT_EQ(page.password_problem,
+            (PasswordProblem{Problem::breaks_a_rule, PasswordRefusal::common}));
+  page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword), s(kPassword),
+                                        s(kPassword), kClient);
+  EXPECT_EQ(page.password_problem, (PasswordProblem{Problem::same_as_current}));
   page = *sign_in_->submit_new_password(page.flow_id, "update_password", s(kPassword),
                                         s("Another-Good-One-7"), s("Another-Good-One-7"), kClient);
-  EXPECT_TRUE(page.password_problem.empty());
+  EXPECT_FALSE(page.password_problem);
   EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
   auto user = store_->find_user_by_upn("alice@example.com");
   EXPECT_FALSE(user->password_temporary);
