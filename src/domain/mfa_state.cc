@@ -31,4 +31,14 @@ std::optional<UserStatus> parse_user_status(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_string(Role role) {
+  return role == Role::admin ? "admin" : "member";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "member") return Role::member;
+  if (text == "admin") return Role::admin;
+  return std::nullopt;
+}
+
 }  // namespace tessera

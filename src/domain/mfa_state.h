@@ -17,4 +17,11 @@ enum class UserStatus { active = 0, blocked = 1 };
 std::string_view to_string(UserStatus status);  // "active", "blocked"
 std::optional<UserStatus> parse_user_status(std::string_view text);
 
+// What a user may do beyond their own sign-in and Security info: a member nothing, an admin the
+// admin portal (routes guarded with SignedInRoutes::for_role).
+enum class Role { member = 0, admin = 1 };
+
+std::string_view to_string(Role role);  // "member", "admin"
+std::optional<Role> parse_role(std::string_view text);
+
 }  // namespace tessera

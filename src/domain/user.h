@@ -22,6 +22,7 @@ struct User {
   Timestamp created_at{};
   Timestamp password_changed_at{};
   // (Lockouts of wrong passwords and codes are throttles: service/throttles.h.)
+  Role role = Role::member;
   // "Don't show this again" was ticked on "Stay signed in?".
   bool stay_prompt_suppressed = false;
   // Moves on with every change that must end sign-ins under way (password, status, an admin's MFA

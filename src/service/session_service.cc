@@ -58,4 +58,8 @@ Status SessionService::end(std::string_view token) {
   return deleted.code() == ErrorCode::not_found ? Status() : deleted;
 }
 
+Result<User> SessionService::user_of(const SessionRecord& session) {
+  return store_.find_user_by_id(session.user_id);
+}
+
 }  // namespace tessera

@@ -43,6 +43,8 @@ class SessionService {
   // The live session for a presented cookie value; unauthenticated when missing, past its
   // absolute lifetime or idle for longer than its idle timeout (such a session is deleted).
   Result<SessionRecord> find(std::string_view token);
+  // The user a live session belongs to, as they are now (their role, their status).
+  Result<User> user_of(const SessionRecord& session);
   Status end(std::string_view token);
 
  private:

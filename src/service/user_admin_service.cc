@@ -114,6 +114,18 @@ Status UserAdminService::set_status(std::string_view upn, UserStatus status, con
   });
 }
 
+Status UserAdminService::set_role(std::string_view upn, Role role, const Actor& actor) {
+  TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
+  if (user.role == role) return Status();
+  const AuditLogEntry entry =
+      audit(actor, "user.set_role", user.upn,
+            std::string(to_string(user.role)) + " -> " + std::string(to_string(role)));
+  return store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.update_role(user.id, role));
+    return tx.append_audit(entry);
+  });
+}
+
 Status UserAdminService::block_user(std::string_view upn, const Actor& actor) {
   return set_status(upn, UserStatus::blocked, actor);
 }

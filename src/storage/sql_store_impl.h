@@ -29,7 +29,7 @@ namespace sql_detail {
 constexpr std::string_view kUserColumns =
     "id, upn, display_name, status, password_hash, password_temporary, mfa_state, "
     "mfa_state_changed_at, created_at, password_changed_at, stay_prompt_suppressed, "
-    "security_version";
+    "security_version, role";
 constexpr std::string_view kMethodColumns =
     "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
 constexpr std::string_view kSessionColumns =
@@ -85,6 +85,8 @@ inline Result<User> user_from(const SqlRow& row) {
   user.password_changed_at = from_unix_seconds(row.integer(9));
   user.stay_prompt_suppressed = row.integer(10) != 0;
   user.security_version = row.integer(11);
+  TESSERA_ASSIGN_OR_RETURN(user.role,
+                           stored_enum(row.integer(12), Role::admin, "role of user", user.id));
   return user;
 }
 
@@ -223,6 +225,7 @@ class SqlStore final : public Store {
   Status check_user_unchanged(const std::string& user_id, std::int64_t security_version) override;
 
   Status set_stay_prompt_suppressed(const std::string& user_id, bool suppressed) override;
+  Status update_role(const std::string& user_id, Role role) override;
 
   Status delete_user(const std::string& id, const AuditLogEntry* audit) override;
 

@@ -8,12 +8,13 @@ Status SqlStore::create_user(const User& user, const AuditLogEntry* audit) {
   return connections_.in_transaction([&](SqlConnection& connection) -> Status {
     auto inserted = connection.execute(
         "INSERT INTO users (" + std::string(kUserColumns) +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         {user.id, user.upn, user.display_name, static_cast<std::int64_t>(user.status),
          user.password_hash, std::int64_t{user.password_temporary},
          static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
          seconds(user.created_at), seconds(user.password_changed_at),
-         std::int64_t{user.stay_prompt_suppressed}, user.security_version});
+         std::int64_t{user.stay_prompt_suppressed}, user.security_version,
+         static_cast<std::int64_t>(user.role)});
     if (!inserted.ok()) {
       if (inserted.status().code() == ErrorCode::already_exists) {
         return already_exists("a user " + user.upn + " already exists");
@@ -131,6 +132,11 @@ Status SqlStore::check_user_unchanged(const std::string& user_id, std::int64_t s
 Status SqlStore::set_stay_prompt_suppressed(const std::string& user_id, bool suppressed) {
   return update_one("UPDATE users SET stay_prompt_suppressed = $2 WHERE id = $1",
                     {user_id, std::int64_t{suppressed}}, "no such user");
+}
+
+Status SqlStore::update_role(const std::string& user_id, Role role) {
+  return update_one("UPDATE users SET role = $2 WHERE id = $1",
+                    {user_id, static_cast<std::int64_t>(role)}, "no such user");
 }
 
 Status SqlStore::delete_user(const std::string& id, const AuditLogEntry* audit) {

@@ -147,6 +147,24 @@ TEST_F(Cli, AddUserWithTemporaryPasswordPrintsItOnce) {
   EXPECT_NE(show.out.find("temporary password  yes"), std::string::npos) << show.out;
 }
 
+TEST_F(Cli, SetRoleMakesAnAdminAndBackAndIsAudited) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  EXPECT_NE(tessera("user show alice@example.com").out.find("role                member"),
+            std::string::npos);
+  const CommandRun promoted = tessera("user set-role alice@example.com admin");
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_EQ(promoted.out, "alice@example.com is now an admin.\n");
+  EXPECT_NE(tessera("user show alice@example.com").out.find("role                admin"),
+            std::string::npos);
+  EXPECT_NE(tessera("log audit").out.find("user.set_role"), std::string::npos);
+  EXPECT_NE(tessera("user set-role alice@example.com owner").exit_code, 0);
+  EXPECT_EQ(tessera("user set-role alice@example.com member").exit_code, 0);
+  EXPECT_NE(tessera("user show alice@example.com").out.find("role                member"),
+            std::string::npos);
+  expect_one_error_line(tessera("user set-role nobody@example.com admin"), "nobody@example.com");
+}
+
 TEST_F(Cli, AddUserRefusesDuplicatesBadNamesAndWeakPasswords) {
   init();
   ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);

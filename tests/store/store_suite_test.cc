@@ -60,6 +60,7 @@ TEST_P(StoreTest, UserRoundTripsEveryField) {
   User user = make_user("alice@example.com", MfaState::enforced);
   user.status = UserStatus::blocked;
   user.password_temporary = true;
+  user.role = Role::admin;
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
   for (auto found : {store_->find_user_by_id(user.id), store_->find_user_by_upn(user.upn)}) {
     ASSERT_TRUE(found.ok());
@@ -71,6 +72,7 @@ TEST_P(StoreTest, UserRoundTripsEveryField) {
     EXPECT_TRUE(found->password_temporary);
     EXPECT_EQ(found->mfa_state, MfaState::enforced);
     EXPECT_EQ(found->created_at, user.created_at);
+    EXPECT_EQ(found->role, Role::admin);
   }
 }
 

@@ -93,6 +93,7 @@ TEST_P(Upgrade, MigrateKeepsUsersMethodsSessionsPolicyAndLogs) {
   const std::string alice = tessera_->must({"user", "show", "alice@example.com"}).out;
   EXPECT_NE(alice.find("enforced"), std::string::npos) << alice;
   EXPECT_NE(alice.find("authenticator_app"), std::string::npos) << alice;
+  EXPECT_NE(alice.find("role                member"), std::string::npos) << alice;
   const std::string bob = tessera_->must({"user", "show", "bob@example.com"}).out;
   EXPECT_NE(bob.find("blocked"), std::string::npos) << bob;
   EXPECT_NE(bob.find("Bob Blocked"), std::string::npos) << bob;

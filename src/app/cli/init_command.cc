@@ -50,14 +50,16 @@ Status ensure_demo_accounts(Runtime& runtime) {
     } else {
       return existing.status();
     }
+    if (std::string_view(account.role) == "admin") {
+      TESSERA_RETURN_IF_ERROR(runtime.users().set_role(account.upn, Role::admin, Actor::cli()));
+    }
     std::printf("  %-6s %-20s password %.*s\n", account.role, account.upn,
                 static_cast<int>(password.size()), password.view().data());
   }
   std::printf(
       "Sign in at the server's address (http://127.0.0.1:8080/ by default). user@example.com has\n"
       "MFA enabled: it registers a sign-in method at first sign-in.\n"
-      "(Admin roles and the admin pages arrive with a later release; the admin account is a\n"
-      " normal user for now.)\n");
+      "(admin@example.com has the admin role; the admin pages arrive with a later release.)\n");
   return Status();
 }
 

@@ -23,6 +23,7 @@ void print_user_details(const UserDetails& details) {
   std::printf("display name        %s\n", table_cell(user.display_name).c_str());
   std::printf("id                  %s\n", user.id.c_str());
   std::printf("status              %s\n", std::string(to_string(user.status)).c_str());
+  std::printf("role                %s\n", std::string(to_string(user.role)).c_str());
   std::printf("mfa state           %s", std::string(to_string(user.mfa_state)).c_str());
   if (details.effective_mfa_state != user.mfa_state) {
     std::printf(" (%s by the org policy)",

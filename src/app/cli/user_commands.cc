@@ -1,4 +1,4 @@
-// `tessera user add|list|show|block|unblock|delete|reset-password`.
+// `tessera user add|list|show|block|unblock|set-role|delete|reset-password`.
 #include <cstdio>
 #include <iostream>
 
@@ -150,6 +150,22 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
                     if (!status.ok()) return context.fail(status);
                     std::printf("Unblocked %s.\n", upn.c_str());
                   });
+  {
+    auto* set_role = user->add_subcommand("set-role", "Make a user an admin or a member");
+    auto upn = std::make_shared<std::string>();
+    auto role = std::make_shared<std::string>();
+    set_role->add_option("UPN", *upn, "The user's sign-in name")->required();
+    set_role->add_option("ROLE", *role, "member or admin")
+        ->required()
+        ->check(CLI::IsMember({"member", "admin"}));
+    set_role->callback([&context, upn, role] {
+      auto runtime = context.runtime();
+      if (!runtime.ok()) return context.fail(runtime.status());
+      const Status status = (*runtime)->users().set_role(*upn, *parse_role(*role), Actor::cli());
+      if (!status.ok()) return context.fail(status);
+      std::printf("%s is now %s %s.\n", upn->c_str(), *role == "admin" ? "an" : "a", role->c_str());
+    });
+  }
   add_upn_command(*user, context, "delete", "Delete a user with their methods and sessions",
                   [&context](Runtime& runtime, const std::string& upn) {
                     const Status status = runtime.users().delete_user(upn, Actor::cli());

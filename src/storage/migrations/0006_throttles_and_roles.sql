@@ -1,4 +1,4 @@
--- Schema version 6: one throttle table for every counter of attempts (domain/throttle.h), in
+-- Schema version 6: a role per user, and one throttle table for every counter of attempts (domain/throttle.h), in
 -- place of the five tables and columns each limit had. Every counter and lock is carried over
 -- under the key service/throttles.h gives it, so an upgrade lifts no lockout.
 CREATE TABLE throttles (
@@ -49,3 +49,6 @@ ALTER TABLE users DROP COLUMN failed_code_attempts;
 ALTER TABLE users DROP COLUMN code_locked_until;
 ALTER TABLE familiar_networks DROP COLUMN failed_password_attempts;
 ALTER TABLE familiar_networks DROP COLUMN locked_until;
+
+-- Who may use the admin portal: 0 member (everyone so far), 1 admin (tessera user set-role).
+ALTER TABLE users ADD COLUMN role SMALLINT NOT NULL DEFAULT 0;
