@@ -102,8 +102,7 @@ Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& sess
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
   const ThrottleKey codes = throttles::user_codes(user.id);
   auto locked = [&]() -> Result<CodeCheck> {
-    TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> state, store_.find_throttle(codes.key));
-    const Timestamp until = state && state->locked_until ? *state->locked_until : now;
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, throttles::lock_end(store_, codes.key, now));
     return CodeCheck{CodeCheck::Outcome::locked, minutes_until(until, now)};
   };
   const CodeCheck wrong{CodeCheck::Outcome::wrong, 0};

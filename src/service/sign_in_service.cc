@@ -271,7 +271,7 @@ Result<SignInPage> SignInService::submit_password_unknown(
   TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
                            store_.count_attempt(key, now, throttles::unknown_name_rule(policy)));
   if (!attempt) {
-    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, lock_end(key.key, now));
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, throttles::lock_end(store_, key.key, now));
     return refuse_locked(loaded, "", upn, password, client, until, now);
   }
   TESSERA_RETURN_IF_ERROR(hasher_.dummy_verify(password));
@@ -306,8 +306,9 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   Timestamp throttled_until{};
   bool throttled = false;
   if (!network.empty()) {
-    TESSERA_ASSIGN_OR_RETURN(const Timestamp until,
-                             lock_end(throttles::network_password_failures(network).key, now));
+    TESSERA_ASSIGN_OR_RETURN(
+        const Timestamp until,
+        throttles::lock_end(store_, throttles::network_password_failures(network).key, now));
     throttled = until > now;
     if (throttled) throttled_until = until;
   }
@@ -337,7 +338,7 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
                            store_.count_attempt(counter, now, throttles::password_rule(policy)));
   if (!attempt) {
-    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, lock_end(counter.key, now));
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, throttles::lock_end(store_, counter.key, now));
     return refuse_locked(*loaded, user.id, user.upn, password, client, until, now);
   }
   // Counting decided whether this attempt is locked out (and the account's lock does not apply
@@ -400,12 +401,6 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
 std::string network_of(std::string_view client_ip) {
   auto address = IpAddress::parse(client_ip);
   return address.ok() ? enclosing_network(*address).to_string() : std::string();
-}
-
-Result<Timestamp> SignInService::lock_end(const std::string& key, Timestamp now) {
-  TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> state, store_.find_throttle(key));
-  if (state && state->locked_until && *state->locked_until > now) return *state->locked_until;
-  return now;
 }
 
 Status SignInService::record_network_failure(const std::string& network, Timestamp now) {
@@ -553,7 +548,8 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
   Result<Method> found = not_found("no method");
   const ThrottleKey codes = throttles::user_codes(user.id);
   if (challenging != nullptr) {
-    TESSERA_ASSIGN_OR_RETURN(const Timestamp codes_locked_until, lock_end(codes.key, now));
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp codes_locked_until,
+                             throttles::lock_end(store_, codes.key, now));
     if (codes_locked_until > now) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::failure, "code_lockout"));
@@ -598,7 +594,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     if (!user_attempt) {
       TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
                                           SignInResult::failure, "code_lockout"));
-      TESSERA_ASSIGN_OR_RETURN(const Timestamp until, lock_end(codes.key, now));
+      TESSERA_ASSIGN_OR_RETURN(const Timestamp until, throttles::lock_end(store_, codes.key, now));
       return stay_locked(until);
     }
   }

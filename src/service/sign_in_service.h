@@ -52,7 +52,6 @@ inline constexpr int kDefaultMaxFlowStartsPerNetwork = 1000;
 // The familiar-network key of a client address ("203.0.113.0/24"); empty when it is not an IP.
 std::string network_of(std::string_view client_ip);
 
-// What the page after a request shows. `flow.step` says which page.
 // Why "Update your password" refused the new password; the pages word it.
 struct PasswordProblem {
   enum class Kind { current_password_wrong, confirmation_differs, same_as_current, breaks_a_rule };
@@ -61,6 +60,7 @@ struct PasswordProblem {
   friend bool operator==(const PasswordProblem&, const PasswordProblem&) = default;
 };
 
+// What the page after a request shows. `flow.step` says which page.
 struct SignInPage {
   std::string flow_id;  // the cookie value (new when the flow was restarted)
   SignInFlow flow;
@@ -169,8 +169,6 @@ class SignInService {
                                  const Effects& effects = nullptr, bool log_success = true);
   // Counts a failed password against the client's network (unless empty); throttles it at the
   // limit.
-  // When the lock of the throttle `key` ends: `now` when none holds.
-  Result<Timestamp> lock_end(const std::string& key, Timestamp now);
   Status record_network_failure(const std::string& network, Timestamp now);
   // The page for a password attempt refused because its network is throttled until `until`.
   Result<SignInPage> refuse_throttled(Loaded& loaded, const std::string& user_id,

@@ -28,6 +28,12 @@ ThrottleKey user_codes(const std::string& user_id) {
   return {"code:user:" + user_id, user_id};
 }
 
+Result<Timestamp> lock_end(ThrottleStore& store, const std::string& key, Timestamp now) {
+  TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> state, store.find_throttle(key));
+  if (state && state->locked_until && *state->locked_until > now) return *state->locked_until;
+  return now;
+}
+
 ThrottleRule password_rule(const OrgPolicy& policy) {
   ThrottleRule rule;
   rule.limit = std::max(1, policy.lockout.threshold);

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <string>
 
+#include "base/clock.h"
+#include "base/result.h"
 #include "domain/policy.h"
 #include "domain/throttle.h"
 #include "storage/throttle_store.h"
@@ -38,6 +40,9 @@ ThrottleKey network_password_failures(const std::string& network);
 ThrottleKey network_sign_in_starts(const std::string& network);
 // MFA codes tried by a user, across challenges and Security info.
 ThrottleKey user_codes(const std::string& user_id);
+
+// When the lock of the throttle `key` ends: `now` when no lock holds at `now`.
+Result<Timestamp> lock_end(ThrottleStore& store, const std::string& key, Timestamp now);
 
 // The org policy's lockout: `threshold` attempts, then `duration`, doubling, at most a day.
 ThrottleRule password_rule(const OrgPolicy& policy);

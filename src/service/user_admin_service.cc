@@ -77,13 +77,12 @@ Result<UserDetails> UserAdminService::show_user(std::string_view upn) {
   TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
-  TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> passwords,
-                           store_.find_throttle(throttles::account_passwords(user.id).key));
-  UserDetails details;
   const Timestamp now = clock_.now();
-  if (passwords && passwords->locked_until && *passwords->locked_until > now) {
-    details.locked_until = passwords->locked_until;
-  }
+  TESSERA_ASSIGN_OR_RETURN(
+      const Timestamp lock_ends,
+      throttles::lock_end(store_, throttles::account_passwords(user.id).key, now));
+  UserDetails details;
+  if (lock_ends > now) details.locked_until = lock_ends;
   details.effective_mfa_state = effective_mfa_state(user, policy, now);
   details.user = std::move(user);
   details.methods = std::move(methods);
