@@ -109,15 +109,6 @@ Result<std::int64_t> SqlStore::update_returning_version(std::string_view sql,
   return result.rows[0].integer(0);
 }
 
-// update_one for counters, which are written without waiting for the disk (Store contract).
-Status SqlStore::update_one_ephemeral(std::string_view sql, const SqlParams& params,
-                                      std::string_view missing) {
-  TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
-  TESSERA_ASSIGN_OR_RETURN(SqlResult result, connections_.ephemeral(*connection, sql, params));
-  if (result.affected_rows == 0) return not_found(std::string(missing));
-  return Status();
-}
-
 Status SqlStore::update_one(std::string_view sql, const SqlParams& params,
                             std::string_view missing) {
   TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());

@@ -317,10 +317,6 @@ class SqlStore final : public Store {
 
   Result<std::int64_t> update_returning_version(std::string_view sql, const SqlParams& params);
 
-  // update_one for counters, which are written without waiting for the disk (Store contract).
-  Status update_one_ephemeral(std::string_view sql, const SqlParams& params,
-                              std::string_view missing);
-
   Status update_one(std::string_view sql, const SqlParams& params, std::string_view missing);
 
   std::unique_ptr<ConnectionPool> owned_pool_;  // null in a transaction's view

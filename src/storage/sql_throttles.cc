@@ -89,7 +89,7 @@ Result<std::optional<CountedAttempt>> SqlStore::count_attempt(const ThrottleKey&
   CountedAttempt attempt;
   attempt.count = static_cast<int>(result->rows[0].integer(0));
   // The lock counts as this attempt's only when it is the one that reached the limit.
-  if (rule.lock.count() > 0 && attempt.count % limit == 0) {
+  if (lock_started_at(attempt.count, now, rule)) {
     attempt.locked_until = optional_timestamp(result->rows[0], 1);
   }
   return std::optional<CountedAttempt>(attempt);
