@@ -8,37 +8,25 @@
 
 #include <gtest/gtest.h>
 
-#include "base/clock.h"
-#include "base/rng.h"
-#include "crypto/aead.h"
-#include "crypto/sodium_init.h"
 #include "http/pages/signed_in_routes.h"
 #include "http/router.h"
-#include "methods/authenticator_app/authenticator_app.h"
 #include "service/password_hashing.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
 #include "service/sign_in_service.h"
 #include "service/user_admin_service.h"
-#include "storage/open_store.h"
-#include "support/temp_dir.h"
+#include "unit/service/service_fixture.h"
 
 namespace tessera {
 namespace {
 
-class RoleGuard : public ::testing::Test {
+class RoleGuard : public ServiceTest {
  protected:
+  RoleGuard() : ServiceTest(from_unix_seconds(1'795'000'000), 3) {}
+
   void SetUp() override {
-    ASSERT_TRUE(init_crypto_library());
-    methods_.add(std::make_unique<AuthenticatorApp>());
-    sealer_.emplace(*SecretSealer::make(SecretBytes(std::vector<std::uint8_t>(32, 4))));
-    StoreConfig config;
-    config.sqlite_path = dir_.path() / "tessera.db";
-    config.create_if_missing = true;
-    auto store = open_store(config, *sealer_, rng_);
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->migrate().ok());
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     users_.emplace(*store_, hasher_, clock_, rng_);
     sessions_.emplace(*store_, clock_, rng_);
     security_info_.emplace(*store_, methods_, clock_, rng_);
@@ -76,12 +64,6 @@ class RoleGuard : public ::testing::Test {
     return (*std::get<Router::Match>(found).handler)(request);
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_{from_unix_seconds(1'795'000'000)};
-  DeterministicRng rng_{3};
-  MethodRegistry methods_;
-  std::optional<SecretSealer> sealer_;
-  std::unique_ptr<Store> store_;
   PasswordHasher hasher_{Argon2Parameters{8 * 1024, 1}};
   InlinePasswordHashing hashing_{hasher_};
   std::optional<UserAdminService> users_;
