@@ -22,8 +22,8 @@ build: configure
 # only the server, not the tests and benchmarks.
 run: configure
 	@cmake --build $(BUILD_DIR) --target tessera
-	@$(BUILD_DIR)/tessera init --demo
-	@exec $(BUILD_DIR)/tessera serve
+	@$(BUILD_DIR)/tessera --config config/demo.toml init --demo
+	@exec $(BUILD_DIR)/tessera --config config/demo.toml serve
 
 # Every test: unit, store (SQLite and a throwaway PostgreSQL), CLI, HTTP integration; then a summary.
 test: build

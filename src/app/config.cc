@@ -19,7 +19,13 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
       {"server",
        {"address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
         "header_timeout_seconds", "body_timeout_seconds", "idle_timeout_seconds", "max_connections",
-        "max_connections_per_client", "sign_in_starts_per_network", "trusted_proxies"}},
+        "max_connections_per_client", "sign_in_starts_per_network", "trusted_proxies",
+        "public_url"}},
+      {"phone", {"api_base_url", "account_sid", "auth_token", "from"}},
+      {"email",
+       {"smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "from"}},
+      {"delivery",
+       {"dev_outbox", "timeout_seconds", "tries", "retry_backoff_ms", "queue_limit", "workers"}},
       {"storage",
        {"kind", "sqlite_path", "postgres_url", "pool_size", "busy_timeout_ms", "wait_timeout_ms"}},
       {"security", {"master_key_file"}},
@@ -76,6 +82,14 @@ class Reader {
     if (!node) return Status();
     if (!node.is_string()) return error(name(section, key), "must be a string");
     out = *node.value<std::string>();
+    return Status();
+  }
+
+  Status boolean(std::string_view section, std::string_view key, bool& out) const {
+    const auto node = root_[section][key];
+    if (!node) return Status();
+    if (!node.is_boolean()) return error(name(section, key), "must be true or false");
+    out = *node.value<bool>();
     return Status();
   }
 
@@ -198,7 +212,30 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
   TESSERA_RETURN_IF_ERROR(
       reader.integer("password_hashing", "queue_limit", 1, 100000, hashing.queue_limit));
 
+  TESSERA_RETURN_IF_ERROR(reader.string("server", "public_url", server.public_url));
   TESSERA_RETURN_IF_ERROR(reader.string("tenant", "name", config.tenant_name));
+  PhoneConfig& phone = config.phone;
+  TESSERA_RETURN_IF_ERROR(reader.string("phone", "api_base_url", phone.api_base_url));
+  TESSERA_RETURN_IF_ERROR(reader.string("phone", "account_sid", phone.account_sid));
+  TESSERA_RETURN_IF_ERROR(reader.string("phone", "auth_token", phone.auth_token));
+  TESSERA_RETURN_IF_ERROR(reader.string("phone", "from", phone.from));
+  EmailConfig& email = config.email;
+  TESSERA_RETURN_IF_ERROR(reader.string("email", "smtp_host", email.smtp_host));
+  TESSERA_RETURN_IF_ERROR(reader.integer("email", "smtp_port", 1, 65535, email.smtp_port));
+  TESSERA_RETURN_IF_ERROR(reader.string("email", "smtp_security", email.smtp_security));
+  TESSERA_RETURN_IF_ERROR(reader.string("email", "smtp_username", email.smtp_username));
+  TESSERA_RETURN_IF_ERROR(reader.string("email", "smtp_password", email.smtp_password));
+  TESSERA_RETURN_IF_ERROR(reader.string("email", "from", email.from));
+  DeliveryConfig& delivery = config.delivery;
+  TESSERA_RETURN_IF_ERROR(reader.boolean("delivery", "dev_outbox", delivery.dev_outbox));
+  TESSERA_RETURN_IF_ERROR(reader.seconds("delivery", "timeout_seconds", 1, 120, delivery.timeout));
+  TESSERA_RETURN_IF_ERROR(reader.integer("delivery", "tries", 1, 10, delivery.tries));
+  std::int64_t backoff_ms = delivery.retry_backoff.count();
+  TESSERA_RETURN_IF_ERROR(reader.integer("delivery", "retry_backoff_ms", 0, 60000, backoff_ms));
+  delivery.retry_backoff = std::chrono::milliseconds(backoff_ms);
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("delivery", "queue_limit", 1, 1000000, delivery.queue_limit));
+  TESSERA_RETURN_IF_ERROR(reader.integer("delivery", "workers", 1, 64, delivery.workers));
   std::string level = "info";
   TESSERA_RETURN_IF_ERROR(reader.string("log", "level", level));
   bool recognised = false;
@@ -214,6 +251,18 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
 }
 
 }  // namespace
+
+std::string public_url_of(const Config& config) {
+  std::string url = config.server.public_url;
+  if (url.empty()) {
+    const bool v6 = config.server.address.find(':') != std::string::npos;
+    url = "http://" + (v6 ? "[" + config.server.address + "]" : config.server.address) + ":" +
+          std::to_string(config.server.port);
+  }
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  return url;
+}
 
 Config default_config() {
   Config config;
@@ -236,6 +285,20 @@ Status validate(const Config& config) {
   if (config.tenant_name.empty() || config.tenant_name.size() > 64 ||
       config.tenant_name.find(':') != std::string::npos) {
     return invalid_argument("tenant.name must be 1-64 characters without ':'");
+  }
+  if (!config.server.public_url.empty() && config.server.public_url.rfind("http://", 0) != 0 &&
+      config.server.public_url.rfind("https://", 0) != 0) {
+    return invalid_argument("server.public_url must start with http:// or https://");
+  }
+  if (!config.phone.account_sid.empty() && config.phone.from.empty()) {
+    return invalid_argument("phone.from (an E.164 number) is required with phone.account_sid");
+  }
+  const std::string& security = config.email.smtp_security;
+  if (security != "none" && security != "starttls" && security != "tls") {
+    return invalid_argument("email.smtp_security must be none, starttls or tls");
+  }
+  if (!config.email.smtp_host.empty() && config.email.from.empty()) {
+    return invalid_argument("email.from is required with email.smtp_host");
   }
   const Argon2Parameters& argon2 = config.hashing.argon2;
   const Status hashing = validate(argon2);

@@ -3,12 +3,18 @@
 //
 //   [server]   address, port, io_threads, header_limit_bytes, body_limit_bytes,
 //              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections,
-//              max_connections_per_client, sign_in_starts_per_network, trusted_proxies
+//              max_connections_per_client, sign_in_starts_per_network, trusted_proxies,
+//              public_url (where people and gateways reach tessera; default http://ADDRESS:PORT)
 //   [storage]  kind = "sqlite" | "postgres", sqlite_path, postgres_url, pool_size,
 //              busy_timeout_ms, wait_timeout_ms
 //   [security] master_key_file
 //   [password_hashing] memory_kib, iterations, workers, queue_limit
 //   [tenant]   name (the issuer people see, in their apps too)
+//   [phone]    api_base_url, account_sid, auth_token (or TESSERA_PHONE_AUTH_TOKEN), from: texts and
+//              calls through a Twilio-compatible REST API; off while account_sid is empty
+//   [email]    smtp_host, smtp_port, smtp_security = "none" | "starttls" | "tls", smtp_username,
+//              smtp_password (or TESSERA_SMTP_PASSWORD), from; off while smtp_host is empty
+//   [delivery] dev_outbox, timeout_seconds, tries, retry_backoff_ms, queue_limit, workers
 //   [log]      level = "debug" | "info" | "warn" | "error"
 //
 // Relative paths are relative to the directory tessera was started in.
@@ -45,6 +51,39 @@ struct ServerConfig {
   // Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For / X-Forwarded-Proto are
   // believed; empty = none, every client is its TCP peer.
   std::vector<IpRange> trusted_proxies;
+  // The address people and gateways reach tessera at (calls fetch their TwiML under it, and the
+  // webhook's signature covers it); empty = http://ADDRESS:PORT.
+  std::string public_url;
+};
+
+inline constexpr const char* kPhoneAuthTokenEnvironmentVariable = "TESSERA_PHONE_AUTH_TOKEN";
+inline constexpr const char* kSmtpPasswordEnvironmentVariable = "TESSERA_SMTP_PASSWORD";
+
+struct PhoneConfig {
+  std::string api_base_url = "https://api.twilio.com";
+  std::string account_sid;  // empty: no text or voice gateway
+  std::string auth_token;
+  std::string from;  // E.164
+};
+
+struct EmailConfig {
+  std::string smtp_host;  // empty: no mail server
+  std::uint16_t smtp_port = 587;
+  std::string smtp_security = "starttls";  // none | starttls | tls
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string from;
+};
+
+struct DeliveryConfig {
+  // Records every text, call and email and shows them at /dev/outbox (the demo). With no gateway
+  // configured nothing leaves the machine.
+  bool dev_outbox = false;
+  std::chrono::seconds timeout{10};  // per try, at a gateway
+  int tries = 3;
+  std::chrono::milliseconds retry_backoff{1000};
+  std::size_t queue_limit = 1000;
+  int workers = 2;
 };
 
 struct HashingConfig {
@@ -60,7 +99,13 @@ struct Config {
   HashingConfig hashing;
   std::string tenant_name = "tessera";
   LogLevel log_level = LogLevel::info;
+  PhoneConfig phone;
+  EmailConfig email;
+  DeliveryConfig delivery;
 };
+
+// server.public_url, or http://ADDRESS:PORT when it is not set (without a trailing slash).
+std::string public_url_of(const Config& config);
 
 Config default_config();
 // Reads and validates a TOML file. Errors name the file, and the key or line at fault.

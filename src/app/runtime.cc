@@ -54,10 +54,11 @@ Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<Secret
       store_(std::move(store)),
       hasher_(config_.hashing.argon2),
       methods_(sign_in_methods()),
+      deliveries_(config_.delivery.queue_limit),
       users_(*store_, hasher_, *clock_, *rng_),
       policy_(*store_, *clock_, *rng_),
       sessions_(*store_, *clock_, *rng_),
-      security_info_(*store_, methods_, *clock_, *rng_),
+      security_info_(*store_, methods_, *clock_, *rng_, &deliveries_, config_.tenant_name),
       csrf_key_(std::move(csrf_key)),
       name_key_(std::move(name_key)) {}
 

@@ -12,6 +12,7 @@
 #include "crypto/aead.h"
 #include "crypto/password_hash.h"
 #include "methods/sign_in_method.h"
+#include "service/deliveries.h"
 #include "service/policy_service.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
@@ -39,6 +40,8 @@ class Runtime {
   PolicyService& policy() { return policy_; }
   SessionService& sessions() { return sessions_; }
   SecurityInfoService& security_info() { return security_info_; }
+  // Where methods' texts, calls and emails are queued (the server's dispatcher sends them).
+  DeliveryQueue& deliveries() { return deliveries_; }
   // A key for CSRF tokens, derived from the master key (so every node has the same one).
   const SecretBytes& csrf_key() const { return csrf_key_; }
   // A key for hashing usernames that are no user (their lockout counters), derived likewise.
@@ -57,6 +60,7 @@ class Runtime {
   std::unique_ptr<Store> store_;
   PasswordHasher hasher_;
   MethodRegistry methods_;
+  DeliveryQueue deliveries_;
   UserAdminService users_;
   PolicyService policy_;
   SessionService sessions_;

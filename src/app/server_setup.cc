@@ -1,6 +1,7 @@
 #include "app/server_setup.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include "app/open_files.h"
@@ -47,11 +48,45 @@ std::chrono::milliseconds health_wait(const Config& config) {
   return std::min(kLongestHealthWait, config.storage.wait_timeout);
 }
 
-Router make_router(WebContext& web, HealthProbe& health) {
+Router make_router(WebContext& web, HealthProbe& health, DeliveryRoutesContext& delivery) {
   Router router;
   add_web_routes(router, web);
+  add_delivery_routes(router, delivery);
   add_health_route(router, health);
   return router;
+}
+
+// A configured setting, or the environment variable that may stand in for it (kept out of files).
+std::string setting_or_environment(const std::string& setting, const char* variable) {
+  const char* value = std::getenv(variable);
+  if (value != nullptr && *value != '\0') return value;
+  return setting;
+}
+
+std::unique_ptr<TwilioGateway> make_twilio(const Config& config) {
+  if (config.phone.account_sid.empty()) return nullptr;
+  TwilioSettings settings;
+  settings.api_base_url = config.phone.api_base_url;
+  settings.account_sid = config.phone.account_sid;
+  settings.auth_token = SecretBytes::from_string(
+      setting_or_environment(config.phone.auth_token, kPhoneAuthTokenEnvironmentVariable));
+  settings.from = config.phone.from;
+  settings.timeout = config.delivery.timeout;
+  return std::make_unique<TwilioGateway>(std::move(settings));
+}
+
+Gateways gateways(TwilioGateway* twilio, DevOutbox* outbox) {
+  if (outbox != nullptr) return Gateways{outbox, outbox, outbox};
+  return Gateways{twilio, twilio, nullptr};
+}
+
+DispatchSettings dispatch_settings(const Config& config) {
+  DispatchSettings settings;
+  settings.workers = config.delivery.workers;
+  settings.tries = config.delivery.tries;
+  settings.retry_backoff = config.delivery.retry_backoff;
+  settings.public_url = public_url_of(config);
+  return settings;
 }
 
 }  // namespace
@@ -103,15 +138,30 @@ WebServer::WebServer(Runtime& runtime)
                      runtime.config().hashing.queue_limit),
       blocking_pool_(kBlockingThreads, kBlockingQueueLimit),
       hashing_(runtime.hasher(), hashing_pool_),
+      twilio_(make_twilio(runtime.config())),
+      outbox_(runtime.config().delivery.dev_outbox
+                  ? std::make_unique<DevOutbox>(twilio_.get(), twilio_.get(), nullptr)
+                  : nullptr),
+      dispatcher_(runtime.store(), runtime.clock(), gateways(twilio_.get(), outbox_.get()),
+                  dispatch_settings(runtime.config())),
+      delivery_routes_{runtime.store(),
+                       runtime.clock(),
+                       public_url_of(runtime.config()),
+                       SecretBytes::from_string(setting_or_environment(
+                           runtime.config().phone.auth_token, kPhoneAuthTokenEnvironmentVariable)),
+                       outbox_.get(),
+                       runtime.csrf_key(),
+                       runtime.config().tenant_name},
       sign_in_(runtime.store(), runtime.methods(), hashing_, runtime.sessions(), runtime.clock(),
                runtime.rng(), runtime.name_key(),
-               SignInLimits{runtime.config().server.sign_in_starts_per_network}),
+               SignInSettings{runtime.config().server.sign_in_starts_per_network,
+                              runtime.config().tenant_name, &runtime.deliveries()}),
       web_{sign_in_,          runtime.sessions(), runtime.security_info(),
            runtime.methods(), runtime.clock(),    runtime.config().tenant_name,
            runtime.csrf_key()},
       health_([&store = runtime.store()] { return database_health(store); },
               health_wait(runtime.config())),
-      router_(make_router(web_, health_)),
+      router_(make_router(web_, health_, delivery_routes_)),
       server_(fitted_server_options(runtime.config()), router_,
               HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}) {}
 
@@ -119,8 +169,15 @@ WebServer::WebServer(Runtime& runtime)
 
 namespace tessera {
 
+WebServer::~WebServer() {
+  runtime_.deliveries().set_waker(nullptr);
+  dispatcher_.stop();
+}
+
 Status WebServer::start() {
   TESSERA_RETURN_IF_ERROR(check_page_templates());
+  runtime_.deliveries().set_waker(&dispatcher_);
+  dispatcher_.start();
   for (const SignInMethod* method : runtime_.methods().all()) {
     TESSERA_RETURN_IF_ERROR(
         check_templates(method->template_names(),

@@ -17,10 +17,14 @@
 #include "app/pooled_password_hashing.h"
 #include "app/runtime.h"
 #include "http/health.h"
+#include "http/pages/delivery_routes.h"
 #include "http/pages/web_context.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/worker_pool.h"
+#include "notify/outbox/dev_outbox.h"
+#include "notify/twilio/twilio_client.h"
+#include "service/delivery_dispatcher.h"
 #include "service/sign_in_service.h"
 
 namespace tessera {
@@ -35,6 +39,7 @@ class WebServer {
   // Fits the connections under the open files limit in force (`serve` raises it first) and logs
   // the limits chosen.
   explicit WebServer(Runtime& runtime);
+  ~WebServer();
   // Checks the page templates, then listens.
   Status start();
   std::uint16_t port() const { return server_.port(); }
@@ -46,6 +51,12 @@ class WebServer {
   WorkerPool password_pool_;
   WorkerPool blocking_pool_;
   PooledPasswordHashing hashing_;
+  // Delivery: the configured gateways (each may be absent), the dev outbox in front of them when
+  // it is on, and the dispatcher that sends what the queue holds.
+  std::unique_ptr<TwilioGateway> twilio_;
+  std::unique_ptr<DevOutbox> outbox_;
+  DeliveryDispatcher dispatcher_;
+  DeliveryRoutesContext delivery_routes_;
   SignInService sign_in_;
   WebContext web_;
   HealthProbe health_;

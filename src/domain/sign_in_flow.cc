@@ -73,6 +73,17 @@ Transition wrong_answer(SignInFlow flow, event::CodeOutcome outcome, Timestamp n
 
 }  // namespace
 
+const std::string* delivery_of(const SignInStep& step) {
+  if (const auto* at = std::get_if<step::Registering>(&step)) return &at->delivery_id;
+  if (const auto* at = std::get_if<step::Challenging>(&step)) return &at->delivery_id;
+  return nullptr;
+}
+
+void set_delivery(SignInStep& step, std::string delivery_id) {
+  if (auto* at = std::get_if<step::Registering>(&step)) at->delivery_id = std::move(delivery_id);
+  if (auto* at = std::get_if<step::Challenging>(&step)) at->delivery_id = std::move(delivery_id);
+}
+
 std::string_view step_name(const SignInStep& step) {
   return std::visit(
       Overloaded{

@@ -45,6 +45,7 @@ struct Registering {
   std::string kind;
   std::string stage;
   SecretBytes state;
+  std::string delivery_id;  // the message the stage sent (service/deliveries.h), or empty
 };
 // Proving it is them with the registered method `method_id` (of `kind`), at the method's `stage`.
 struct Challenging {
@@ -53,6 +54,7 @@ struct Challenging {
   std::string kind;
   std::string stage;
   SecretBytes state;
+  std::string delivery_id;  // the message the stage sent (service/deliveries.h), or empty
 };
 struct StaySignedIn {
   std::string user_id;
@@ -71,6 +73,11 @@ using SignInStep =
 // The name each form posts to say which step it answers: stable names for the common steps, the
 // method's stage for Registering and Challenging.
 std::string_view step_name(const SignInStep& step);
+
+// The message a method's stage sent (Registering, Challenging), or nullptr at other steps.
+const std::string* delivery_of(const SignInStep& step);
+// Records the message the stage of a Registering or Challenging step sent ("" for none).
+void set_delivery(SignInStep& step, std::string delivery_id);
 
 inline constexpr std::chrono::minutes kFlowLifetime{15};
 inline constexpr int kMaxWrongCodesPerChallenge = 5;
@@ -160,6 +167,7 @@ enum class StepMessage {
   account_blocked,
   wrong_code,
   code_already_used,
+  call_not_approved,  // the call was not answered with #, or could not be placed
   network_throttled,  // too many failed passwords from the client's network, across accounts
   too_many_sign_ins,  // too many sign-ins started from the client's network: try again later
 };

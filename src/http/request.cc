@@ -118,4 +118,18 @@ std::map<std::string, std::string> parse_urlencoded(std::string_view text) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> parse_urlencoded_pairs(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto parsed = boost::urls::parse_query(text);
+  if (!parsed) return out;
+  boost::urls::encoding_opts options;
+  options.space_as_plus = true;
+  for (const auto& param : *parsed) {
+    auto& [name, value] = out.emplace_back();
+    param.key.decode(options, boost::urls::string_token::append_to(name));
+    if (param.has_value) param.value.decode(options, boost::urls::string_token::append_to(value));
+  }
+  return out;
+}
+
 }  // namespace tessera

@@ -70,5 +70,8 @@ std::string percent_decode(std::string_view text);
 // occurrence wins. Text that is not a valid query (a malformed escape such as "%zz", a raw space
 // or control byte) gives nothing at all: a hostile form is refused whole, never half-read.
 std::map<std::string, std::string> parse_urlencoded(std::string_view text);
+// Every name=value pair of `text` in order, repeats included (what a webhook signature covers);
+// empty when it is not a valid query.
+std::vector<std::pair<std::string, std::string>> parse_urlencoded_pairs(std::string_view text);
 
 }  // namespace tessera

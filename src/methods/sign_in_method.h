@@ -25,17 +25,37 @@
 #include "base/clock.h"
 #include "base/rng.h"
 #include "base/secret_bytes.h"
+#include "domain/delivery.h"
 #include "domain/policy.h"
 #include "domain/sign_in_flow.h"
 #include "methods/method.h"
 
 namespace tessera {
 
+// A message a method asks to have sent on arriving at a stage (a text with a code, a call). The
+// services queue it with the step that reached the stage, in one transaction, within the send
+// limits; the delivery layer sends it.
+struct Outgoing {
+  DeliveryChannel channel = DeliveryChannel::text;
+  std::string to;       // E.164 number or email address
+  std::string subject;  // email
+  SecretBytes text;     // a text's body, an email's text part, what a call says
+  SecretBytes html;     // an email's HTML part
+};
+
 // Where a method's registration or challenge stands: the method's own stage (the page it shows,
-// and the step name its form posts) and its opaque state (e.g. a new secret).
+// and the step name its form posts), its opaque state (e.g. a new secret, a sent code's hash),
+// and what to send on arriving there.
 struct MethodStage {
   std::string name;
   SecretBytes state;
+  std::optional<Outgoing> send;
+};
+
+// What became of the message the current stage sent.
+struct DeliveryOutcome {
+  DeliveryStatus status = DeliveryStatus::queued;
+  CallAnswer answer = CallAnswer::none;
 };
 
 // What the page of a stage shows: one of the method's templates, the page title, and the values
@@ -54,10 +74,22 @@ struct ViewContext {
 
 using FormValues = std::map<std::string, std::string>;
 
+// What a method may use besides the form: randomness, the time, who it is for, and what became
+// of the current stage's message (nullopt when it sent none or the outcome is unknown).
+struct MethodContext {
+  Rng& rng;
+  Timestamp now;
+  ViewContext who;
+  std::optional<DeliveryOutcome> delivery;
+};
+
 // The method's verdict on a registration form.
 struct RegistrationAnswer {
-  enum class Outcome { next_stage, wrong, accepted } outcome = Outcome::wrong;
+  // invalid: the form cannot be used (e.g. no valid phone number); the stage is shown again with
+  // `problem`, a sentence for the person.
+  enum class Outcome { next_stage, wrong, accepted, invalid } outcome = Outcome::wrong;
   MethodStage next;  // next_stage: where the registration goes on
+  std::string problem;
   // accepted: what the new Method row holds (the caller adds ids, default and time).
   SecretBytes secret;
   std::string label;
@@ -92,19 +124,24 @@ class SignInMethod {
   // Whether a form at this stage is an answer to check (counted against the limits before it is
   // checked), rather than a step on to the next stage.
   virtual bool checks_answer(const MethodStage& at) const = 0;
+  // Whether this stage is answered by its message's outcome (what was pressed on a call) rather
+  // than by a form: its page refreshes itself, and the services answer it with an empty form once
+  // the outcome is known.
+  virtual bool waits_for_delivery(const MethodStage&) const { return false; }
 
   // Registration: where it begins, what a form at one of its stages leads to, and each stage's
   // page. Unknown stages are the caller's bug and answer `wrong`.
-  virtual MethodStage begin_registration(Rng& rng) const = 0;
+  virtual MethodStage begin_registration(const MethodContext& context) const = 0;
   virtual RegistrationAnswer answer_registration(const MethodStage& at, const FormValues& form,
-                                                 Timestamp now) const = 0;
+                                                 const MethodContext& context) const = 0;
   virtual MethodView registration_view(const MethodStage& at, const ViewContext& who) const = 0;
 
   // Challenge at sign-in (and the step-up of Security info): where it begins (e.g. after sending
   // a text), what an answer proves, and its page.
-  virtual MethodStage begin_challenge(const Method& method) const = 0;
+  virtual MethodStage begin_challenge(const Method& method, const MethodContext& context) const = 0;
   virtual ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
-                                           const FormValues& form, Timestamp now) const = 0;
+                                           const FormValues& form,
+                                           const MethodContext& context) const = 0;
   virtual MethodView challenge_view(const MethodStage& at, const ViewContext& who) const = 0;
 
   // The templates this method's views name, and their text (embedded with the method).

@@ -22,9 +22,10 @@ struct TextMessage {
 };
 
 struct VoiceCall {
-  std::string to;         // E.164
-  std::string twiml_url;  // where the gateway fetches what the call says (tessera's webhook)
-  SecretBytes spoken;     // what the call says, for recorders (the webhook says it to gateways)
+  std::string to;           // E.164
+  std::string twiml_url;    // where the gateway fetches what the call says (tessera's webhook)
+  SecretBytes spoken;       // what the call says, for recorders (the webhook says it to gateways)
+  std::string delivery_id;  // the queued delivery it is (the dev outbox answers it by this)
 };
 
 struct EmailMessage {

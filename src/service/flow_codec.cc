@@ -46,6 +46,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
                    object["kind"] = s.kind;
                    object["stage"] = s.stage;
                    object["state"] = secret_hex(s.state);
+                   object["delivery"] = s.delivery_id;
                  },
                  [&](const step::Challenging& s) {
                    object["user"] = s.user_id;
@@ -53,6 +54,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
                    object["kind"] = s.kind;
                    object["stage"] = s.stage;
                    object["state"] = secret_hex(s.state);
+                   object["delivery"] = s.delivery_id;
                  },
                  [&](const step::StaySignedIn& s) { object["user"] = s.user_id; },
                  [&](const step::SignedIn& s) {
@@ -131,11 +133,12 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       flow.step = step::ChooseMethod{user};
     } else if (name == "registering" && !text("stage").empty()) {
       TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
-      flow.step = step::Registering{user, text("kind"), text("stage"), std::move(s)};
+      flow.step =
+          step::Registering{user, text("kind"), text("stage"), std::move(s), text("delivery")};
     } else if (name == "challenging" && !text("stage").empty()) {
       TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
-      flow.step =
-          step::Challenging{user, text("method"), text("kind"), text("stage"), std::move(s)};
+      flow.step = step::Challenging{user,          text("method"), text("kind"),
+                                    text("stage"), std::move(s),   text("delivery")};
     } else if (name == "stay_signed_in") {
       flow.step = step::StaySignedIn{user};
     } else if (name == "signed_in") {

@@ -88,12 +88,31 @@ Status SecurityInfoService::delete_method(const SessionRecord& session,
   });
 }
 
-Status SecurityInfoService::save(const std::string& id_hash, std::int64_t version,
-                                 const SignInFlow& flow) {
-  return store_
-      .save_flow(FlowRecord{id_hash, encode_flow(flow), version, flow.expires_at,
-                            *user_id_of_add_flow(flow)})
-      .status();
+Status SecurityInfoService::save(const std::string& id_hash, std::int64_t version, SignInFlow& flow,
+                                 const std::optional<Outgoing>& send) {
+  auto write = [&](Store& store) {
+    return store
+        .save_flow(FlowRecord{id_hash, encode_flow(flow), version, flow.expires_at,
+                              *user_id_of_add_flow(flow)})
+        .status();
+  };
+  set_delivery(flow.step, "");
+  if (!send) return write(store_);
+  if (deliveries_ == nullptr) return write(store_);  // the page says nothing was sent
+  // The message and the stage that sent it commit together.
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+    TESSERA_ASSIGN_OR_RETURN(
+        auto queued, deliveries_->queue(tx, rng_, *user_id_of_add_flow(flow), *send, clock_.now()));
+    if (const auto* id = std::get_if<std::string>(&queued)) set_delivery(flow.step, *id);
+    return write(tx);
+  }));
+  deliveries_->wake();
+  return Status();
+}
+
+MethodContext SecurityInfoService::method_context(std::string_view upn,
+                                                  std::optional<DeliveryOutcome> delivery) {
+  return MethodContext{rng_, clock_.now(), ViewContext{upn, tenant_name_}, delivery};
 }
 
 Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& session,
@@ -117,7 +136,8 @@ Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& sess
     const SignInMethod* plugin = methods_.find(method.kind);
     if (plugin == nullptr) continue;
     const ChallengeAnswer answer =
-        plugin->answer_challenge(plugin->begin_challenge(method), method, form, now);
+        plugin->answer_challenge(plugin->begin_challenge(method, method_context(user.upn)), method,
+                                 form, method_context(user.upn));
     if (answer.outcome == event::CodeOutcome::wrong) continue;
     if (answer.outcome == event::CodeOutcome::already_used) return wrong;
     bool fresh = true;
@@ -168,10 +188,10 @@ Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& sessio
   flow.kind = FlowKind::add_method;
   flow.security_version = user.security_version;
   flow.expires_at = now + kAddMethodLifetime;
-  MethodStage stage = method->begin_registration(rng_);
+  MethodStage stage = method->begin_registration(method_context(user.upn));
   flow.step = step::Registering{session.user_id, std::string(method->kind_name()),
                                 std::move(stage.name), std::move(stage.state)};
-  TESSERA_RETURN_IF_ERROR(save(id.token_hash, 0, flow));
+  TESSERA_RETURN_IF_ERROR(save(id.token_hash, 0, flow, stage.send));
   return AddMethodFlow{std::string(id.token.view()), std::move(flow)};
 }
 
@@ -212,9 +232,14 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
   const SignInMethod* method = method_of_flow(added);
   if (method == nullptr) return not_found("no method is being added");
   const auto& registering = std::get<step::Registering>(added.flow.step);
-  const MethodStage at{registering.stage, registering.state};
+  const MethodStage at{registering.stage, registering.state, std::nullopt};
   if (method->checks_answer(at)) return added;  // already past it: a repeated "Next"
-  RegistrationAnswer moved = method->answer_registration(at, form, clock_.now());
+  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
+  RegistrationAnswer moved = method->answer_registration(at, form, method_context(user.upn));
+  if (moved.outcome == RegistrationAnswer::Outcome::invalid) {
+    added.problem = std::move(moved.problem);
+    return added;
+  }
   if (moved.outcome != RegistrationAnswer::Outcome::next_stage) {
     return not_found("no method is being added");
   }
@@ -229,7 +254,7 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
     return not_found("no method is being added");
   }
   added.flow = std::move(moved_on.flow);
-  TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow));
+  TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow, moved.next.send));
   return added;
 }
 
@@ -241,8 +266,10 @@ Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
   const SignInMethod* method = method_of_flow(added);
   if (method == nullptr) return not_found("no method is being added");
   const auto& registering = std::get<step::Registering>(added.flow.step);
-  const MethodStage at{registering.stage, registering.state};
+  const MethodStage at{registering.stage, registering.state, std::nullopt};
   if (!method->checks_answer(at)) return not_found("no method is being added");
+  TESSERA_ASSIGN_OR_RETURN(std::optional<DeliveryOutcome> delivered,
+                           delivery_outcome(store_, registering.delivery_id));
   auto too_many = [&]() -> CodeCheck {
     (void)store_.delete_flow(loaded.id_hash);
     return CodeCheck{CodeCheck::Outcome::attempts_used_up, 0};
@@ -252,7 +279,9 @@ Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
                            store_.count_flow_attempt(loaded.id_hash, kMaxWrongCodesPerChallenge));
   if (!attempts) return too_many();
   const Timestamp now = clock_.now();
-  RegistrationAnswer answer = method->answer_registration(at, code_form(code), now);
+  TESSERA_ASSIGN_OR_RETURN(User owner, store_.find_user_by_id(session.user_id));
+  RegistrationAnswer answer =
+      method->answer_registration(at, code_form(code), method_context(owner.upn, delivered));
   if (answer.outcome != RegistrationAnswer::Outcome::accepted) {
     if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
     return CodeCheck{CodeCheck::Outcome::wrong, 0};

@@ -22,6 +22,7 @@
 #include "domain/sign_in_flow.h"
 #include "domain/user.h"
 #include "methods/sign_in_method.h"
+#include "service/deliveries.h"
 #include "storage/store.h"
 
 namespace tessera {
@@ -62,12 +63,22 @@ struct CodeCheck {
 struct AddMethodFlow {
   std::string flow_id;  // for the cookie
   SignInFlow flow;      // at step::Registering (kind add_method)
+  std::string problem;  // the method refused the form (e.g. no valid phone number): a sentence
 };
 
 class SecurityInfoService {
  public:
-  SecurityInfoService(Store& store, const MethodRegistry& methods, const Clock& clock, Rng& rng)
-      : store_(store), methods_(methods), clock_(clock), rng_(rng) {}
+  // `deliveries` queues what a method sends while it is added (none: such a method's messages are
+  // refused); `tenant_name` is who texts and calls say they are from.
+  SecurityInfoService(Store& store, const MethodRegistry& methods, const Clock& clock, Rng& rng,
+                      const DeliveryQueue* deliveries = nullptr,
+                      std::string tenant_name = "tessera")
+      : store_(store),
+        methods_(methods),
+        clock_(clock),
+        rng_(rng),
+        deliveries_(deliveries),
+        tenant_name_(std::move(tenant_name)) {}
 
   Result<SecurityInfo> overview(const SessionRecord& session);
   // not_found unless the method belongs to the session's user.
@@ -109,7 +120,12 @@ class SecurityInfoService {
  private:
   Status require_fresh_proof(const SessionRecord& session, const std::vector<Method>& methods);
   Result<Method> own_method(const SessionRecord& session, std::string_view method_id);
-  Status save(const std::string& id_hash, std::int64_t version, const SignInFlow& flow);
+  // Writes the add flow, queueing `send` (what its new stage sends) in the same transaction and
+  // recording it at the step.
+  Status save(const std::string& id_hash, std::int64_t version, SignInFlow& flow,
+              const std::optional<Outgoing>& send);
+  MethodContext method_context(std::string_view upn,
+                               std::optional<DeliveryOutcome> delivery = std::nullopt);
   // The add flow with what saving it back needs (its key and version), read once.
   struct LoadedAdd {
     AddMethodFlow added;
@@ -124,6 +140,8 @@ class SecurityInfoService {
   const MethodRegistry& methods_;
   const Clock& clock_;
   Rng& rng_;
+  const DeliveryQueue* deliveries_;
+  const std::string tenant_name_;
 };
 
 }  // namespace tessera

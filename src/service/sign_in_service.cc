@@ -118,6 +118,25 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
   } else if (loaded.user) {
     page.upn = loaded.user->upn;
   }
+  if (const std::string* delivery = delivery_of(page.flow.step); delivery != nullptr) {
+    if (!delivery->empty()) {
+      auto outcome = delivery_outcome(store_, *delivery);
+      if (outcome.ok()) page.delivery = *outcome;
+    }
+    page.send_refused = loaded.send_refused;
+    const auto* registering = std::get_if<step::Registering>(&page.flow.step);
+    const auto* challenging = std::get_if<step::Challenging>(&page.flow.step);
+    const SignInMethod* method =
+        methods_.find(registering != nullptr ? registering->kind : challenging->kind);
+    const MethodStage at{registering != nullptr ? registering->stage : challenging->stage,
+                         SecretBytes(), std::nullopt};
+    const bool pending = page.delivery && (page.delivery->status == DeliveryStatus::queued ||
+                                           page.delivery->status == DeliveryStatus::sending);
+    const bool unanswered = page.delivery && page.delivery->status == DeliveryStatus::sent &&
+                            page.delivery->answer == CallAnswer::none;
+    page.waiting_for_delivery =
+        pending || (method != nullptr && method->waits_for_delivery(at) && unanswered);
+  }
   if (std::holds_alternative<step::ChooseMethod>(page.flow.step)) {
     // The policy decides what is offered; if it cannot be read, every method is shown and the
     // choice is checked against the policy when it is posted.
@@ -129,10 +148,27 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
   return page;
 }
 
-Result<SignInPage> SignInService::current(std::string_view flow_id) {
+Result<SignInPage> SignInService::current(std::string_view flow_id, const SignInClient& client) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, ""));
   if (!loaded || std::holds_alternative<step::SignedIn>(loaded->flow.step)) {
     return restart(SignInFlow::Notice::none);
+  }
+  // A call answered (or given up on) answers the stage that waits for it.
+  if (const std::string* delivery = delivery_of(loaded->flow.step);
+      delivery != nullptr && !delivery->empty()) {
+    const auto* registering = std::get_if<step::Registering>(&loaded->flow.step);
+    const auto* challenging = std::get_if<step::Challenging>(&loaded->flow.step);
+    const SignInMethod* method =
+        methods_.find(registering != nullptr ? registering->kind : challenging->kind);
+    const std::string stage = registering != nullptr ? registering->stage : challenging->stage;
+    if (method != nullptr && method->waits_for_delivery(MethodStage{stage, {}, std::nullopt})) {
+      TESSERA_ASSIGN_OR_RETURN(auto outcome, delivery_outcome(store_, *delivery));
+      if (outcome &&
+          (outcome->status == DeliveryStatus::failed ||
+           (outcome->status == DeliveryStatus::sent && outcome->answer != CallAnswer::none))) {
+        return submit_method_answer(flow_id, stage, FormValues{}, client);
+      }
+    }
   }
   SignInFlow flow = std::move(loaded->flow);
   return page_for(*loaded, std::move(flow), StepMessage::none);
@@ -157,12 +193,55 @@ Status SignInService::write_flow(Store& store, Loaded& loaded, const SignInFlow&
   return Status();
 }
 
+MethodContext SignInService::method_context(std::string_view upn, Timestamp now,
+                                            std::optional<DeliveryOutcome> delivery) {
+  return MethodContext{rng_, now, ViewContext{upn, limits_.tenant_name}, delivery};
+}
+
+Status SignInService::queue_send(Store& tx, Loaded& loaded, SignInFlow& flow) {
+  if (delivery_of(flow.step) == nullptr) return Status();
+  if (!loaded.send) {
+    if (step_name(flow.step) != loaded.step) set_delivery(flow.step, "");
+    return Status();
+  }
+  set_delivery(flow.step, "");
+  if (limits_.deliveries == nullptr) {
+    loaded.send_refused = SendRefusal::queue_full;
+    return Status();
+  }
+  const std::string* user_id = user_id_of(flow.step);
+  TESSERA_ASSIGN_OR_RETURN(auto queued, limits_.deliveries->queue(tx, rng_, user_id ? *user_id : "",
+                                                                  *loaded.send, clock_.now()));
+  if (const auto* id = std::get_if<std::string>(&queued)) {
+    set_delivery(flow.step, *id);
+  } else {
+    loaded.send_refused = std::get<SendRefusal>(queued);
+  }
+  return Status();
+}
+
 Result<SignInPage> SignInService::save(Loaded& loaded, Transition transition) {
   if (transition.restarted) {
     (void)store_.delete_flow(loaded.id_hash);
     return restart(transition.flow.notice);
   }
-  const Status saved = write_flow(store_, loaded, transition.flow);
+  Status saved;
+  if (loaded.send) {
+    // The message and the step that sent it commit together.
+    const Loaded before = loaded;
+    saved = store_.transaction([&](Store& tx) -> Status {
+      TESSERA_RETURN_IF_ERROR(queue_send(tx, loaded, transition.flow));
+      return write_flow(tx, loaded, transition.flow);
+    });
+    if (!saved.ok()) {
+      loaded = before;
+    } else if (limits_.deliveries != nullptr) {
+      limits_.deliveries->wake();
+    }
+  } else {
+    (void)queue_send(store_, loaded, transition.flow);
+    saved = write_flow(store_, loaded, transition.flow);
+  }
   if (!saved.ok()) {
     if (saved.code() == ErrorCode::failed_precondition) {
       return restart(SignInFlow::Notice::interrupted);
@@ -242,7 +321,8 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
   decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   if (decided.decision.next == NextStep::challenge_mfa) {
-    MethodStage stage = plugin->begin_challenge(*usable);
+    MethodStage stage = plugin->begin_challenge(*usable, method_context(user.upn, facts.now));
+    decided.send = std::move(stage.send);
     decided.context.challenge = ChallengeStart{usable->id, std::string(plugin->kind_name()),
                                                std::move(stage.name), std::move(stage.state)};
   }
@@ -362,6 +442,7 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
     decision = decided.decision;
     context = std::move(decided.context);
+    loaded->send = std::move(decided.send);
   } else {
     SignInFacts facts;
     facts.user = &user;
@@ -454,6 +535,7 @@ Result<SignInPage> SignInService::submit_new_password(
   user.password_temporary = false;
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
+  loaded->send = std::move(decided.send);
   const std::string user_id = user.id;
   const std::string keep_flow = loaded->id_hash;
   // Only the password columns, and only if nothing changed the user while Argon2id ran (a block
@@ -502,7 +584,8 @@ Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
-  MethodStage stage = method->begin_registration(rng_);
+  MethodStage stage = method->begin_registration(method_context(loaded->user->upn, clock_.now()));
+  loaded->send = std::move(stage.send);
   return save(*loaded, advance(std::move(loaded->flow),
                                event::MethodChosen{std::string(method->kind_name()),
                                                    std::move(stage.name), std::move(stage.state)},
@@ -537,8 +620,18 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     return restart(SignInFlow::Notice::interrupted);
   }
   const MethodStage at = registering != nullptr
-                             ? MethodStage{registering->stage, registering->state}
-                             : MethodStage{challenging->stage, challenging->state};
+                             ? MethodStage{registering->stage, registering->state, std::nullopt}
+                             : MethodStage{challenging->stage, challenging->state, std::nullopt};
+  TESSERA_ASSIGN_OR_RETURN(std::optional<DeliveryOutcome> delivered,
+                           delivery_outcome(store_, *delivery_of(loaded->flow.step)));
+  const MethodContext method_ctx = method_context(user.upn, now, delivered);
+  // A stage answered by its call takes no form until the call's answer is known.
+  const bool by_delivery = method->waits_for_delivery(at);
+  if (by_delivery && !(delivered && (delivered->status == DeliveryStatus::failed ||
+                                     delivered->answer != CallAnswer::none))) {
+    SignInFlow unchanged = std::move(loaded->flow);
+    return page_for(*loaded, std::move(unchanged), StepMessage::none);
+  }
   auto stay_locked = [&](Timestamp until) -> Result<SignInPage> {
     SignInPage page = page_for(*loaded, std::move(loaded->flow), StepMessage::none);
     page.code_locked = true;
@@ -564,11 +657,18 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
 
   // A stage that checks nothing (e.g. "Next" after scanning) only moves the method on.
   if (!method->checks_answer(at)) {
-    RegistrationAnswer moved = method->answer_registration(at, form, now);
+    RegistrationAnswer moved = method->answer_registration(at, form, method_ctx);
+    if (registering != nullptr && moved.outcome == RegistrationAnswer::Outcome::invalid) {
+      SignInFlow unchanged = std::move(loaded->flow);
+      SignInPage page = page_for(*loaded, std::move(unchanged), StepMessage::none);
+      page.method_problem = std::move(moved.problem);
+      return page;
+    }
     if (registering == nullptr || moved.outcome != RegistrationAnswer::Outcome::next_stage) {
       (void)store_.delete_flow(loaded->id_hash);
       return restart(SignInFlow::Notice::interrupted);
     }
+    loaded->send = std::move(moved.next.send);
     return save(*loaded, advance(std::move(loaded->flow),
                                  event::MethodStageReached{std::move(moved.next.name),
                                                            std::move(moved.next.state)},
@@ -600,13 +700,20 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
   }
 
   if (registering != nullptr) {
-    RegistrationAnswer answer = method->answer_registration(at, form, now);
+    RegistrationAnswer answer = method->answer_registration(at, form, method_ctx);
     if (answer.outcome != RegistrationAnswer::Outcome::accepted) {
-      TESSERA_RETURN_IF_ERROR(log_attempt(loaded->flow, user.id, user.upn, client,
-                                          SignInResult::interrupted, "wrong_code_registering"));
-      return save(*loaded, advance(std::move(loaded->flow),
-                                   event::RegistrationAnswered{event::CodeOutcome::wrong},
-                                   TransitionContext{now}));
+      TESSERA_RETURN_IF_ERROR(
+          log_attempt(loaded->flow, user.id, user.upn, client, SignInResult::interrupted,
+                      by_delivery ? "call_not_approved_registering" : "wrong_code_registering"));
+      Transition wrong =
+          advance(std::move(loaded->flow), event::RegistrationAnswered{event::CodeOutcome::wrong},
+                  TransitionContext{now});
+      if (by_delivery && !wrong.restarted) {
+        // That call is spent: the stage no longer waits for it.
+        wrong.message = StepMessage::call_not_approved;
+        set_delivery(wrong.flow.step, "");
+      }
+      return save(*loaded, std::move(wrong));
     }
     // The new method, the Enforced state and the flow commit together, once: of parallel posts
     // of this step only the one whose flow version still matches adds anything.
@@ -629,7 +736,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
                        client, register_method);
   }
 
-  ChallengeAnswer answer = method->answer_challenge(at, *found, form, now);
+  ChallengeAnswer answer = method->answer_challenge(at, *found, form, method_ctx);
   if (answer.outcome == event::CodeOutcome::accepted) {
     // The replay guard commits with the flow (and the session, when this ends the sign-in).
     const MethodStepGuard guard{found->id, answer.used_step.value_or(0)};
@@ -650,12 +757,19 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     answer.outcome = event::CodeOutcome::already_used;
   }
   const event::CodeOutcome outcome = answer.outcome;
-  TESSERA_RETURN_IF_ERROR(log_attempt(
-      loaded->flow, user.id, user.upn, client, SignInResult::failure,
-      outcome == event::CodeOutcome::already_used ? "code_already_used" : "wrong_code"));
+  TESSERA_RETURN_IF_ERROR(
+      log_attempt(loaded->flow, user.id, user.upn, client, SignInResult::failure,
+                  by_delivery                                   ? "call_not_approved"
+                  : outcome == event::CodeOutcome::already_used ? "code_already_used"
+                                                                : "wrong_code"));
   if (user_attempt && user_attempt->locked_until) return stay_locked(*user_attempt->locked_until);
-  return save(*loaded, advance(std::move(loaded->flow), event::ChallengeAnswered{outcome},
-                               TransitionContext{now}));
+  Transition wrong =
+      advance(std::move(loaded->flow), event::ChallengeAnswered{outcome}, TransitionContext{now});
+  if (by_delivery && !wrong.restarted) {
+    wrong.message = StepMessage::call_not_approved;
+    set_delivery(wrong.flow.step, "");
+  }
+  return save(*loaded, std::move(wrong));
 }
 
 Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
@@ -718,6 +832,7 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
     if (signed_in) {
       TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(loaded.id_hash, loaded.version));
     } else {
+      TESSERA_RETURN_IF_ERROR(queue_send(tx, loaded, transition.flow));
       TESSERA_RETURN_IF_ERROR(write_flow(tx, loaded, transition.flow));
     }
     if (entry) TESSERA_RETURN_IF_ERROR(tx.append_sign_in(*entry));
@@ -735,6 +850,7 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
     }
     return committed;
   }
+  if (loaded.send && limits_.deliveries != nullptr) limits_.deliveries->wake();
   SignInPage page = page_for(loaded, std::move(transition.flow), transition.message);
   page.session = std::move(session);
   return page;

@@ -34,6 +34,7 @@
 #include "domain/password_rules.h"
 #include "domain/sign_in_flow.h"
 #include "methods/sign_in_method.h"
+#include "service/deliveries.h"
 #include "service/password_hashing.h"
 #include "service/session_service.h"
 #include "service/throttles.h"
@@ -75,12 +76,23 @@ struct SignInPage {
   // Refused before anything was stored (too many sign-ins from the network): answer 429 with
   // Retry-After of this many seconds.
   int retry_after_seconds = 0;
+  // At a method's stage that sent a message: what became of it (nullopt when none was sent, or
+  // it was not queued: `send_refused` says why).
+  std::optional<DeliveryOutcome> delivery;
+  std::optional<SendRefusal> send_refused;
+  // The page refreshes itself: its message is on the way, or a call waits for its answer.
+  bool waiting_for_delivery = false;
+  // The method refused the form (e.g. not a valid phone number): a sentence for the person.
+  std::string method_problem;
 };
 
 // Limits an operator may set ([server] in the configuration).
-struct SignInLimits {
+struct SignInSettings {
   int max_flow_starts_per_network =
       kDefaultMaxFlowStartsPerNetwork;  // per kFlowStartWindow; 0 = none
+  std::string tenant_name = "tessera";  // what texts and calls say they are from
+  // Where methods' messages are queued; none: a method that sends is told "We couldn't send".
+  const DeliveryQueue* deliveries = nullptr;
 };
 
 struct SignInClient {
@@ -94,7 +106,7 @@ class SignInService {
   // the master key, so every node counts under the same hash); it must outlive the service.
   SignInService(Store& store, const MethodRegistry& methods, PasswordHashing& hasher,
                 SessionService& sessions, const Clock& clock, Rng& rng, const SecretBytes& name_key,
-                SignInLimits limits = {})
+                SignInSettings limits = {})
       : store_(store),
         methods_(methods),
         hasher_(hasher),
@@ -106,8 +118,9 @@ class SignInService {
 
   // A new flow at "Sign in".
   Result<SignInPage> start(SignInFlow::Notice notice = SignInFlow::Notice::none);
-  // The page the flow is at (GET after a redirect); a new flow when `flow_id` is unknown.
-  Result<SignInPage> current(std::string_view flow_id);
+  // The page the flow is at (GET after a redirect); a new flow when `flow_id` is unknown. A stage
+  // that waits for its call's answer moves on here once the answer is known.
+  Result<SignInPage> current(std::string_view flow_id, const SignInClient& client = {});
 
   // Every submit names the step its form answers (`posted_step`, from the form).
   Result<SignInPage> submit_username(std::string_view flow_id, std::string_view posted_step,
@@ -143,6 +156,9 @@ class SignInService {
     SignInFlow flow;
     std::string step;          // the step the flow was loaded at: moving on gives it a new id
     std::optional<User> user;  // the flow's user once known: active and unchanged when loaded
+    // What the stage the flow moves to asks to send; queued with the flow's next write.
+    std::optional<Outgoing> send;
+    std::optional<SendRefusal> send_refused;  // set when that send was refused
   };
   // Changes a step commits together with its flow (inside the same store transaction, before the
   // flow is written, which they may update — e.g. with the user's new security version).
@@ -188,7 +204,13 @@ class SignInService {
   struct Decided {
     SignInDecision decision;
     TransitionContext context;
+    std::optional<Outgoing> send;  // what the challenge's first stage sends
   };
+  MethodContext method_context(std::string_view upn, Timestamp now,
+                               std::optional<DeliveryOutcome> delivery = std::nullopt);
+  // In `tx`: queues `loaded.send` for the step `flow` is at and records it there (or records why
+  // not in `loaded.send_refused`); clears the step's old message when it moved to another stage.
+  Status queue_send(Store& tx, Loaded& loaded, SignInFlow& flow);
   // The decision once the password is right, and the context to advance the flow with (the
   // method to challenge); reads the user's methods once for both.
   Result<Decided> decide_after_password(const User& user, const OrgPolicy& policy,
@@ -208,7 +230,7 @@ class SignInService {
   const Clock& clock_;
   Rng& rng_;
   const SecretBytes& name_key_;
-  const SignInLimits limits_;
+  const SignInSettings limits_;              // the operator's limits and settings
   std::atomic<std::int64_t> last_sweep_{0};  // unix seconds of the last expired-flow sweep
 };
 

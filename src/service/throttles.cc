@@ -28,6 +28,14 @@ ThrottleKey user_codes(const std::string& user_id) {
   return {"code:user:" + user_id, user_id};
 }
 
+ThrottleKey user_sends(const std::string& user_id) {
+  return ThrottleKey{"send:user:" + user_id, user_id};
+}
+
+ThrottleKey destination_sends(const std::string& destination) {
+  return ThrottleKey{"send:to:" + destination, ""};
+}
+
 Result<Timestamp> lock_end(ThrottleStore& store, const std::string& key, Timestamp now) {
   TESSERA_ASSIGN_OR_RETURN(std::optional<ThrottleState> state, store.find_throttle(key));
   if (state && state->locked_until && *state->locked_until > now) return *state->locked_until;
@@ -72,6 +80,14 @@ ThrottleRule code_rule() {
   rule.limit = kMaxWrongCodesPerUser;
   rule.lock = kCodeLockoutDuration;
   rule.max_lock = kCodeLockoutDuration;
+  return rule;
+}
+
+ThrottleRule send_rule() {
+  ThrottleRule rule;
+  rule.limit = kMaxSendsPerWindow;
+  rule.window = kSendWindow;
+  rule.forget_after = kStaleCounterAge;
   return rule;
 }
 

@@ -25,6 +25,10 @@ inline constexpr std::chrono::minutes kNetworkThrottleDuration{15};
 inline constexpr std::chrono::minutes kFlowStartWindow{10};
 // Counters of unknown names and of networks that nobody added to for this long are forgotten.
 inline constexpr std::chrono::hours kStaleCounterAge{48};
+// Texts, calls and emails sent to one user, or to one destination, within kSendWindow (toll
+// fraud: a stolen password must not pump texts to premium numbers).
+inline constexpr int kMaxSendsPerWindow = 3;
+inline constexpr std::chrono::minutes kSendWindow{10};
 
 namespace throttles {
 
@@ -41,6 +45,11 @@ ThrottleKey network_sign_in_starts(const std::string& network);
 // MFA codes tried by a user, across challenges and Security info.
 ThrottleKey user_codes(const std::string& user_id);
 
+// Texts, calls and emails sent for a user.
+ThrottleKey user_sends(const std::string& user_id);
+// Texts, calls and emails sent to one number or address, whoever asked.
+ThrottleKey destination_sends(const std::string& destination);
+
 // When the lock of the throttle `key` ends: `now` when no lock holds at `now`.
 Result<Timestamp> lock_end(ThrottleStore& store, const std::string& key, Timestamp now);
 
@@ -54,6 +63,8 @@ ThrottleRule network_password_failure_rule();
 ThrottleRule network_sign_in_start_rule(int limit);
 // 10 wrong codes lock a user's codes for 15 minutes.
 ThrottleRule code_rule();
+// kMaxSendsPerWindow sends per kSendWindow; it locks nothing (the caller refuses past the limit).
+ThrottleRule send_rule();
 
 }  // namespace throttles
 }  // namespace tessera

@@ -14,7 +14,7 @@ namespace {
 constexpr std::string_view kPageTemplates[] = {
     "layout",        "sign_in",    "enter_password", "update_password", "more_information",
     "choose_method", "enter_code", "stay_signed_in", "other_ways",      "forgot_password",
-    "message",       "busy",       "security_info",  "delete_method",
+    "message",       "busy",       "security_info",  "delete_method",   "dev_outbox",
 };
 
 std::string template_file(std::string_view name) {
@@ -54,8 +54,13 @@ void add_security_headers(Response& response) {
   response.set_header("Cache-Control", "no-store");
 }
 
-Response in_layout(int status, std::string body, std::string_view title, std::string_view tenant) {
+// A page whose data sets "refresh" (seconds) reloads itself, without JavaScript.
+Response in_layout(int status, std::string body, std::string_view title, std::string_view tenant,
+                   const PageData& data) {
   PageData layout;
+  if (const PageData* refresh = data.get("refresh"); refresh != nullptr && refresh->is_string()) {
+    layout.set("refresh", refresh->string_value());
+  }
   layout.set("title", std::string(title));
   layout.set("tenant", std::string(tenant));
   layout.set("body", std::move(body));
@@ -69,17 +74,17 @@ Response in_layout(int status, std::string body, std::string_view title, std::st
 Response render_page(int status, std::string_view template_name, std::string_view title,
                      PageData data, std::string_view tenant) {
   data.set("tenant", std::string(tenant));
-  return in_layout(status, render_template(template_name, data), title, tenant);
+  std::string body = render_template(template_name, data);
+  return in_layout(status, std::move(body), title, tenant, data);
 }
 
 Response render_page_text(int status, std::string_view key, std::string_view template_text,
                           std::string_view title, PageData data, std::string_view tenant) {
   data.set("tenant", std::string(tenant));
   const std::string cache_key = "text:" + std::string(key);
-  return in_layout(status,
-                   render_cached(
-                       cache_key, [template_text] { return template_text; }, data),
-                   title, tenant);
+  std::string body = render_cached(
+      cache_key, [template_text] { return template_text; }, data);
+  return in_layout(status, std::move(body), title, tenant, data);
 }
 
 std::span<const std::string_view> page_template_names() {

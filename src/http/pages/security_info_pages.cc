@@ -77,10 +77,11 @@ Response add_method_page(const Request& request, WebContext& context, const Sign
   if (method == nullptr) return Response::redirect("/security-info");
   auto info = context.security_info.overview(who.session);
   if (!info.ok()) return failure_page(context, info.status());
-  const MethodStage stage{registering->stage, registering->state};
+  const MethodStage stage{registering->stage, registering->state, std::nullopt};
   PageData data;
   data.set("csrf", csrf_token(context.csrf_key, who.token));
   data.set("cancel", page_flag(true));
+  if (error.empty()) error = added.problem;
   if (!error.empty()) data.set("error", error);
   // A stage that checks an answer confirms the method; any other steps on to the next stage.
   data.set("action",

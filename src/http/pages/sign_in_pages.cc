@@ -38,6 +38,20 @@ std::string step_message(const SignInPage& page) {
              minutes_text(std::max(1, page.locked_minutes)) + " at most).";
     case StepMessage::code_already_used:
       return "That code has already been used. Wait for the next code in your app.";
+    case StepMessage::call_not_approved:
+      return "We didn't receive the expected response from your phone. Try again or sign in "
+             "another way.";
+  }
+  return "";
+}
+
+// What a page at a method's stage says about the message the stage sent, if anything.
+std::string delivery_message(const SignInPage& page) {
+  if (page.send_refused == SendRefusal::too_many_sends) {
+    return "You've asked for too many codes or calls. Wait a few minutes, or sign in another way.";
+  }
+  if (page.send_refused || (page.delivery && page.delivery->status == DeliveryStatus::failed)) {
+    return "We couldn't send a code. Try again or sign in another way.";
   }
   return "";
 }
@@ -137,8 +151,12 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   PageData data;
   data.set("csrf", csrf_token(context.csrf_key, page.flow_id));
   if (!page.upn.empty()) data.set("upn", page.upn);
-  const std::string error = step_message(page);
+  std::string error = step_message(page);
+  if (error.empty()) error = delivery_message(page);
+  if (error.empty()) error = page.method_problem;
   if (!error.empty()) data.set("error", error);
+  // Until its message is sent (or its call answered) the page looks again by itself.
+  if (page.waiting_for_delivery) data.set("refresh", "2");
   std::string_view name;
   std::string_view title;
   const SignInMethod* method = nullptr;  // at a method's step
@@ -175,7 +193,7 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
                              std::is_same_v<Step, step::Challenging>) {
           method = context.methods.find(at.kind);
           if (method == nullptr) return;  // a kind this server no longer offers: below
-          const MethodStage stage{at.stage, at.state};
+          const MethodStage stage{at.stage, at.state, std::nullopt};
           const ViewContext who{page.upn, tenant};
           if constexpr (std::is_same_v<Step, step::Registering>) {
             view = method->registration_view(stage, who);
@@ -250,7 +268,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
   // When a pool is full the flow gets a page, like every other answer it gets, not plain text.
   const Handler busy = [&context](const Request& request) { return busy_page(request, context); };
   auto show_current = [&context](const Request& request) -> Response {
-    auto page = context.sign_in.current(cookie_value(request, kFlowCookie));
+    auto page = context.sign_in.current(cookie_value(request, kFlowCookie), client_of(request));
     if (!page.ok()) return failure_page(context, page.status());
     return sign_in_response(request, context, *page);
   };

@@ -61,17 +61,18 @@ bool AuthenticatorApp::checks_answer(const MethodStage& at) const {
   return at.name != kSetUp;
 }
 
-MethodStage AuthenticatorApp::begin_registration(Rng& rng) const {
-  return MethodStage{std::string(kSetUp), rng.secret_bytes(kSecretBytes)};
+MethodStage AuthenticatorApp::begin_registration(const MethodContext& context) const {
+  return MethodStage{std::string(kSetUp), context.rng.secret_bytes(kSecretBytes), std::nullopt};
 }
 
 RegistrationAnswer AuthenticatorApp::answer_registration(const MethodStage& at,
                                                          const FormValues& form,
-                                                         Timestamp now) const {
+                                                         const MethodContext& context) const {
+  const Timestamp now = context.now;
   RegistrationAnswer answer;
   if (at.name == kSetUp) {
     answer.outcome = RegistrationAnswer::Outcome::next_stage;
-    answer.next = MethodStage{std::string(kVerify), at.state};
+    answer.next = MethodStage{std::string(kVerify), at.state, std::nullopt};
     return answer;
   }
   if (at.name != kVerify || at.state.size() != kSecretBytes) return answer;
@@ -98,12 +99,14 @@ MethodView AuthenticatorApp::registration_view(const MethodStage& at,
   return view;
 }
 
-MethodStage AuthenticatorApp::begin_challenge(const Method&) const {
-  return MethodStage{std::string(kCode), SecretBytes()};
+MethodStage AuthenticatorApp::begin_challenge(const Method&, const MethodContext&) const {
+  return MethodStage{std::string(kCode), SecretBytes(), std::nullopt};
 }
 
 ChallengeAnswer AuthenticatorApp::answer_challenge(const MethodStage& at, const Method& method,
-                                                   const FormValues& form, Timestamp now) const {
+                                                   const FormValues& form,
+                                                   const MethodContext& context) const {
+  const Timestamp now = context.now;
   ChallengeAnswer answer;
   if (at.name != kCode) return answer;
   const auto step = match_totp(method.secret.span(), form_code(form), now, parameters());

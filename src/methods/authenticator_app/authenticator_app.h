@@ -22,14 +22,15 @@ class AuthenticatorApp final : public SignInMethod {
   bool allowed_by(const AllowedMethods& allowed) const override { return allowed.app_code; }
 
   bool checks_answer(const MethodStage& at) const override;
-  MethodStage begin_registration(Rng& rng) const override;
+  MethodStage begin_registration(const MethodContext& context) const override;
   RegistrationAnswer answer_registration(const MethodStage& at, const FormValues& form,
-                                         Timestamp now) const override;
+                                         const MethodContext& context) const override;
   MethodView registration_view(const MethodStage& at, const ViewContext& who) const override;
 
-  MethodStage begin_challenge(const Method& method) const override;
+  MethodStage begin_challenge(const Method& method, const MethodContext& context) const override;
   ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
-                                   const FormValues& form, Timestamp now) const override;
+                                   const FormValues& form,
+                                   const MethodContext& context) const override;
   MethodView challenge_view(const MethodStage& at, const ViewContext& who) const override;
 
   std::vector<std::string_view> template_names() const override;

@@ -123,4 +123,15 @@ Result<GatewayReceipt> TwilioClient::post(std::string_view resource, std::string
   return receipt;
 }
 
+Result<SendReceipt> TwilioGateway::send_text(const TextMessage& message) {
+  TESSERA_ASSIGN_OR_RETURN(GatewayReceipt receipt,
+                           client_.send_text(message.to, message.body.view()));
+  return SendReceipt{std::move(receipt.sid)};
+}
+
+Result<SendReceipt> TwilioGateway::place_call(const VoiceCall& call) {
+  TESSERA_ASSIGN_OR_RETURN(GatewayReceipt receipt, client_.place_call(call.to, call.twiml_url));
+  return SendReceipt{std::move(receipt.sid)};
+}
+
 }  // namespace tessera

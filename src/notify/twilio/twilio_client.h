@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "base/secret_bytes.h"
+#include "notify/sender.h"
 
 namespace tessera {
 
@@ -43,6 +44,17 @@ class TwilioClient {
   Result<GatewayReceipt> post(std::string_view resource, std::string_view form);
 
   TwilioSettings settings_;
+};
+
+// The client as the delivery layer's text and voice gateway.
+class TwilioGateway final : public TextSender, public VoiceCaller {
+ public:
+  explicit TwilioGateway(TwilioSettings settings) : client_(std::move(settings)) {}
+  Result<SendReceipt> send_text(const TextMessage& message) override;
+  Result<SendReceipt> place_call(const VoiceCall& call) override;
+
+ private:
+  TwilioClient client_;
 };
 
 }  // namespace tessera

@@ -43,9 +43,9 @@ std::string say_and_hang_up_twiml(std::string_view sentence) {
 }
 
 CallAnswer call_answer(std::string_view digits) {
-  if (digits == "#") return CallAnswer::approve;
-  if (digits == "0") return CallAnswer::report_fraud;
-  return CallAnswer::deny;
+  if (digits == "#") return CallAnswer::approved;
+  if (digits == "0") return CallAnswer::fraud_reported;
+  return CallAnswer::denied;
 }
 
 }  // namespace tessera

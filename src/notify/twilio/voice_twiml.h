@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "domain/delivery.h"
+
 namespace tessera {
 
 inline constexpr int kCallAnswerTimeoutSeconds = 8;
@@ -22,13 +24,8 @@ std::string gather_answer_twiml(std::string_view sentence, std::string_view acti
 // A document that says `sentence` and hangs up (the answer to the action request).
 std::string say_and_hang_up_twiml(std::string_view sentence);
 
-enum class CallAnswer {
-  approve,       // "#"
-  report_fraud,  // "0" (the caller pressed 0 and then #)
-  deny,          // anything else
-};
-
-// What the `Digits` of the action request mean.
+// What the `Digits` of the action request mean: "#" approved, "0" (the caller pressed 0 and then
+// #) fraud_reported, anything else denied (domain/delivery.h).
 CallAnswer call_answer(std::string_view digits);
 
 // `text` escaped for XML character data and attribute values.

@@ -15,12 +15,30 @@ namespace {
 
 const Timestamp kNow = from_unix_seconds(1'795'000'020);
 
+// The code in a message a stage sent (a text's "… code 123456 …").
+std::string code_in(const MethodStage& at) {
+  if (!at.send) return "";
+  std::string digits;
+  for (const char c : at.send->text.view()) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (digits.size() != 6) {
+      digits.clear();
+    }
+  }
+  return digits.size() == 6 ? digits : "";
+}
+
 // What a person does to answer a method's checking stage rightly: read their app, their texts...
 struct Driver {
   // The right answer at a registration stage that checks answers, from the method's state.
   std::function<FormValues(const MethodStage&, Timestamp)> registration_answer;
   // The right answer to a challenge of `method`.
   std::function<FormValues(const MethodStage&, const Method&, Timestamp)> challenge_answer;
+  // What they fill in at a stage that checks nothing (empty by default).
+  std::function<FormValues(const MethodStage&)> step_form = [](const MethodStage&) {
+    return FormValues{};
+  };
 };
 
 const std::map<MethodKind, Driver>& drivers() {
@@ -31,6 +49,16 @@ const std::map<MethodKind, Driver>& drivers() {
               },
               [](const MethodStage&, const Method& method, Timestamp now) {
                 return FormValues{{"code", totp(method.secret.span(), now, TotpParameters{})}};
+              }}},
+      {MethodKind::phone,
+       Driver{[](const MethodStage& at, Timestamp) {
+                return FormValues{{"code", code_in(at)}};
+              },
+              [](const MethodStage& at, const Method&, Timestamp) {
+                return FormValues{{"code", code_in(at)}};
+              },
+              [](const MethodStage&) {
+                return FormValues{{"region", "GB"}, {"number", "07400 123456"}, {"way", "text"}};
               }}},
   };
   return all;
@@ -69,23 +97,24 @@ TEST_P(MethodContract, RegisterThenChallengeThenRefuseWrongAndReplayedAnswers) {
   const Driver& driver = drivers().at(method.kind());
   DeterministicRng rng(3);
   const ViewContext who{"alice@example.com", "Contoso"};
+  const MethodContext now{rng, kNow, who, std::nullopt};
 
   // Registration: steps on through the stages that check nothing, to the one that does.
-  MethodStage at = method.begin_registration(rng);
+  MethodStage at = method.begin_registration(now);
   for (int steps = 0; !method.checks_answer(at); ++steps) {
     ASSERT_LT(steps, 8) << "a registration that never asks for an answer";
     expect_view_has_a_template(method, method.registration_view(at, who));
-    RegistrationAnswer moved = method.answer_registration(at, FormValues{}, kNow);
+    RegistrationAnswer moved = method.answer_registration(at, driver.step_form(at), now);
     ASSERT_EQ(moved.outcome, RegistrationAnswer::Outcome::next_stage);
     at = std::move(moved.next);
   }
   expect_view_has_a_template(method, method.registration_view(at, who));
-  EXPECT_EQ(method.answer_registration(at, kWrong, kNow).outcome,
+  EXPECT_EQ(method.answer_registration(at, kWrong, now).outcome,
             RegistrationAnswer::Outcome::wrong);
-  EXPECT_EQ(method.answer_registration(at, FormValues{}, kNow).outcome,
+  EXPECT_EQ(method.answer_registration(at, FormValues{}, now).outcome,
             RegistrationAnswer::Outcome::wrong);
   RegistrationAnswer accepted =
-      method.answer_registration(at, driver.registration_answer(at, kNow), kNow);
+      method.answer_registration(at, driver.registration_answer(at, kNow), now);
   ASSERT_EQ(accepted.outcome, RegistrationAnswer::Outcome::accepted);
   EXPECT_FALSE(accepted.label.empty());
   Method registered =
@@ -95,18 +124,19 @@ TEST_P(MethodContract, RegisterThenChallengeThenRefuseWrongAndReplayedAnswers) {
 
   // Challenge, later: a wrong answer is wrong, the right one is accepted once.
   const Timestamp later = kNow + std::chrono::minutes(5);
-  const MethodStage challenge = method.begin_challenge(registered);
+  const MethodContext then{rng, later, who, std::nullopt};
+  const MethodStage challenge = method.begin_challenge(registered, then);
   ASSERT_TRUE(method.checks_answer(challenge));
   expect_view_has_a_template(method, method.challenge_view(challenge, who));
-  EXPECT_EQ(method.answer_challenge(challenge, registered, kWrong, later).outcome,
+  EXPECT_EQ(method.answer_challenge(challenge, registered, kWrong, then).outcome,
             event::CodeOutcome::wrong);
   const FormValues right = driver.challenge_answer(challenge, registered, later);
-  const ChallengeAnswer first = method.answer_challenge(challenge, registered, right, later);
+  const ChallengeAnswer first = method.answer_challenge(challenge, registered, right, then);
   ASSERT_EQ(first.outcome, event::CodeOutcome::accepted);
   // The replay guard, as the store keeps it once the first answer committed.
   if (first.used_step) {
     registered.last_used_step = first.used_step;
-    EXPECT_EQ(method.answer_challenge(challenge, registered, right, later).outcome,
+    EXPECT_EQ(method.answer_challenge(challenge, registered, right, then).outcome,
               event::CodeOutcome::already_used);
   }
 }

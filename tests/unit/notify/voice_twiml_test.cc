@@ -50,10 +50,10 @@ TEST(VoiceTwiml, GathersOneKeyAndPostsItToTheActionUrl) {
 }
 
 TEST(VoiceTwiml, ALonePoundApprovesZeroPoundReportsFraudAndSilenceSendsNothing) {
-  EXPECT_EQ(call_answer(*gathered(kTwiml, "#")), CallAnswer::approve);
-  EXPECT_EQ(call_answer(*gathered(kTwiml, "0#")), CallAnswer::report_fraud);
-  EXPECT_EQ(call_answer(*gathered(kTwiml, "1#")), CallAnswer::deny);
-  EXPECT_EQ(call_answer(*gathered(kTwiml, "*")), CallAnswer::deny);
+  EXPECT_EQ(call_answer(*gathered(kTwiml, "#")), CallAnswer::approved);
+  EXPECT_EQ(call_answer(*gathered(kTwiml, "0#")), CallAnswer::fraud_reported);
+  EXPECT_EQ(call_answer(*gathered(kTwiml, "1#")), CallAnswer::denied);
+  EXPECT_EQ(call_answer(*gathered(kTwiml, "*")), CallAnswer::denied);
   EXPECT_EQ(gathered(kTwiml, ""), std::nullopt) << "silence: no request, the call says goodbye";
 }
 
@@ -66,10 +66,10 @@ TEST(VoiceTwiml, TwiliosDefaultsWouldLoseALonePound) {
 }
 
 TEST(VoiceTwiml, AnswersAreExactlyThese) {
-  EXPECT_EQ(call_answer("#"), CallAnswer::approve);
-  EXPECT_EQ(call_answer("0"), CallAnswer::report_fraud);
+  EXPECT_EQ(call_answer("#"), CallAnswer::approved);
+  EXPECT_EQ(call_answer("0"), CallAnswer::fraud_reported);
   for (const char* other : {"", "##", "0#", "#0", "00", "1", "9", " #"}) {
-    EXPECT_EQ(call_answer(other), CallAnswer::deny) << other;
+    EXPECT_EQ(call_answer(other), CallAnswer::denied) << other;
   }
 }
 

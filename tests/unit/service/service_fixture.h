@@ -15,6 +15,7 @@
 #include "crypto/aead.h"
 #include "crypto/sodium_init.h"
 #include "methods/authenticator_app/authenticator_app.h"
+#include "methods/phone/phone.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
 
@@ -25,6 +26,7 @@ class ServiceTest : public ::testing::Test {
   explicit ServiceTest(Timestamp start = from_unix_seconds(1'795'000'000), std::uint64_t seed = 7)
       : clock_(start), rng_(seed) {
     methods_.add(std::make_unique<AuthenticatorApp>());
+    methods_.add(std::make_unique<Phone>());
   }
 
   void SetUp() override {

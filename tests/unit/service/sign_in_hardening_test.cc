@@ -483,7 +483,7 @@ TEST_F(SignInHardeningTest, TooManySignInStartsFromOneNetworkAreRefusedForAWhile
 
 TEST_F(SignInHardeningTest, TheLimitOnSignInStartsIsTheOperatorsAndZeroMeansNone) {
   SignInService three(*store_, methods_, hashing_, *sessions_, clock_, rng_, name_key_,
-                      SignInLimits{3});
+                      SignInSettings{3});
   const SignInClient proxy{"192.0.2.10", ""};
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(at<step::EnterPassword>(
@@ -493,7 +493,7 @@ TEST_F(SignInHardeningTest, TheLimitOnSignInStartsIsTheOperatorsAndZeroMeansNone
       three.submit_username(three.start()->flow_id, "username", "x@example.com", proxy)->message,
       StepMessage::too_many_sign_ins);
   SignInService unlimited(*store_, methods_, hashing_, *sessions_, clock_, rng_, name_key_,
-                          SignInLimits{0});
+                          SignInSettings{0});
   for (int i = 0; i < 10; ++i) {
     EXPECT_TRUE(at<step::EnterPassword>(*unlimited.submit_username(
         unlimited.start()->flow_id, "username", "someone@example.com", proxy)));
