@@ -75,9 +75,26 @@ std::unique_ptr<TwilioGateway> make_twilio(const Config& config) {
   return std::make_unique<TwilioGateway>(std::move(settings));
 }
 
-Gateways gateways(TwilioGateway* twilio, DevOutbox* outbox) {
+std::unique_ptr<SmtpMailer> make_mailer(const Config& config, const Clock& clock, Rng& rng) {
+  if (config.email.smtp_host.empty()) return nullptr;
+  SmtpSettings settings;
+  settings.host = config.email.smtp_host;
+  settings.port = config.email.smtp_port;
+  // validate() accepted only the three words.
+  const auto security = parse_smtp_security(config.email.smtp_security);
+  settings.security = security.ok() ? *security : SmtpSettings::Security::starttls;
+  settings.username = config.email.smtp_username;
+  settings.password = SecretBytes::from_string(
+      setting_or_environment(config.email.smtp_password, kSmtpPasswordEnvironmentVariable));
+  settings.from = config.email.from;
+  settings.from_name = config.tenant_name;
+  settings.timeout = config.delivery.timeout;
+  return std::make_unique<SmtpMailer>(std::move(settings), clock, rng);
+}
+
+Gateways gateways(TwilioGateway* twilio, SmtpMailer* mailer, DevOutbox* outbox) {
   if (outbox != nullptr) return Gateways{outbox, outbox, outbox};
-  return Gateways{twilio, twilio, nullptr};
+  return Gateways{twilio, twilio, mailer};
 }
 
 DispatchSettings dispatch_settings(const Config& config) {
@@ -139,10 +156,12 @@ WebServer::WebServer(Runtime& runtime)
       blocking_pool_(kBlockingThreads, kBlockingQueueLimit),
       hashing_(runtime.hasher(), hashing_pool_),
       twilio_(make_twilio(runtime.config())),
+      mailer_(make_mailer(runtime.config(), runtime.clock(), runtime.rng())),
       outbox_(runtime.config().delivery.dev_outbox
-                  ? std::make_unique<DevOutbox>(twilio_.get(), twilio_.get(), nullptr)
+                  ? std::make_unique<DevOutbox>(twilio_.get(), twilio_.get(), mailer_.get())
                   : nullptr),
-      dispatcher_(runtime.store(), runtime.clock(), gateways(twilio_.get(), outbox_.get()),
+      dispatcher_(runtime.store(), runtime.clock(),
+                  gateways(twilio_.get(), mailer_.get(), outbox_.get()),
                   dispatch_settings(runtime.config())),
       delivery_routes_{runtime.store(),
                        runtime.clock(),

@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "http/worker_pool.h"
 #include "notify/outbox/dev_outbox.h"
+#include "notify/smtp/smtp_mailer.h"
 #include "notify/twilio/twilio_client.h"
 #include "service/delivery_dispatcher.h"
 #include "service/sign_in_service.h"
@@ -54,6 +55,7 @@ class WebServer {
   // Delivery: the configured gateways (each may be absent), the dev outbox in front of them when
   // it is on, and the dispatcher that sends what the queue holds.
   std::unique_ptr<TwilioGateway> twilio_;
+  std::unique_ptr<SmtpMailer> mailer_;
   std::unique_ptr<DevOutbox> outbox_;
   DeliveryDispatcher dispatcher_;
   DeliveryRoutesContext delivery_routes_;

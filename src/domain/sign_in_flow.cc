@@ -134,7 +134,8 @@ bool accepts(const SignInStep& step, const SignInEvent& event) {
                  std::is_same_v<Happened, event::RegistrationAnswered>;
         } else if constexpr (std::is_same_v<At, step::Challenging>) {
           return std::is_same_v<Happened, event::MethodStageReached> ||
-                 std::is_same_v<Happened, event::ChallengeAnswered>;
+                 std::is_same_v<Happened, event::ChallengeAnswered> ||
+                 std::is_same_v<Happened, event::ChallengeSwitched>;
         } else if constexpr (std::is_same_v<At, step::StaySignedIn>) {
           return std::is_same_v<Happened, event::StayAnswered>;
         } else {
@@ -218,6 +219,13 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             }
             flow.step = std::move(at);
             return wrong_answer(std::move(flow), answered.outcome, now);
+          },
+          [&](step::Challenging& at, event::ChallengeSwitched& switched) -> Transition {
+            // The attempts of the challenge so far still count: switching is no way round them.
+            flow.step = step::Challenging{std::move(at.user_id), std::move(switched.method_id),
+                                          std::move(switched.kind), std::move(switched.stage),
+                                          std::move(switched.state)};
+            return {std::move(flow)};
           },
           [&](step::StaySignedIn& at, event::StayAnswered& answer) -> Transition {
             flow.step = step::SignedIn{std::move(at.user_id), answer.stay_signed_in};

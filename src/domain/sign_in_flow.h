@@ -147,13 +147,21 @@ struct ChallengeAnswered {
 struct StayAnswered {
   bool stay_signed_in = false;
 };
+// "Sign in another way": the challenge starts again with another of the user's methods (or
+// another way of the same one, e.g. a call instead of a text).
+struct ChallengeSwitched {
+  std::string method_id;
+  std::string kind;
+  std::string stage;
+  SecretBytes state;
+};
 }  // namespace event
 
 using SignInEvent =
     std::variant<event::UsernameEntered, event::PasswordChecked, event::PasswordChanged,
                  event::RegistrationAccepted, event::RegistrationSkipped, event::MethodChosen,
                  event::MethodStageReached, event::RegistrationAnswered, event::ChallengeAnswered,
-                 event::StayAnswered>;
+                 event::StayAnswered, event::ChallengeSwitched>;
 
 // Whether `step` has a transition for `event`: the table advance() follows. Every other pair is
 // refused.

@@ -81,6 +81,15 @@ struct MethodContext {
   Timestamp now;
   ViewContext who;
   std::optional<DeliveryOutcome> delivery;
+  // begin_challenge: the way chosen under "Sign in another way" (a ChallengeOption's `way`);
+  // empty = the method's usual way.
+  std::string way;
+};
+
+// One line of "Sign in another way" for a registered method ("Text +XX XXXXXXXX56").
+struct ChallengeOption {
+  std::string way;  // passed back in MethodContext::way; empty for a method with one way
+  std::string text;
 };
 
 // The method's verdict on a registration form.
@@ -139,6 +148,10 @@ class SignInMethod {
   // Challenge at sign-in (and the step-up of Security info): where it begins (e.g. after sending
   // a text), what an answer proves, and its page.
   virtual MethodStage begin_challenge(const Method& method, const MethodContext& context) const = 0;
+  // The ways `method` can be challenged, for "Sign in another way".
+  virtual std::vector<ChallengeOption> challenge_options(const Method&) const {
+    return {ChallengeOption{"", std::string(other_way_text())}};
+  }
   virtual ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
                                            const FormValues& form,
                                            const MethodContext& context) const = 0;

@@ -137,6 +137,21 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
     page.waiting_for_delivery =
         pending || (method != nullptr && method->waits_for_delivery(at) && unanswered);
   }
+  if (std::holds_alternative<step::Challenging>(page.flow.step) && loaded.user) {
+    auto methods = store_.list_methods(loaded.user->id);
+    auto policy = store_.load_policy();
+    if (methods.ok() && policy.ok()) {
+      std::stable_partition(methods->begin(), methods->end(),
+                            [](const Method& method) { return method.is_default; });
+      for (const Method& method : *methods) {
+        const SignInMethod* plugin = methods_.find(method.kind);
+        if (plugin == nullptr || !plugin->allowed_by(policy->allowed_methods)) continue;
+        for (ChallengeOption& option : plugin->challenge_options(method)) {
+          page.other_ways.push_back({method.id, std::move(option.way), std::move(option.text)});
+        }
+      }
+    }
+  }
   if (std::holds_alternative<step::ChooseMethod>(page.flow.step)) {
     // The policy decides what is offered; if it cannot be read, every method is shown and the
     // choice is checked against the policy when it is posted.
@@ -590,6 +605,40 @@ Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
                                event::MethodChosen{std::string(method->kind_name()),
                                                    std::move(stage.name), std::move(stage.state)},
                                TransitionContext{clock_.now()}));
+}
+
+Result<SignInPage> SignInService::submit_other_way(std::string_view flow_id,
+                                                   std::string_view posted_step,
+                                                   std::string_view method_id,
+                                                   std::string_view way) {
+  TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
+  if (!loaded) return restart(SignInFlow::Notice::interrupted);
+  const User& user = *loaded->user;
+  auto refuse = [&]() {
+    (void)store_.delete_flow(loaded->id_hash);
+    return restart(SignInFlow::Notice::interrupted);
+  };
+  if (!std::holds_alternative<step::Challenging>(loaded->flow.step)) return refuse();
+  auto found = store_.find_method(std::string(method_id));
+  if (!found.ok() || found->user_id != user.id) return refuse();
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  const SignInMethod* plugin = methods_.find(found->kind);
+  if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) return refuse();
+  const auto options = plugin->challenge_options(*found);
+  if (std::none_of(options.begin(), options.end(),
+                   [&](const ChallengeOption& option) { return option.way == way; })) {
+    return refuse();
+  }
+  const Timestamp now = clock_.now();
+  MethodContext context = method_context(user.upn, now);
+  context.way = std::string(way);
+  MethodStage stage = plugin->begin_challenge(*found, context);
+  loaded->send = std::move(stage.send);
+  return save(*loaded,
+              advance(std::move(loaded->flow),
+                      event::ChallengeSwitched{found->id, std::string(plugin->kind_name()),
+                                               std::move(stage.name), std::move(stage.state)},
+                      TransitionContext{now}));
 }
 
 Result<SignInPage> SignInService::submit_code(std::string_view flow_id,

@@ -356,18 +356,44 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                           }),
              Dispatch::blocking, busy);
 
-  router.add(HttpMethod::get, "/signin/other-ways", [&context](const Request&) {
-    PageData data;
-    PageData methods = page_list();
-    for (const SignInMethod* method : context.methods.all()) {
-      PageData item;
-      item.set("label", std::string(method->other_way_text()));
-      methods.push_back(item);
-    }
-    data.set("methods", methods);
-    return render_page(200, "other_ways", "Verify your identity", std::move(data),
-                       context.tenant_name);
-  });
+  // "Sign in another way": the ways of every method the user has, each a button that starts the
+  // challenge again with it.
+  router.add(
+      HttpMethod::get, "/signin/other-ways",
+      [&context](const Request& request) -> Response {
+        auto page = context.sign_in.current(cookie_value(request, kFlowCookie), client_of(request));
+        if (!page.ok()) return failure_page(context, page.status());
+        const auto* challenging = std::get_if<step::Challenging>(&page->flow.step);
+        if (challenging == nullptr) return sign_in_response(request, context, *page);
+        PageData data;
+        data.set("csrf", csrf_token(context.csrf_key, page->flow_id));
+        data.set("step", challenging->stage);
+        if (!page->upn.empty()) data.set("upn", page->upn);
+        PageData methods = page_list();
+        for (const auto& way : page->other_ways) {
+          PageData item;
+          item.set("choice", way.method_id + ":" + way.way);
+          item.set("label", way.text);
+          methods.push_back(item);
+        }
+        data.set("methods", methods);
+        Response response = render_page(200, "other_ways", "Verify your identity", std::move(data),
+                                        context.tenant_name);
+        set_cookie(response, request, kFlowCookie, page->flow_id);
+        return response;
+      },
+      Dispatch::blocking, busy);
+  router.add(HttpMethod::post, "/signin/other-way",
+             sign_in_post(context,
+                          [&context](const Request&, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            const std::string choice = field(form, "choice");
+                            const auto colon = choice.find(':');
+                            return context.sign_in.submit_other_way(
+                                flow_id, field(form, "step"), choice.substr(0, colon),
+                                colon == std::string::npos ? "" : choice.substr(colon + 1));
+                          }),
+             Dispatch::blocking, busy);
   router.add(HttpMethod::get, "/signin/forgot", [&context](const Request&) {
     return render_page(200, "forgot_password", "Get back into your account", PageData(),
                        context.tenant_name);

@@ -215,8 +215,14 @@ MethodView Phone::registration_view(const MethodStage& at, const ViewContext&) c
 }
 
 MethodStage Phone::begin_challenge(const Method& method, const MethodContext& context) const {
-  if (method.secret.view() == "call") return calling(kCall, method.detail, context, false);
+  const std::string_view way = context.way.empty() ? method.secret.view() : context.way;
+  if (way == "call") return calling(kCall, method.detail, context, false);
   return texting(kCode, method.detail, context);
+}
+
+std::vector<ChallengeOption> Phone::challenge_options(const Method& method) const {
+  const std::string number = masked_phone(method.detail);
+  return {ChallengeOption{"text", "Text " + number}, ChallengeOption{"call", "Call " + number}};
 }
 
 ChallengeAnswer Phone::answer_challenge(const MethodStage& at, const Method& method,

@@ -30,6 +30,7 @@ class Phone final : public SignInMethod {
   MethodView registration_view(const MethodStage& at, const ViewContext& who) const override;
 
   MethodStage begin_challenge(const Method& method, const MethodContext& context) const override;
+  std::vector<ChallengeOption> challenge_options(const Method& method) const override;
   ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
                                    const FormValues& form,
                                    const MethodContext& context) const override;

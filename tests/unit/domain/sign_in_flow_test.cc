@@ -249,24 +249,26 @@ std::vector<SignInEvent> every_event() {
       event::MethodStageReached{"t", {}},
       event::RegistrationAnswered{event::CodeOutcome::wrong},
       event::ChallengeAnswered{event::CodeOutcome::wrong},
-      event::StayAnswered{false}};
+      event::StayAnswered{false},
+      event::ChallengeSwitched{"m2", "phone", "phone_code", {}}};
 }
 
 // The transition table, spelled out: exactly these (step, event) pairs are accepted, and every
 // other pair is refused (back to "Sign in", marked refused) rather than handled by a catch-all.
 TEST(SignInTransitions, ExactlyTheListedPairsAreAcceptedAndTheRestRefused) {
   const std::set<std::pair<std::size_t, std::size_t>> listed = {
-      {0, 0},  // EnterUsername ← UsernameEntered
-      {1, 1},  // EnterPassword ← PasswordChecked
-      {2, 2},  // UpdatePassword ← PasswordChanged
-      {3, 3},  // MoreInformationRequired ← RegistrationAccepted
-      {3, 4},  // MoreInformationRequired ← RegistrationSkipped
-      {4, 5},  // ChooseMethod ← MethodChosen
-      {5, 6},  // Registering ← MethodStageReached
-      {5, 7},  // Registering ← RegistrationAnswered
-      {6, 6},  // Challenging ← MethodStageReached
-      {6, 8},  // Challenging ← ChallengeAnswered
-      {7, 9},  // StaySignedIn ← StayAnswered
+      {0, 0},   // EnterUsername ← UsernameEntered
+      {1, 1},   // EnterPassword ← PasswordChecked
+      {2, 2},   // UpdatePassword ← PasswordChanged
+      {3, 3},   // MoreInformationRequired ← RegistrationAccepted
+      {3, 4},   // MoreInformationRequired ← RegistrationSkipped
+      {4, 5},   // ChooseMethod ← MethodChosen
+      {5, 6},   // Registering ← MethodStageReached
+      {5, 7},   // Registering ← RegistrationAnswered
+      {6, 6},   // Challenging ← MethodStageReached
+      {6, 8},   // Challenging ← ChallengeAnswered
+      {6, 10},  // Challenging ← ChallengeSwitched
+      {7, 9},   // StaySignedIn ← StayAnswered
   };
   const auto steps = every_step();
   const auto events = every_event();

@@ -179,5 +179,34 @@ TEST_F(PhoneSignInTest, AtMostThreeSendsPerTenMinutesPerUser) {
   EXPECT_FALSE(page.send_refused);
 }
 
+TEST_F(PhoneSignInTest, SignInAnotherWayCallsInsteadOfTexting) {
+  add_user("frank@example.com", MfaState::enabled);
+  SignInPage page = register_number(through_password("frank@example.com"), "text");
+  dispatcher_->drain();
+  page = *sign_in_->submit_code(page.flow_id, "verify_phone_text", gateway_.last_code(), kClient);
+  ASSERT_TRUE(done(page));
+
+  page = through_password("frank@example.com");
+  ASSERT_EQ(step_name(page.flow.step), "phone_code");
+  ASSERT_EQ(page.other_ways.size(), 2u);
+  EXPECT_EQ(page.other_ways[0].text, "Text +XX XXXXXXXX56");
+  EXPECT_EQ(page.other_ways[1].text, "Call +XX XXXXXXXX56");
+  // Another user's method, or a way the method has not, ends the flow.
+  const std::string method_id = page.other_ways[1].method_id;
+  SignInPage forged = *sign_in_->submit_other_way(page.flow_id, "phone_code", method_id, "fax");
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(forged.flow.step));
+
+  clock_.advance(kSendWindow);  // three texts so far: the send limit's window starts afresh
+  page = through_password("frank@example.com");
+  page = *sign_in_->submit_other_way(page.flow_id, "phone_code", method_id, "call");
+  ASSERT_EQ(step_name(page.flow.step), "phone_call");
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.calls.size(), 1u);
+  ASSERT_TRUE(
+      *store_->answer_call(gateway_.calls[0].delivery_id, CallAnswer::approved, clock_.now()));
+  page = *sign_in_->current(page.flow_id);
+  EXPECT_TRUE(done(page)) << step_name(page.flow.step);
+}
+
 }  // namespace
 }  // namespace tessera
