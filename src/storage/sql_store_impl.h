@@ -1,6 +1,7 @@
 // The SqlStore's declaration, shared by the files that implement it (one per aggregate:
 // sql_users.cc, sql_throttles.cc, sql_methods.cc, sql_sessions.cc, sql_flows.cc, sql_policy.cc,
-// sql_logs.cc; sql_store.cc holds the schema and the unit of work). Internal to the storage layer.
+// sql_logs.cc, sql_deliveries.cc; sql_store.cc holds the schema and the unit of work). Internal to
+// the storage layer.
 #pragma once
 
 #include <algorithm>
@@ -34,6 +35,9 @@ constexpr std::string_view kMethodColumns =
     "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
 constexpr std::string_view kSessionColumns =
     "token_hash, user_id, created_at, last_seen_at, expires_at, persistent, mfa_at";
+constexpr std::string_view kDeliveryColumns =
+    "id, channel, destination, user_id, sealed_content, status, attempts, last_error, provider_id, "
+    "answer, created_at, updated_at";
 constexpr std::string_view kKeyCheckPlaintext = "tessera master key check";
 constexpr std::size_t kMaxListLimit = 1000;
 constexpr std::string_view kAdvanceStep =
@@ -55,6 +59,9 @@ inline std::string method_associated_data(const std::string& method_id) {
 }
 inline std::string flow_associated_data(const std::string& id_hash) {
   return "sign_in_flows:" + id_hash;
+}
+inline std::string delivery_associated_data(std::string_view delivery_id) {
+  return "deliveries:" + std::string(delivery_id);
 }
 
 // An enum stored as its number: anything outside [0, last] is a damaged row, never a guess (a
@@ -293,6 +300,17 @@ class SqlStore final : public Store {
   Status lock_throttle(const ThrottleKey& key, Timestamp locked_until) override;
   Result<std::int64_t> forget_idle_throttles(Timestamp now) override;
 
+  // Deliveries (sql_deliveries.cc).
+  Status add_delivery(const Delivery& delivery) override;
+  Result<std::size_t> count_unsent_deliveries() override;
+  Result<std::optional<Delivery>> claim_delivery(Timestamp now, Timestamp stale_before) override;
+  Result<Delivery> find_delivery(std::string_view id) override;
+  Result<bool> finish_delivery(std::string_view id, DeliveryStatus status,
+                               std::string_view provider_id, std::string_view error,
+                               bool keep_content, Timestamp now) override;
+  Result<bool> answer_call(std::string_view id, CallAnswer answer, Timestamp now) override;
+  Result<std::size_t> delete_deliveries_before(Timestamp cutoff) override;
+
  private:
   static Status upsert_network(SqlConnection& connection, const std::string& user_id,
                                const std::string& network, Timestamp now);
@@ -312,6 +330,9 @@ class SqlStore final : public Store {
                              const Status& problem);
 
   Result<Method> method_from(const SqlRow& row);
+
+  // A row of kDeliveryColumns, its content opened (empty when the column is null).
+  Result<Delivery> delivery_from(const SqlRow& row);
 
   static Status require_user(SqlConnection& connection, const std::string& user_id);
 

@@ -1,9 +1,9 @@
 // The Store is the seam between tessera and its database. Every piece of state lives here so that
 // any node can serve any request. It is made of one small interface per aggregate (users,
-// familiar networks, throttles, methods, sessions, flows, policy, logs; each in its own header)
-// and one unit of work, transaction(), that a use case opens to change several of them at once. Two
-// implementations share one SQL layer: SQLite (embedded, WAL) and PostgreSQL (libpq, pooled); one
-// test suite (tests/store) proves they behave the same.
+// familiar networks, throttles, methods, sessions, flows, policy, logs, deliveries; each in its
+// own header) and one unit of work, transaction(), that a use case opens to change several of them
+// at once. Two implementations share one SQL layer: SQLite (embedded, WAL) and PostgreSQL (libpq,
+// pooled); one test suite (tests/store) proves they behave the same.
 //
 // Contracts common to every call:
 // - Thread-safe: any thread may call any method concurrently (except on the Store a transaction()
@@ -15,8 +15,9 @@
 // - Errors: not_found for a missing row, already_exists for a taken unique name (UPN),
 //   unavailable when the database cannot be reached or stays busy, data_loss when a sealed secret
 //   fails to decrypt (wrong master key or tampering), internal otherwise.
-// - Secrets (Method::secret) are sealed with AEAD before they are written (associated data = table
-//   and row id) and opened on read; callers see plaintext SecretBytes only in memory.
+// - Secrets (Method::secret, Delivery::content) are sealed with AEAD before they are written
+//   (associated data = table and row id) and opened on read; callers see plaintext SecretBytes
+//   only in memory.
 // - Tokens are given to the store already hashed; the store never sees a bearer token.
 // - `audit`, where a call takes one, is appended in the same transaction as the change when it is
 //   not null, so the audit log never misses a change nor records one that did not happen.
@@ -25,6 +26,7 @@
 #include <functional>
 
 #include "base/result.h"
+#include "storage/delivery_store.h"
 #include "storage/familiar_network_store.h"
 #include "storage/flow_store.h"
 #include "storage/log_store.h"
@@ -43,7 +45,8 @@ class Store : public UserStore,
               public SessionStore,
               public FlowStore,
               public PolicyStore,
-              public LogStore {
+              public LogStore,
+              public DeliveryStore {
  public:
   ~Store() override = default;
 

@@ -1,4 +1,5 @@
-// Secrets at rest: a copy of the SQLite files must not reveal a TOTP seed or a session token.
+// Secrets at rest: a copy of the SQLite files must not reveal a TOTP seed, a session token or what
+// a queued message says.
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -58,6 +59,30 @@ TEST_P(AtRest, SqliteFilesHoldNoSeedAndNoToken) {
   EXPECT_EQ(files.find(std::string(token.token.view())), std::string::npos);
   // And the store still gives the seed back to tessera.
   EXPECT_EQ((*store_->list_methods(user.id))[0].secret.view(), seed);
+}
+
+TEST_P(AtRest, SqliteFilesHoldNoDeliveryContent) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const std::string content = "Your tessera code is 864209 KnownDeliveryText";
+  Delivery delivery;
+  delivery.id = "delivery-at-rest";
+  delivery.channel = DeliveryChannel::text;
+  delivery.destination = "+447700900123";
+  delivery.user_id = user.id;
+  delivery.content = SecretBytes::from_string(content);
+  delivery.created_at = user.created_at;
+  delivery.updated_at = user.created_at;
+  ASSERT_TRUE(store_->add_delivery(delivery).ok());
+  // Claimed, as a sender does, so the row is written twice.
+  ASSERT_TRUE(store_->claim_delivery(user.created_at, user.created_at)->has_value());
+
+  const std::string files =
+      read_all(config_.sqlite_path) + read_all(config_.sqlite_path.string() + "-wal");
+  ASSERT_NE(files.find("+447700900123"), std::string::npos);  // stored in the clear
+  EXPECT_EQ(files.find("KnownDeliveryText"), std::string::npos);
+  EXPECT_EQ(files.find("864209"), std::string::npos);
+  EXPECT_EQ(store_->find_delivery(delivery.id)->content.view(), content);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, AtRest, ::testing::Values(StoreConfig::Kind::sqlite), kind_name);

@@ -10,6 +10,8 @@
 namespace tessera::testing {
 namespace {
 
+using namespace std::chrono_literals;
+
 // Counting without reaching a lockout, for tests about the counting itself.
 ThrottleRule no_lockout() {
   ThrottleRule rule;
@@ -870,6 +872,294 @@ TEST_P(StoreTest, AWindowedCountThatLocksStartsAfreshAfterTheLock) {
   EXPECT_EQ(after.count, 1);
   EXPECT_EQ(after.locked_until, std::nullopt);
   EXPECT_EQ(*store_->find_throttle("failures:203.0.113.0/24"), std::nullopt);
+}
+
+// --- Deliveries: the queue of texts, calls and emails.
+
+Delivery queued_delivery(const User& user, std::string id, Timestamp created_at,
+                         DeliveryChannel channel = DeliveryChannel::text) {
+  Delivery delivery;
+  delivery.id = std::move(id);
+  delivery.channel = channel;
+  delivery.destination = "+447700900123";
+  delivery.user_id = user.id;
+  delivery.content = SecretBytes::from_string("Your code is 123456 (" + delivery.id + ")");
+  delivery.created_at = created_at;
+  delivery.updated_at = created_at;
+  return delivery;
+}
+
+TEST_P(StoreTest, ADeliveryRoundTripsWithItsContentAndStartsQueued) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  Delivery given = queued_delivery(user, "delivery-1", now, DeliveryChannel::call);
+  given.status = DeliveryStatus::sent;  // whatever it says, it is queued as new
+  given.attempts = 3;
+  ASSERT_TRUE(store_->add_delivery(given).ok());
+  auto found = store_->find_delivery("delivery-1");
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(found->id, "delivery-1");
+  EXPECT_EQ(found->channel, DeliveryChannel::call);
+  EXPECT_EQ(found->destination, "+447700900123");
+  EXPECT_EQ(found->user_id, user.id);
+  EXPECT_EQ(found->content.view(), "Your code is 123456 (delivery-1)");
+  EXPECT_EQ(found->status, DeliveryStatus::queued);
+  EXPECT_EQ(found->attempts, 0);
+  EXPECT_EQ(found->last_error, "");
+  EXPECT_EQ(found->provider_id, "");
+  EXPECT_EQ(found->answer, CallAnswer::none);
+  EXPECT_EQ(found->created_at, now);
+  EXPECT_EQ(found->updated_at, now);
+
+  Delivery empty = queued_delivery(user, "delivery-2", now);
+  empty.content = SecretBytes();
+  ASSERT_TRUE(store_->add_delivery(empty).ok());
+  EXPECT_TRUE(store_->find_delivery("delivery-2")->content.empty());
+  EXPECT_EQ(store_->find_delivery("missing").status().code(), ErrorCode::not_found);
+  const User ghost = make_user("ghost@example.com");
+  EXPECT_EQ(store_->add_delivery(queued_delivery(ghost, "delivery-3", now)).code(),
+            ErrorCode::not_found);
+}
+
+TEST_P(StoreTest, ADeliveryIdTakenAlreadyIsAlreadyExists) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "delivery-1", now)).ok());
+  Delivery again = queued_delivery(user, "delivery-1", now + std::chrono::seconds(1));
+  again.destination = "+447700900999";
+  EXPECT_EQ(store_->add_delivery(again).code(), ErrorCode::already_exists);
+  EXPECT_EQ(store_->find_delivery("delivery-1")->destination, "+447700900123");
+}
+
+TEST_P(StoreTest, DeliveriesAreClaimedOldestFirstAndBecomeSending) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "newest", start + 20s)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "oldest", start)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "middle", start + 10s)).ok());
+  const Timestamp now = start + 60s;
+  for (const std::string expected : {"oldest", "middle", "newest"}) {
+    auto claimed = store_->claim_delivery(now, now - 5min);
+    ASSERT_TRUE(claimed.ok()) << claimed.status().message();
+    ASSERT_TRUE(claimed->has_value()) << expected;
+    EXPECT_EQ((*claimed)->id, expected);
+    EXPECT_EQ((*claimed)->status, DeliveryStatus::sending);
+    EXPECT_EQ((*claimed)->attempts, 1);
+    EXPECT_EQ((*claimed)->updated_at, now);
+    EXPECT_EQ((*claimed)->content.view(), "Your code is 123456 (" + expected + ")");
+    EXPECT_EQ(store_->find_delivery(expected)->status, DeliveryStatus::sending);
+  }
+  EXPECT_EQ(*store_->claim_delivery(now, now - 5min), std::nullopt);
+}
+
+TEST_P(StoreTest, ParallelSendersNeverClaimTheSameDeliveryTwice) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  constexpr int kDeliveries = 24;
+  for (int i = 0; i < kDeliveries; ++i) {
+    ASSERT_TRUE(store_
+                    ->add_delivery(queued_delivery(user, "delivery-" + std::to_string(i),
+                                                   start + std::chrono::seconds(i / 4)))
+                    .ok());
+  }
+  const Timestamp now = start + 60s;
+  std::atomic<int> errors = 0;
+  std::mutex mutex;
+  std::multiset<std::string> claimed_ids;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 6; ++t) {
+    senders.emplace_back([&] {
+      for (;;) {
+        auto claimed = store_->claim_delivery(now, now - 5min);
+        if (!claimed.ok()) {
+          ++errors;
+          return;
+        }
+        if (!claimed->has_value()) return;
+        std::lock_guard lock(mutex);
+        claimed_ids.insert((*claimed)->id);
+      }
+    });
+  }
+  for (auto& sender : senders)
+    sender.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(claimed_ids.size(), static_cast<std::size_t>(kDeliveries));
+  for (int i = 0; i < kDeliveries; ++i) {
+    const std::string id = "delivery-" + std::to_string(i);
+    EXPECT_EQ(claimed_ids.count(id), 1u) << id;
+    EXPECT_EQ(store_->find_delivery(id)->attempts, 1) << id;
+  }
+}
+
+TEST_P(StoreTest, ADeliveryLeftSendingSinceBeforeStaleIsClaimedAgain) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "delivery-1", start)).ok());
+  ASSERT_TRUE(store_->claim_delivery(start, start - 5min)->has_value());
+  // Its sender may still be at work: claimed at `start`, not before.
+  EXPECT_EQ(*store_->claim_delivery(start + 1min, start), std::nullopt);
+  // Its sender died: claimed again, counted as a second try.
+  const Timestamp later = start + 10min;
+  auto again = store_->claim_delivery(later, later - 5min);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ((*again)->id, "delivery-1");
+  EXPECT_EQ((*again)->attempts, 2);
+  EXPECT_EQ((*again)->updated_at, later);
+  EXPECT_EQ((*again)->content.view(), "Your code is 123456 (delivery-1)");
+  EXPECT_EQ(*store_->claim_delivery(later, later - 5min), std::nullopt);
+}
+
+TEST_P(StoreTest, FinishingEmptiesTheContentUnlessKeptAndBoundsTheError) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "text", start)).ok());
+  ASSERT_TRUE(
+      store_->add_delivery(queued_delivery(user, "call", start + 1s, DeliveryChannel::call)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "failing", start + 2s)).ok());
+  const Timestamp now = start + 60s;
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(store_->claim_delivery(now, now - 5min)->has_value());
+  const Timestamp done = now + 3s;
+
+  EXPECT_TRUE(*store_->finish_delivery("text", DeliveryStatus::sent, "SM123", "", false, done));
+  const Delivery text = *store_->find_delivery("text");
+  EXPECT_EQ(text.status, DeliveryStatus::sent);
+  EXPECT_EQ(text.provider_id, "SM123");
+  EXPECT_EQ(text.updated_at, done);
+  EXPECT_TRUE(text.content.empty());
+
+  EXPECT_TRUE(*store_->finish_delivery("call", DeliveryStatus::sent, "CA456", "", true, done));
+  const Delivery call = *store_->find_delivery("call");
+  EXPECT_EQ(call.status, DeliveryStatus::sent);
+  EXPECT_EQ(call.content.view(), "Your code is 123456 (call)");
+
+  // A long error is cut to the bound, between characters (é is two bytes).
+  std::string error;
+  while (error.size() < 3 * kMaxDeliveryErrorLength)
+    error += "é";
+  error.insert(0, "x");
+  EXPECT_TRUE(*store_->finish_delivery("failing", DeliveryStatus::failed, "", error, false, done));
+  const Delivery failed = *store_->find_delivery("failing");
+  EXPECT_EQ(failed.status, DeliveryStatus::failed);
+  EXPECT_EQ(failed.last_error.size(), kMaxDeliveryErrorLength - 1);
+  EXPECT_TRUE(error.starts_with(failed.last_error));
+  EXPECT_TRUE(failed.content.empty());
+  // Finished deliveries are not handed out again, stale or not.
+  EXPECT_EQ(*store_->claim_delivery(done + 1h, done + 1h), std::nullopt);
+}
+
+TEST_P(StoreTest, OnlyADeliveryBeingSentFinishes) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "queued", start)).ok());
+  EXPECT_FALSE(*store_->finish_delivery("queued", DeliveryStatus::sent, "SM1", "", false, start));
+  EXPECT_EQ(store_->find_delivery("queued")->status, DeliveryStatus::queued);
+  EXPECT_EQ(store_->find_delivery("queued")->content.view(), "Your code is 123456 (queued)");
+
+  ASSERT_TRUE(store_->claim_delivery(start, start - 5min)->has_value());
+  EXPECT_TRUE(
+      *store_->finish_delivery("queued", DeliveryStatus::failed, "", "refused", false, start + 1s));
+  // Finished once: a second end (a sender that was thought dead) changes nothing.
+  EXPECT_FALSE(
+      *store_->finish_delivery("queued", DeliveryStatus::sent, "SM2", "", false, start + 2s));
+  const Delivery found = *store_->find_delivery("queued");
+  EXPECT_EQ(found.status, DeliveryStatus::failed);
+  EXPECT_EQ(found.last_error, "refused");
+  EXPECT_EQ(found.provider_id, "");
+  EXPECT_FALSE(*store_->finish_delivery("missing", DeliveryStatus::sent, "", "", false, start));
+}
+
+TEST_P(StoreTest, ASentCallIsAnsweredOnceAndOnlyOnceSent) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(
+      store_->add_delivery(queued_delivery(user, "call", start, DeliveryChannel::call)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "text", start + 1s)).ok());
+  EXPECT_FALSE(*store_->answer_call("call", CallAnswer::approved, start));  // queued
+  ASSERT_EQ((*store_->claim_delivery(start, start - 5min))->id, "call");
+  EXPECT_FALSE(*store_->answer_call("call", CallAnswer::approved, start));  // sending
+  ASSERT_TRUE(*store_->finish_delivery("call", DeliveryStatus::sent, "CA1", "", true, start));
+
+  const Timestamp answered_at = start + 30s;
+  EXPECT_TRUE(*store_->answer_call("call", CallAnswer::approved, answered_at));
+  Delivery call = *store_->find_delivery("call");
+  EXPECT_EQ(call.answer, CallAnswer::approved);
+  EXPECT_EQ(call.updated_at, answered_at);
+  EXPECT_TRUE(call.content.empty());
+  EXPECT_FALSE(*store_->answer_call("call", CallAnswer::fraud_reported, answered_at + 1s));
+  EXPECT_EQ(store_->find_delivery("call")->answer, CallAnswer::approved);
+
+  // A text is no call, even once sent.
+  ASSERT_EQ((*store_->claim_delivery(start, start - 5min))->id, "text");
+  ASSERT_TRUE(*store_->finish_delivery("text", DeliveryStatus::sent, "SM1", "", true, start));
+  EXPECT_FALSE(*store_->answer_call("text", CallAnswer::approved, answered_at));
+  EXPECT_EQ(store_->find_delivery("text")->answer, CallAnswer::none);
+  EXPECT_FALSE(*store_->answer_call("missing", CallAnswer::approved, answered_at));
+}
+
+TEST_P(StoreTest, DeliveriesQueuedOrBeingSentCountAsUnsent) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  EXPECT_EQ(*store_->count_unsent_deliveries(), 0u);
+  for (const std::string id : {"a", "b", "c"})
+    ASSERT_TRUE(store_->add_delivery(queued_delivery(user, id, start)).ok());
+  EXPECT_EQ(*store_->count_unsent_deliveries(), 3u);
+  const std::string first = (*store_->claim_delivery(start, start - 5min))->id;
+  EXPECT_EQ(*store_->count_unsent_deliveries(), 3u);
+  ASSERT_TRUE(*store_->finish_delivery(first, DeliveryStatus::sent, "SM1", "", false, start));
+  EXPECT_EQ(*store_->count_unsent_deliveries(), 2u);
+  const std::string second = (*store_->claim_delivery(start, start - 5min))->id;
+  ASSERT_TRUE(*store_->finish_delivery(second, DeliveryStatus::failed, "", "no", false, start));
+  EXPECT_EQ(*store_->count_unsent_deliveries(), 1u);
+}
+
+TEST_P(StoreTest, DeliveriesCreatedBeforeTheCutoffAreForgotten) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "old", start)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "older", start - 1h)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(user, "new", start + 1h)).ok());
+  EXPECT_EQ(*store_->delete_deliveries_before(start + 1s), 2u);
+  EXPECT_EQ(store_->find_delivery("old").status().code(), ErrorCode::not_found);
+  EXPECT_EQ(store_->find_delivery("older").status().code(), ErrorCode::not_found);
+  EXPECT_TRUE(store_->find_delivery("new").ok());
+  EXPECT_EQ(*store_->delete_deliveries_before(start + 1h), 0u) << "created at the cutoff stays";
+}
+
+TEST_P(StoreTest, DeletingAUserDeletesTheirDeliveries) {
+  const User alice = make_user("alice@example.com");
+  const User bob = make_user("bob@example.com");
+  ASSERT_TRUE(store_->create_user(alice, nullptr).ok());
+  ASSERT_TRUE(store_->create_user(bob, nullptr).ok());
+  const Timestamp start = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(alice, "for-alice", start)).ok());
+  ASSERT_TRUE(store_->add_delivery(queued_delivery(bob, "for-bob", start)).ok());
+  ASSERT_TRUE(store_->delete_user(alice.id, nullptr).ok());
+  EXPECT_EQ(store_->find_delivery("for-alice").status().code(), ErrorCode::not_found);
+  EXPECT_TRUE(store_->find_delivery("for-bob").ok());
+  EXPECT_EQ(*store_->count_unsent_deliveries(), 1u);
+}
+
+TEST_P(StoreTest, ADeliveryWithAnUnknownStoredStatusIsDataLoss) {
+  const User user = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+  ASSERT_TRUE(
+      store_->add_delivery(queued_delivery(user, "delivery-1", from_unix_seconds(1'700'000'000)))
+          .ok());
+  ASSERT_TRUE(raw_sql("UPDATE deliveries SET status = 9").ok());
+  EXPECT_EQ(store_->find_delivery("delivery-1").status().code(), ErrorCode::data_loss);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,
