@@ -1,5 +1,6 @@
 #include "methods/phone/phone.h"
 
+#include "base/markup_escape.h"
 #include "methods/one_time_code.h"
 #include "methods/phone_number.h"
 
@@ -116,36 +117,13 @@ MethodView code_view(const std::string& instructions) {
   return MethodView{std::string(kCodeTemplate), "Enter code", {{"instructions", instructions}}};
 }
 
-std::string escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The picker's options, "United Kingdom (+44)", built once.
 const std::string& region_options() {
   static const std::string options = [] {
     std::string html;
     for (const PhoneRegion& region : phone_regions()) {
-      html += "<option value=\"" + escaped(region.code) + "\">" + escaped(region.name) + " (+" +
-              std::to_string(region.calling_code) + ")</option>\n";
+      html += "<option value=\"" + xml_escape(region.code) + "\">" + xml_escape(region.name) +
+              " (+" + std::to_string(region.calling_code) + ")</option>\n";
     }
     return html;
   }();

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/markup_escape.h"
 #include "domain/delivery.h"
 
 namespace tessera {
@@ -27,8 +28,5 @@ std::string say_and_hang_up_twiml(std::string_view sentence);
 // What the `Digits` of the action request mean: "#" approved, "0" (the caller pressed 0 and then
 // #) fraud_reported, anything else denied (domain/delivery.h).
 CallAnswer call_answer(std::string_view digits);
-
-// `text` escaped for XML character data and attribute values.
-std::string xml_escape(std::string_view text);
 
 }  // namespace tessera
