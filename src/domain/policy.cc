@@ -1,5 +1,6 @@
 #include "domain/policy.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace tessera {
@@ -95,6 +96,16 @@ std::string describe_allowed_methods(const AllowedMethods& allowed) {
   return text.empty() ? "none" : text;
 }
 
+std::string describe_country_codes(const std::vector<int>& codes) {
+  if (codes.empty()) return "all";
+  std::string out;
+  for (const int code : codes) {
+    if (!out.empty()) out += ",";
+    out += std::to_string(code);
+  }
+  return out;
+}
+
 std::string describe_ranges(const std::vector<IpRange>& ranges) {
   if (ranges.empty()) return "none";
   std::string text;
@@ -113,6 +124,14 @@ Status validate(const OrgPolicy& policy) {
   }
   if (policy.remember_mfa_days < 1 || policy.remember_mfa_days > kMaxRememberDays) {
     return invalid_argument("remember_mfa_days must be from 1 to 365");
+  }
+  if (policy.phone_country_codes.size() > kMaxPhoneCountryCodes) {
+    return invalid_argument("phone_country_codes can hold at most 50 codes");
+  }
+  for (const int code : policy.phone_country_codes) {
+    if (code < 1 || code > 999) {
+      return invalid_argument("phone_country_codes: a calling code is from 1 to 999");
+    }
   }
   if (policy.trusted_ip_ranges.size() > kMaxTrustedIpRanges) {
     return invalid_argument("trusted_ip_ranges can hold at most 50 ranges");
@@ -159,6 +178,22 @@ Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_vie
         changed.trusted_ip_ranges.push_back(*range);
       }
     }
+  } else if (key == "phone_country_codes") {
+    changed.phone_country_codes.clear();
+    if (value != "all") {
+      for (auto item : split_list(value)) {
+        if (!item.empty() && item.front() == '+') item.remove_prefix(1);
+        int code = 0;
+        TESSERA_RETURN_IF_ERROR(parse_int(key, item, 1, 999, code));
+        if (std::find(changed.phone_country_codes.begin(), changed.phone_country_codes.end(),
+                      code) == changed.phone_country_codes.end()) {
+          changed.phone_country_codes.push_back(code);
+        }
+      }
+      if (changed.phone_country_codes.empty()) {
+        return invalid_argument("phone_country_codes: give calling codes such as 44,49, or all");
+      }
+    }
   } else if (key == "lockout_threshold") {
     TESSERA_RETURN_IF_ERROR(
         parse_int(key, value, 1, kMaxLockoutThreshold, changed.lockout.threshold));
@@ -188,6 +223,7 @@ std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy
       {"remember_mfa_enabled", policy.remember_mfa_enabled ? "true" : "false"},
       {"remember_mfa_days", std::to_string(policy.remember_mfa_days)},
       {"trusted_ip_ranges", describe_ranges(policy.trusted_ip_ranges)},
+      {"phone_country_codes", describe_country_codes(policy.phone_country_codes)},
       {"lockout_threshold", std::to_string(policy.lockout.threshold)},
       {"lockout_duration_seconds", std::to_string(policy.lockout.duration.count())},
   };

@@ -29,6 +29,7 @@ struct LockoutPolicy {
 };
 
 inline constexpr std::size_t kMaxTrustedIpRanges = 50;
+inline constexpr std::size_t kMaxPhoneCountryCodes = 50;
 
 struct OrgPolicy {
   // "Require MFA for all users from DATE": from midnight UTC of this date everyone is at least
@@ -41,6 +42,9 @@ struct OrgPolicy {
   bool remember_mfa_enabled = false;
   int remember_mfa_days = 14;              // 1-365
   std::vector<IpRange> trusted_ip_ranges;  // ≤ kMaxTrustedIpRanges
+  // The calling codes texts and calls may go to (toll fraud: SMS pumping to premium numbers
+  // abroad); empty = every country. ≤ kMaxPhoneCountryCodes, each 1-999.
+  std::vector<int> phone_country_codes;
   LockoutPolicy lockout;
   friend bool operator==(const OrgPolicy&, const OrgPolicy&) = default;
 };
@@ -52,6 +56,7 @@ Status validate(const OrgPolicy& policy);
 // validates VALUE and changes only its field; on error `policy` is unchanged.
 // Keys: mfa_required_from (YYYY-MM-DD or "none"), registration_grace_days, allow_app_passwords,
 // remember_mfa_enabled, remember_mfa_days, trusted_ip_ranges (comma-separated CIDRs or "none"),
+// phone_country_codes (comma-separated calling codes such as "44,49", or "all"),
 // lockout_threshold, lockout_duration_seconds, allowed_methods (comma-separated of
 // app_notification, app_code, text_message, phone_call, email).
 Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);

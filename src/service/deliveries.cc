@@ -1,8 +1,11 @@
 #include "service/deliveries.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "base/ids.h"
+#include "methods/phone_number.h"
 #include "service/throttles.h"
 
 namespace tessera {
@@ -12,6 +15,14 @@ Result<std::variant<std::string, SendRefusal>> DeliveryQueue::queue(Store& tx, R
                                                                     const std::string& user_id,
                                                                     const Outgoing& message,
                                                                     Timestamp now) const {
+  if (message.channel != DeliveryChannel::email) {
+    TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, tx.load_policy());
+    const auto& allowed = policy.phone_country_codes;
+    if (!allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), calling_code_of(message.to)) == allowed.end()) {
+      return std::variant<std::string, SendRefusal>(SendRefusal::country_not_allowed);
+    }
+  }
   // Both counters count every request, so a refused one also uses up the window.
   TESSERA_ASSIGN_OR_RETURN(
       std::optional<CountedAttempt> by_user,

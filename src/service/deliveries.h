@@ -22,8 +22,9 @@ inline constexpr std::size_t kDefaultDeliveryQueueLimit = 1000;
 
 // Why a message was not queued.
 enum class SendRefusal {
-  too_many_sends,  // the user's or the destination's kMaxSendsPerWindow (toll fraud)
-  queue_full,      // the queue holds its limit of unsent messages (a dead gateway)
+  too_many_sends,       // the user's or the destination's kMaxSendsPerWindow (toll fraud)
+  queue_full,           // the queue holds its limit of unsent messages (a dead gateway)
+  country_not_allowed,  // a number outside the policy's phone_country_codes
 };
 
 // Where the queue's senders are woken (the dispatcher of this node); thread-safe.
@@ -37,8 +38,8 @@ class DeliveryQueue {
  public:
   explicit DeliveryQueue(std::size_t limit = kDefaultDeliveryQueueLimit) : limit_(limit) {}
 
-  // In `tx`: counts the send against the user and the destination, checks the queue's bound and
-  // adds the delivery. Its id, or why not.
+  // In `tx`: checks a number's country against the policy, counts the send against the user and
+  // the destination, checks the queue's bound and adds the delivery. Its id, or why not.
   Result<std::variant<std::string, SendRefusal>> queue(Store& tx, Rng& rng,
                                                        const std::string& user_id,
                                                        const Outgoing& message,

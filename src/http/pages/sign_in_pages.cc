@@ -47,6 +47,10 @@ std::string step_message(const SignInPage& page) {
 
 // What a page at a method's stage says about the message the stage sent, if anything.
 std::string delivery_message(const SignInPage& page) {
+  if (page.send_refused == SendRefusal::country_not_allowed) {
+    return "Your organization doesn't allow codes or calls to numbers in that country or region. "
+           "Use another number, or sign in another way.";
+  }
   if (page.send_refused == SendRefusal::too_many_sends) {
     return "You've asked for too many codes or calls. Wait a few minutes, or sign in another way.";
   }

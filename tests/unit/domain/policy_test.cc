@@ -120,5 +120,19 @@ TEST(OrgPolicy, RefusesHugeValues) {
   EXPECT_FALSE(set_policy_value(policy, "trusted_ip_ranges", std::string(10000, ',')).ok());
 }
 
+TEST(OrgPolicy, PhoneCountryCodesAreCallingCodesOrAll) {
+  OrgPolicy policy;
+  EXPECT_TRUE(policy.phone_country_codes.empty());
+  ASSERT_TRUE(set_policy_value(policy, "phone_country_codes", "44, +49,44").ok());
+  EXPECT_EQ(policy.phone_country_codes, (std::vector<int>{44, 49}));
+  for (const char* bad : {"0", "1000", "UK", "", ",", "44,x"}) {
+    OrgPolicy unchanged = policy;
+    EXPECT_FALSE(set_policy_value(unchanged, "phone_country_codes", bad).ok()) << bad;
+    EXPECT_EQ(unchanged, policy);
+  }
+  ASSERT_TRUE(set_policy_value(policy, "phone_country_codes", "all").ok());
+  EXPECT_TRUE(policy.phone_country_codes.empty());
+}
+
 }  // namespace
 }  // namespace tessera

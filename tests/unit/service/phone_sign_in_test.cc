@@ -208,5 +208,18 @@ TEST_F(PhoneSignInTest, SignInAnotherWayCallsInsteadOfTexting) {
   EXPECT_TRUE(done(page)) << step_name(page.flow.step);
 }
 
+TEST_F(PhoneSignInTest, NumbersOutsideThePolicysCountriesGetNoText) {
+  add_user("grace@example.com", MfaState::enabled);
+  ASSERT_TRUE(policy_->set("phone_country_codes", "1,49", Actor::cli()).ok());
+  SignInPage page = register_number(through_password("grace@example.com"), "text");
+  ASSERT_EQ(step_name(page.flow.step), "verify_phone_text");
+  ASSERT_TRUE(page.send_refused);
+  EXPECT_EQ(*page.send_refused, SendRefusal::country_not_allowed);
+  dispatcher_->drain();
+  EXPECT_TRUE(gateway_.texts.empty());
+  ASSERT_TRUE(policy_->set("phone_country_codes", "all", Actor::cli()).ok());
+  EXPECT_EQ(store_->load_policy()->phone_country_codes.size(), 0u);
+}
+
 }  // namespace
 }  // namespace tessera
