@@ -270,6 +270,11 @@ Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
   if (!method->checks_answer(at)) return not_found("no method is being added");
   TESSERA_ASSIGN_OR_RETURN(std::optional<DeliveryOutcome> delivered,
                            delivery_outcome(store_, registering.delivery_id));
+  const bool by_delivery = method->waits_for_delivery(at);
+  if (by_delivery && !(delivered && (delivered->status == DeliveryStatus::failed ||
+                                     delivered->answer != CallAnswer::none))) {
+    return CodeCheck{CodeCheck::Outcome::waiting, 0};
+  }
   auto too_many = [&]() -> CodeCheck {
     (void)store_.delete_flow(loaded.id_hash);
     return CodeCheck{CodeCheck::Outcome::attempts_used_up, 0};
@@ -284,6 +289,10 @@ Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
       method->answer_registration(at, code_form(code), method_context(owner.upn, delivered));
   if (answer.outcome != RegistrationAnswer::Outcome::accepted) {
     if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
+    if (by_delivery) {
+      // That call is spent: the stage no longer waits for it.
+      TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow, std::nullopt));
+    }
     return CodeCheck{CodeCheck::Outcome::wrong, 0};
   }
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));

@@ -55,6 +55,7 @@ struct CodeCheck {
     wrong,             // a wrong code, or one whose time step was used already
     locked,            // too many wrong codes for this user: locked for locked_minutes
     attempts_used_up,  // adding a method: too many wrong codes, the flow is gone
+    waiting,           // adding a method: its call is not answered yet (nothing was counted)
   } outcome = Outcome::wrong;
   int locked_minutes = 0;
   explicit operator bool() const { return outcome == Outcome::accepted; }
@@ -111,7 +112,9 @@ class SecurityInfoService {
   // A form at a stage that checks nothing (e.g. "Next" after scanning): the method's next stage.
   Result<AddMethodFlow> add_step_on(const SessionRecord& session, std::string_view flow_id,
                                     const FormValues& form);
-  // `accepted` when the method took the code and was saved (the flow is then gone); `wrong`;
+  // `accepted` when the method took the code and was saved (the flow is then gone); `wrong` (a
+  // call answered with anything but #: the stage then waits for nothing); `waiting` at a stage
+  // answered by a call not answered yet;
   // `attempts_used_up` after too many wrong codes (the flow is then gone). not_found when another
   // request finished the flow first or the user changed meanwhile.
   Result<CodeCheck> confirm_add(const SessionRecord& session, std::string_view flow_id,

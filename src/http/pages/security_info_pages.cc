@@ -87,6 +87,11 @@ Response add_method_page(const Request& request, WebContext& context, const Sign
   data.set("action",
            method->checks_answer(stage) ? "/security-info/add/verify" : "/security-info/add/next");
   data.set("step", registering->stage);
+  // A stage answered by a call looks again by itself until the call's answer is in.
+  if (method->waits_for_delivery(stage) && !registering->delivery_id.empty()) {
+    data.set("refresh", "2;url=/security-info/add/current");
+    data.set("action", "/security-info/add/current");
+  }
   Response response = method_page(
       200, *method, method->registration_view(stage, ViewContext{info->upn, context.tenant_name}),
       std::move(data), context.tenant_name);
@@ -199,6 +204,29 @@ void add_security_info_routes(Router& router, WebContext& context) {
         },
         back_to_security_info);
   }
+
+  // The add flow's page as it stands; a call answered meanwhile is taken (the refresh of the
+  // calling page comes here).
+  routes.get("/security-info/add/current",
+             [&context](const Request& request, const Signed& who) -> Response {
+               const std::string flow_id = cookie_value(request, kAddMethodCookie);
+               auto added = context.security_info.add_flow(who.session, flow_id);
+               if (!added.ok()) return Response::redirect("/security-info");
+               auto confirmed = context.security_info.confirm_add(who.session, flow_id, "");
+               if (confirmed.ok() && confirmed->outcome == CodeCheck::Outcome::accepted) {
+                 Response response = Response::redirect("/security-info");
+                 clear_cookie(response, request, kAddMethodCookie);
+                 return response;
+               }
+               auto now = context.security_info.add_flow(who.session, flow_id);
+               if (!now.ok()) return Response::redirect("/security-info");
+               const bool refused =
+                   confirmed.ok() && confirmed->outcome == CodeCheck::Outcome::wrong;
+               return add_method_page(request, context, who, *now,
+                                      refused ? "We didn't receive the expected response from your "
+                                                "phone. Cancel and try again."
+                                              : "");
+             });
 
   routes.post(
       "/security-info/add/verify",

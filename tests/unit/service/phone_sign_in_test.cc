@@ -221,5 +221,37 @@ TEST_F(PhoneSignInTest, NumbersOutsideThePolicysCountriesGetNoText) {
   EXPECT_EQ(store_->load_policy()->phone_country_codes.size(), 0u);
 }
 
+TEST_F(PhoneSignInTest, SecurityInfoAddsAPhoneByCallOnceItIsAnsweredWithPound) {
+  add_user("heidi@example.com", MfaState::disabled);
+  const User user = *store_->find_user_by_upn("heidi@example.com");
+  security_info_.emplace(*store_, methods_, clock_, rng_, &queue_, "Contoso");
+  const auto issued = sessions_->issue(user.id, false, std::nullopt);
+  const SessionRecord session = *sessions_->find(std::string(issued->token.view()));
+  auto added = security_info_->begin_add(session, "phone");
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  auto refused = security_info_->add_step_on(session, added->flow_id,
+                                             FormValues{{"region", "GB"}, {"number", "12"}});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->problem.empty());
+  auto calling = security_info_->add_step_on(
+      session, added->flow_id,
+      FormValues{{"region", "GB"}, {"number", "07400 123456"}, {"way", "call"}});
+  ASSERT_TRUE(calling.ok());
+  ASSERT_EQ(step_name(calling->flow.step), "verify_phone_call");
+  EXPECT_EQ(security_info_->confirm_add(session, added->flow_id, "")->outcome,
+            CodeCheck::Outcome::waiting);
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.calls.size(), 1u);
+  EXPECT_EQ(security_info_->confirm_add(session, added->flow_id, "")->outcome,
+            CodeCheck::Outcome::waiting);
+  ASSERT_TRUE(
+      *store_->answer_call(gateway_.calls[0].delivery_id, CallAnswer::approved, clock_.now()));
+  EXPECT_EQ(security_info_->confirm_add(session, added->flow_id, "")->outcome,
+            CodeCheck::Outcome::accepted);
+  const auto methods = *store_->list_methods(user.id);
+  ASSERT_EQ(methods.size(), 1u);
+  EXPECT_EQ(methods[0].detail, "+447400123456");
+}
+
 }  // namespace
 }  // namespace tessera
