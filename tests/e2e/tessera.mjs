@@ -63,10 +63,15 @@ async function waitHealthy(baseUrl, child, stderrChunks, timeoutMs = 15000) {
   throw new Error(`tessera /healthz not 200 within ${timeoutMs} ms (last: ${last}):\n${stderrChunks.join('')}`);
 }
 
+// `key = value` lines; strings, numbers, booleans and arrays of them (JSON's forms are TOML's).
+const tomlKeys = (keys) => Object.entries(keys).map(([key, value]) => `${key} = ${JSON.stringify(value)}`);
+
 /**
  * Starts a private tessera with a fresh data dir and one user.
  * options: upn, displayName, password (omit for --temporary-password), mfaState
- *          (disabled|enabled|enforced), policies ({key: value} set before serving).
+ *          (disabled|enabled|enforced), policies ({key: value} set before serving),
+ *          config ({section: {key: value}}, or ({port, baseUrl}) => that, for settings that name
+ *          the server's own address): more configuration; [server] keys join the server's own.
  * Returns {baseUrl, dir, config, upn, password, temporaryPassword, cli(args), signIns(), stop()}.
  */
 export async function startTessera({
@@ -76,6 +81,7 @@ export async function startTessera({
   mfaState = 'enabled',
   policies = {},
   trustedProxies = [],
+  config: extraConfig = {},
 } = {}) {
   await fs.access(tesseraBinary).catch(() => {
     throw new Error(`${tesseraBinary} not found: build it with ninja -C ${buildDir} tessera`);
@@ -83,11 +89,14 @@ export async function startTessera({
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-e2e-'));
   const port = await freePort();
   const config = path.join(dir, 'tessera.toml');
+  const { server: moreServer = {}, ...moreSections } =
+    typeof extraConfig === 'function' ? extraConfig({ port, baseUrl: `http://127.0.0.1:${port}` }) : extraConfig;
   await fs.writeFile(config, [
     '[server]',
     `port = ${port}`,
     'address = "127.0.0.1"',
     `trusted_proxies = [${trustedProxies.map((range) => JSON.stringify(range)).join(', ')}]`,
+    ...tomlKeys(moreServer),
     '[storage]',
     `sqlite_path = "${path.join(dir, 'tessera.db')}"`,
     '[security]',
@@ -96,6 +105,7 @@ export async function startTessera({
     // One of OWASP's minimum pairs (9 MiB, 4 passes): the cheapest kind tessera accepts.
     'memory_kib = 9216',
     'iterations = 4',
+    ...Object.entries(moreSections).flatMap(([section, keys]) => [`[${section}]`, ...tomlKeys(keys)]),
     '',
   ].join('\n'));
 
