@@ -122,7 +122,9 @@ class SignInMethod {
   std::string_view kind_name() const { return to_string(kind()); }
   virtual std::string_view display_name() const = 0;   // "Authenticator app"
   virtual std::string_view default_label() const = 0;  // "Authenticator app – code"
-  virtual std::string_view amr() const = 0;            // RFC 8176, e.g. "otp"
+  // Security info's "Default sign-in method: …" for one registered method ("Phone – call +44 …").
+  virtual std::string default_label_of(const Method&) const { return std::string(default_label()); }
+  virtual std::string_view amr() const = 0;  // RFC 8176, e.g. "otp"
   // "Sign in another way" lists this ("Use a verification code from my authenticator app").
   virtual std::string_view other_way_text() const = 0;
   // Security info's link to prove it is you with this method before a change.

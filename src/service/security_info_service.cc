@@ -27,8 +27,11 @@ FormValues code_form(std::string_view code) {
 
 namespace {
 
-MethodSummary summary_of(const Method& method) {
-  return MethodSummary{method.id, method.kind, method.label, method.is_default, method.created_at};
+MethodSummary summary_of(const Method& method, const MethodRegistry& methods) {
+  const SignInMethod* plugin = methods.find(method.kind);
+  return MethodSummary{method.id,         method.kind,
+                       method.label,      method.is_default,
+                       method.created_at, plugin ? plugin->default_label_of(method) : method.label};
 }
 
 }  // namespace
@@ -38,7 +41,7 @@ Result<SecurityInfo> SecurityInfoService::overview(const SessionRecord& session)
   TESSERA_ASSIGN_OR_RETURN(const std::vector<Method> methods, store_.list_methods(session.user_id));
   SecurityInfo info{user.upn, user.display_name, {}};
   for (const Method& method : methods)
-    info.methods.push_back(summary_of(method));
+    info.methods.push_back(summary_of(method, methods_));
   return info;
 }
 
@@ -54,7 +57,7 @@ Result<Method> SecurityInfoService::own_method(const SessionRecord& session,
 Result<MethodSummary> SecurityInfoService::method_of(const SessionRecord& session,
                                                      std::string_view method_id) {
   TESSERA_ASSIGN_OR_RETURN(const Method method, own_method(session, method_id));
-  return summary_of(method);
+  return summary_of(method, methods_);
 }
 
 Status SecurityInfoService::require_fresh_proof(const SessionRecord& session,

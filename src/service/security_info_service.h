@@ -37,6 +37,7 @@ struct MethodSummary {
   std::string label;
   bool is_default = false;
   Timestamp created_at{};
+  std::string default_label;  // "Phone – text +44 7400 123456", as its method words it
 };
 
 // What Security info shows: who is signed in and their methods (oldest first). No secret, no

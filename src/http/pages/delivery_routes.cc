@@ -82,7 +82,7 @@ Response outbox_page(DeliveryRoutesContext& context, std::string notice = "") {
     item.set("number", std::to_string(entry.number));
     item.set("channel", channel_name(entry.channel));
     item.set("to", entry.to);
-    item.set("subject", entry.subject);
+    if (!entry.subject.empty()) item.set("subject", entry.subject);
     item.set("text", entry.text);
     if (entry.channel == DeliveryChannel::call && !entry.delivery_id.empty()) {
       item.set("call", page_flag(true));

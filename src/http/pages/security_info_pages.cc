@@ -18,11 +18,6 @@ std::string kind_label(const WebContext& context, MethodKind kind) {
   return method == nullptr ? "Method" : std::string(method->display_name());
 }
 
-std::string default_label(const WebContext& context, MethodKind kind) {
-  const SignInMethod* method = context.methods.find(kind);
-  return method == nullptr ? "Method" : std::string(method->default_label());
-}
-
 // A method's name for the middle of a sentence: its first letter in lower case.
 std::string in_sentence(std::string name) {
   if (!name.empty() && name[0] >= 'A' && name[0] <= 'Z') name[0] = static_cast<char>(name[0] + 32);
@@ -55,7 +50,7 @@ Response security_info_page(const Request& request, WebContext& context, const S
   if (default_method == nullptr && !info->methods.empty()) default_method = &info->methods[0];
   data.set("has_default", page_flag(default_method != nullptr));
   if (default_method != nullptr) {
-    data.set("default_method", default_label(context, default_method->kind));
+    data.set("default_method", default_method->default_label);
     proof = context.methods.find(default_method->kind);
   }
   data.set("proof_prompt",

@@ -198,6 +198,11 @@ MethodStage Phone::begin_challenge(const Method& method, const MethodContext& co
   return texting(kCode, method.detail, context);
 }
 
+std::string Phone::default_label_of(const Method& method) const {
+  return std::string(method.secret.view() == "call" ? "Phone – call " : "Phone – text ") +
+         display_phone(method.detail);
+}
+
 std::vector<ChallengeOption> Phone::challenge_options(const Method& method) const {
   const std::string number = masked_phone(method.detail);
   return {ChallengeOption{"text", "Text " + number}, ChallengeOption{"call", "Call " + number}};

@@ -15,6 +15,7 @@ class Phone final : public SignInMethod {
   MethodKind kind() const override { return MethodKind::phone; }
   std::string_view display_name() const override { return "Phone"; }
   std::string_view default_label() const override { return "Phone – text"; }
+  std::string default_label_of(const Method& method) const override;
   std::string_view amr() const override { return "sms"; }
   std::string_view other_way_text() const override { return "Text or call my phone"; }
   std::string_view step_up_text() const override { return "Verify with your phone"; }
