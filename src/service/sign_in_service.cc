@@ -137,21 +137,6 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
     page.waiting_for_delivery =
         pending || (method != nullptr && method->waits_for_delivery(at) && unanswered);
   }
-  if (std::holds_alternative<step::Challenging>(page.flow.step) && loaded.user) {
-    auto methods = store_.list_methods(loaded.user->id);
-    auto policy = store_.load_policy();
-    if (methods.ok() && policy.ok()) {
-      std::stable_partition(methods->begin(), methods->end(),
-                            [](const Method& method) { return method.is_default; });
-      for (const Method& method : *methods) {
-        const SignInMethod* plugin = methods_.find(method.kind);
-        if (plugin == nullptr || !plugin->allowed_by(policy->allowed_methods)) continue;
-        for (ChallengeOption& option : plugin->challenge_options(method)) {
-          page.other_ways.push_back({method.id, std::move(option.way), std::move(option.text)});
-        }
-      }
-    }
-  }
   if (std::holds_alternative<step::ChooseMethod>(page.flow.step)) {
     // The policy decides what is offered; if it cannot be read, every method is shown and the
     // choice is checked against the policy when it is posted.
@@ -605,6 +590,24 @@ Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
                                event::MethodChosen{std::string(method->kind_name()),
                                                    std::move(stage.name), std::move(stage.state)},
                                TransitionContext{clock_.now()}));
+}
+
+Result<std::vector<OtherWay>> SignInService::other_ways(const SignInPage& page) {
+  std::vector<OtherWay> ways;
+  const auto* challenging = std::get_if<step::Challenging>(&page.flow.step);
+  if (challenging == nullptr) return ways;
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(challenging->user_id));
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  std::stable_partition(methods.begin(), methods.end(),
+                        [](const Method& method) { return method.is_default; });
+  for (const Method& method : methods) {
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) continue;
+    for (ChallengeOption& option : plugin->challenge_options(method)) {
+      ways.push_back({method.id, std::move(option.way), std::move(option.text)});
+    }
+  }
+  return ways;
 }
 
 Result<SignInPage> SignInService::submit_other_way(std::string_view flow_id,

@@ -84,14 +84,13 @@ struct SignInPage {
   bool waiting_for_delivery = false;
   // The method refused the form (e.g. not a valid phone number): a sentence for the person.
   std::string method_problem;
-  // At a challenge: "Sign in another way", every way of every registered method the policy
-  // allows, the default method's first.
-  struct OtherWay {
-    std::string method_id;
-    std::string way;
-    std::string text;
-  };
-  std::vector<OtherWay> other_ways;
+};
+
+// One line of "Sign in another way".
+struct OtherWay {
+  std::string method_id;
+  std::string way;
+  std::string text;
 };
 
 // Limits an operator may set ([server] in the configuration).
@@ -148,6 +147,9 @@ class SignInService {
   // (a step on, or an answer, which is counted before it is checked).
   Result<SignInPage> submit_method_answer(std::string_view flow_id, std::string_view posted_step,
                                           const FormValues& form, const SignInClient& client);
+  // "Sign in another way" at a challenge: every way of every method of the flow's user the policy
+  // allows, the default method's first (empty at other steps). Read only when that page is shown.
+  Result<std::vector<OtherWay>> other_ways(const SignInPage& page);
   // "Sign in another way": the challenge starts again with `method_id` (one of the user's, allowed
   // by the policy) in its `way` (a ChallengeOption's); anything else restarts the flow.
   Result<SignInPage> submit_other_way(std::string_view flow_id, std::string_view posted_step,

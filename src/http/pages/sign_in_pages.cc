@@ -373,8 +373,10 @@ void add_sign_in_routes(Router& router, WebContext& context) {
         data.set("csrf", csrf_token(context.csrf_key, page->flow_id));
         data.set("step", challenging->stage);
         if (!page->upn.empty()) data.set("upn", page->upn);
+        auto ways = context.sign_in.other_ways(*page);
+        if (!ways.ok()) return failure_page(context, ways.status());
         PageData methods = page_list();
-        for (const auto& way : page->other_ways) {
+        for (const auto& way : *ways) {
           PageData item;
           item.set("choice", way.method_id + ":" + way.way);
           item.set("label", way.text);

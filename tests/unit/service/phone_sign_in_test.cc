@@ -188,11 +188,12 @@ TEST_F(PhoneSignInTest, SignInAnotherWayCallsInsteadOfTexting) {
 
   page = through_password("frank@example.com");
   ASSERT_EQ(step_name(page.flow.step), "phone_code");
-  ASSERT_EQ(page.other_ways.size(), 2u);
-  EXPECT_EQ(page.other_ways[0].text, "Text +XX XXXXXXXX56");
-  EXPECT_EQ(page.other_ways[1].text, "Call +XX XXXXXXXX56");
+  const std::vector<OtherWay> ways = *sign_in_->other_ways(page);
+  ASSERT_EQ(ways.size(), 2u);
+  EXPECT_EQ(ways[0].text, "Text +XX XXXXXXXX56");
+  EXPECT_EQ(ways[1].text, "Call +XX XXXXXXXX56");
   // Another user's method, or a way the method has not, ends the flow.
-  const std::string method_id = page.other_ways[1].method_id;
+  const std::string method_id = ways[1].method_id;
   SignInPage forged = *sign_in_->submit_other_way(page.flow_id, "phone_code", method_id, "fax");
   EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(forged.flow.step));
 
