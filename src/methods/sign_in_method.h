@@ -56,6 +56,16 @@ struct MethodStage {
 struct DeliveryOutcome {
   DeliveryStatus status = DeliveryStatus::queued;
   CallAnswer answer = CallAnswer::none;
+
+  // Still on its way to the gateway.
+  bool pending() const {
+    return status == DeliveryStatus::queued || status == DeliveryStatus::sending;
+  }
+  // Its end is known: it could not be sent, or its call was answered.
+  bool settled() const {
+    return status == DeliveryStatus::failed ||
+           (status == DeliveryStatus::sent && answer != CallAnswer::none);
+  }
 };
 
 // What the page of a stage shows: one of the method's templates, the page title, and the values

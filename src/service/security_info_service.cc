@@ -274,8 +274,7 @@ Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
   TESSERA_ASSIGN_OR_RETURN(std::optional<DeliveryOutcome> delivered,
                            delivery_outcome(store_, registering.delivery_id));
   const bool by_delivery = method->waits_for_delivery(at);
-  if (by_delivery && !(delivered && (delivered->status == DeliveryStatus::failed ||
-                                     delivered->answer != CallAnswer::none))) {
+  if (by_delivery && !(delivered && delivered->settled())) {
     return CodeCheck{CodeCheck::Outcome::waiting, 0};
   }
   auto too_many = [&]() -> CodeCheck {

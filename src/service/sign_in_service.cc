@@ -130,10 +130,9 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
         methods_.find(registering != nullptr ? registering->kind : challenging->kind);
     const MethodStage at{registering != nullptr ? registering->stage : challenging->stage,
                          SecretBytes(), std::nullopt};
-    const bool pending = page.delivery && (page.delivery->status == DeliveryStatus::queued ||
-                                           page.delivery->status == DeliveryStatus::sending);
-    const bool unanswered = page.delivery && page.delivery->status == DeliveryStatus::sent &&
-                            page.delivery->answer == CallAnswer::none;
+    const bool pending = page.delivery && page.delivery->pending();
+    const bool unanswered =
+        page.delivery && page.delivery->status == DeliveryStatus::sent && !page.delivery->settled();
     page.waiting_for_delivery =
         pending || (method != nullptr && method->waits_for_delivery(at) && unanswered);
   }
@@ -163,9 +162,7 @@ Result<SignInPage> SignInService::current(std::string_view flow_id, const SignIn
     const std::string stage = registering != nullptr ? registering->stage : challenging->stage;
     if (method != nullptr && method->waits_for_delivery(MethodStage{stage, {}, std::nullopt})) {
       TESSERA_ASSIGN_OR_RETURN(auto outcome, delivery_outcome(store_, *delivery));
-      if (outcome &&
-          (outcome->status == DeliveryStatus::failed ||
-           (outcome->status == DeliveryStatus::sent && outcome->answer != CallAnswer::none))) {
+      if (outcome && outcome->settled()) {
         return submit_method_answer(flow_id, stage, FormValues{}, client);
       }
     }
@@ -679,8 +676,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
   const MethodContext method_ctx = method_context(user.upn, now, delivered);
   // A stage answered by its call takes no form until the call's answer is known.
   const bool by_delivery = method->waits_for_delivery(at);
-  if (by_delivery && !(delivered && (delivered->status == DeliveryStatus::failed ||
-                                     delivered->answer != CallAnswer::none))) {
+  if (by_delivery && !(delivered && delivered->settled())) {
     SignInFlow unchanged = std::move(loaded->flow);
     return page_for(*loaded, std::move(unchanged), StepMessage::none);
   }
