@@ -9,7 +9,8 @@ namespace tessera {
 MethodRegistry sign_in_methods() {
   MethodRegistry methods;
   methods.add(std::make_unique<AuthenticatorApp>());
-  methods.add(std::make_unique<Phone>());
+  methods.add(std::make_unique<Phone>(PhoneLine::main));
+  methods.add(std::make_unique<Phone>(PhoneLine::alternate));
   return methods;
 }
 

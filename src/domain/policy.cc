@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 namespace tessera {
 namespace {
@@ -106,6 +107,40 @@ std::string describe_country_codes(const std::vector<int>& codes) {
   return out;
 }
 
+// A domain name as DNS allows it (RFC 1035 labels of letters, digits and inner hyphens), lower
+// case.
+std::optional<std::string> domain_name(std::string_view text) {
+  if (text.empty() || text.size() > 253) return std::nullopt;
+  std::string out;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '.') {
+      if (label == 0 || out.back() == '-') return std::nullopt;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+      if (c == '-' && label == 0) return std::nullopt;
+      if (++label > 63) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    out.push_back(c);
+  }
+  if (label == 0 || out.back() == '-') return std::nullopt;
+  return out;
+}
+
+std::string describe_list(const std::vector<std::string>& items) {
+  if (items.empty()) return "none";
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ",";
+    out += item;
+  }
+  return out;
+}
+
 std::string describe_ranges(const std::vector<IpRange>& ranges) {
   if (ranges.empty()) return "none";
   std::string text;
@@ -132,6 +167,9 @@ Status validate(const OrgPolicy& policy) {
     if (code < 1 || code > 999) {
       return invalid_argument("phone_country_codes: a calling code is from 1 to 999");
     }
+  }
+  if (policy.organization_domains.size() > kMaxOrganizationDomains) {
+    return invalid_argument("organization_domains can hold at most 50 domains");
   }
   if (policy.trusted_ip_ranges.size() > kMaxTrustedIpRanges) {
     return invalid_argument("trusted_ip_ranges can hold at most 50 ranges");
@@ -194,6 +232,22 @@ Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_vie
         return invalid_argument("phone_country_codes: give calling codes such as 44,49, or all");
       }
     }
+  } else if (key == "organization_domains") {
+    changed.organization_domains.clear();
+    if (value != "none") {
+      for (auto item : split_list(value)) {
+        if (!item.empty() && item.front() == '@') item.remove_prefix(1);
+        auto domain = domain_name(item);
+        if (!domain) {
+          return invalid_argument("organization_domains: '" + std::string(item.substr(0, 64)) +
+                                  "' is not a domain name such as contoso.com");
+        }
+        if (std::find(changed.organization_domains.begin(), changed.organization_domains.end(),
+                      *domain) == changed.organization_domains.end()) {
+          changed.organization_domains.push_back(std::move(*domain));
+        }
+      }
+    }
   } else if (key == "lockout_threshold") {
     TESSERA_RETURN_IF_ERROR(
         parse_int(key, value, 1, kMaxLockoutThreshold, changed.lockout.threshold));
@@ -224,9 +278,23 @@ std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy
       {"remember_mfa_days", std::to_string(policy.remember_mfa_days)},
       {"trusted_ip_ranges", describe_ranges(policy.trusted_ip_ranges)},
       {"phone_country_codes", describe_country_codes(policy.phone_country_codes)},
+      {"organization_domains", describe_list(policy.organization_domains)},
       {"lockout_threshold", std::to_string(policy.lockout.threshold)},
       {"lockout_duration_seconds", std::to_string(policy.lockout.duration.count())},
   };
+}
+
+bool is_organization_domain(const OrgPolicy& policy, std::string_view domain) {
+  const auto name = domain_name(domain);
+  if (!name) return false;
+  for (const std::string& own : policy.organization_domains) {
+    if (*name == own) return true;
+    if (name->size() > own.size() && name->ends_with(own) &&
+        (*name)[name->size() - own.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace tessera

@@ -30,6 +30,7 @@ struct LockoutPolicy {
 
 inline constexpr std::size_t kMaxTrustedIpRanges = 50;
 inline constexpr std::size_t kMaxPhoneCountryCodes = 50;
+inline constexpr std::size_t kMaxOrganizationDomains = 50;
 
 struct OrgPolicy {
   // "Require MFA for all users from DATE": from midnight UTC of this date everyone is at least
@@ -45,6 +46,10 @@ struct OrgPolicy {
   // The calling codes texts and calls may go to (toll fraud: SMS pumping to premium numbers
   // abroad); empty = every country. ≤ kMaxPhoneCountryCodes, each 1-999.
   std::vector<int> phone_country_codes;
+  // The organisation's own email domains (lower case, ≤ kMaxOrganizationDomains): an email
+  // method must be an address outside them (and their subdomains), since it is how people are
+  // reached when they cannot sign in.
+  std::vector<std::string> organization_domains;
   LockoutPolicy lockout;
   friend bool operator==(const OrgPolicy&, const OrgPolicy&) = default;
 };
@@ -57,9 +62,13 @@ Status validate(const OrgPolicy& policy);
 // Keys: mfa_required_from (YYYY-MM-DD or "none"), registration_grace_days, allow_app_passwords,
 // remember_mfa_enabled, remember_mfa_days, trusted_ip_ranges (comma-separated CIDRs or "none"),
 // phone_country_codes (comma-separated calling codes such as "44,49", or "all"),
+// organization_domains (comma-separated domain names such as "contoso.com", or "none"),
 // lockout_threshold, lockout_duration_seconds, allowed_methods (comma-separated of
 // app_notification, app_code, text_message, phone_call, email).
 Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);
 std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy);
+
+// Whether `domain` (any case) is one of the policy's organization_domains or a subdomain of one.
+bool is_organization_domain(const OrgPolicy& policy, std::string_view domain);
 
 }  // namespace tessera

@@ -28,6 +28,19 @@ std::vector<const SignInMethod*> MethodRegistry::allowed(const AllowedMethods& a
   return out;
 }
 
+std::vector<const SignInMethod*> MethodRegistry::registrable(const AllowedMethods& allowed) const {
+  std::vector<const SignInMethod*> out;
+  for (const auto& method : methods_) {
+    if (method->registrable_by(allowed)) out.push_back(method.get());
+  }
+  return out;
+}
+
+const OrgPolicy& policy_of(const MethodContext& context) {
+  static const OrgPolicy defaults;
+  return context.policy != nullptr ? *context.policy : defaults;
+}
+
 std::vector<const SignInMethod*> MethodRegistry::all() const {
   std::vector<const SignInMethod*> out;
   for (const auto& method : methods_)

@@ -94,7 +94,14 @@ struct MethodContext {
   // begin_challenge: the way chosen under "Sign in another way" (a ChallengeOption's `way`);
   // empty = the method's usual way.
   std::string way;
+  // The organisation's policy where a method's choice depends on it (which of its ways are
+  // allowed, the organisation's own email domains): given to begin_registration,
+  // answer_registration and begin_challenge; null = the defaults.
+  const OrgPolicy* policy = nullptr;
 };
+
+// The policy a method reads from a context: the context's, or the defaults.
+const OrgPolicy& policy_of(const MethodContext& context);
 
 // One line of "Sign in another way" for a registered method ("Text +XX XXXXXXXX56").
 struct ChallengeOption {
@@ -139,8 +146,17 @@ class SignInMethod {
   virtual std::string_view other_way_text() const = 0;
   // Security info's link to prove it is you with this method before a change.
   virtual std::string_view step_up_text() const = 0;
-  // Whether the organisation's policy lets people use this method.
+  // Whether the organisation's policy lets people sign in (and step up) with this method.
   virtual bool allowed_by(const AllowedMethods& allowed) const = 0;
+  // Whether people may register it on Security info: an email that serves password reset only
+  // is registered even where it does not serve MFA.
+  virtual bool registrable_by(const AllowedMethods& allowed) const { return allowed_by(allowed); }
+  // The notice a change of the user's security info sends through this registered method
+  // ("A sign-in method was added to your account…"); nullopt for a method that cannot carry one.
+  virtual std::optional<Outgoing> notice(const Method&, std::string_view,
+                                         const ViewContext&) const {
+    return std::nullopt;
+  }
 
   // Whether a form at this stage is an answer to check (counted against the limits before it is
   // checked), rather than a step on to the next stage.
@@ -160,8 +176,9 @@ class SignInMethod {
   // Challenge at sign-in (and the step-up of Security info): where it begins (e.g. after sending
   // a text), what an answer proves, and its page.
   virtual MethodStage begin_challenge(const Method& method, const MethodContext& context) const = 0;
-  // The ways `method` can be challenged, for "Sign in another way".
-  virtual std::vector<ChallengeOption> challenge_options(const Method&) const {
+  // The ways `method` can be challenged that `allowed` allows, for "Sign in another way".
+  virtual std::vector<ChallengeOption> challenge_options(const Method&,
+                                                         const AllowedMethods&) const {
     return {ChallengeOption{"", std::string(other_way_text())}};
   }
   virtual ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
@@ -183,6 +200,8 @@ class MethodRegistry {
   const SignInMethod* find(std::string_view kind_name) const;
   // The registered methods the policy allows, in order.
   std::vector<const SignInMethod*> allowed(const AllowedMethods& allowed) const;
+  // The registered methods people may add on Security info, in order.
+  std::vector<const SignInMethod*> registrable(const AllowedMethods& allowed) const;
   std::vector<const SignInMethod*> all() const;
 
  private:

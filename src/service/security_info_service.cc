@@ -160,7 +160,7 @@ Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& sess
 Result<std::vector<std::string>> SecurityInfoService::addable_kinds() {
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   std::vector<std::string> kinds;
-  for (const SignInMethod* method : methods_.allowed(policy.allowed_methods))
+  for (const SignInMethod* method : methods_.registrable(policy.allowed_methods))
     kinds.emplace_back(method->kind_name());
   return kinds;
 }
@@ -179,7 +179,7 @@ Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& sessio
                                                      std::string_view kind) {
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   const SignInMethod* method = methods_.find(kind);
-  if (method == nullptr || !method->allowed_by(policy.allowed_methods)) {
+  if (method == nullptr || !method->registrable_by(policy.allowed_methods)) {
     return invalid_argument("that method cannot be added");
   }
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
@@ -191,7 +191,9 @@ Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& sessio
   flow.kind = FlowKind::add_method;
   flow.security_version = user.security_version;
   flow.expires_at = now + kAddMethodLifetime;
-  MethodStage stage = method->begin_registration(method_context(user.upn));
+  MethodContext context = method_context(user.upn);
+  context.policy = &policy;
+  MethodStage stage = method->begin_registration(context);
   flow.step = step::Registering{session.user_id, std::string(method->kind_name()),
                                 std::move(stage.name), std::move(stage.state)};
   TESSERA_RETURN_IF_ERROR(save(id.token_hash, 0, flow, stage.send));
@@ -238,7 +240,10 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
   const MethodStage at{registering.stage, registering.state, std::nullopt};
   if (method->checks_answer(at)) return added;  // already past it: a repeated "Next"
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
-  RegistrationAnswer moved = method->answer_registration(at, form, method_context(user.upn));
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  MethodContext context = method_context(user.upn);
+  context.policy = &policy;
+  RegistrationAnswer moved = method->answer_registration(at, form, context);
   if (moved.outcome == RegistrationAnswer::Outcome::invalid) {
     added.problem = std::move(moved.problem);
     return added;

@@ -318,7 +318,9 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
   decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   if (decided.decision.next == NextStep::challenge_mfa) {
-    MethodStage stage = plugin->begin_challenge(*usable, method_context(user.upn, facts.now));
+    MethodContext context = method_context(user.upn, facts.now);
+    context.policy = &policy;
+    MethodStage stage = plugin->begin_challenge(*usable, context);
     decided.send = std::move(stage.send);
     decided.context.challenge = ChallengeStart{usable->id, std::string(plugin->kind_name()),
                                                std::move(stage.name), std::move(stage.state)};
@@ -581,7 +583,9 @@ Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
-  MethodStage stage = method->begin_registration(method_context(loaded->user->upn, clock_.now()));
+  MethodContext context = method_context(loaded->user->upn, clock_.now());
+  context.policy = &policy;
+  MethodStage stage = method->begin_registration(context);
   loaded->send = std::move(stage.send);
   return save(*loaded, advance(std::move(loaded->flow),
                                event::MethodChosen{std::string(method->kind_name()),
@@ -600,7 +604,7 @@ Result<std::vector<OtherWay>> SignInService::other_ways(const SignInPage& page) 
   for (const Method& method : methods) {
     const SignInMethod* plugin = methods_.find(method.kind);
     if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) continue;
-    for (ChallengeOption& option : plugin->challenge_options(method)) {
+    for (ChallengeOption& option : plugin->challenge_options(method, policy.allowed_methods)) {
       ways.push_back({method.id, std::move(option.way), std::move(option.text)});
     }
   }
@@ -624,7 +628,7 @@ Result<SignInPage> SignInService::submit_other_way(std::string_view flow_id,
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   const SignInMethod* plugin = methods_.find(found->kind);
   if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) return refuse();
-  const auto options = plugin->challenge_options(*found);
+  const auto options = plugin->challenge_options(*found, policy.allowed_methods);
   if (std::none_of(options.begin(), options.end(),
                    [&](const ChallengeOption& option) { return option.way == way; })) {
     return refuse();
@@ -632,6 +636,7 @@ Result<SignInPage> SignInService::submit_other_way(std::string_view flow_id,
   const Timestamp now = clock_.now();
   MethodContext context = method_context(user.upn, now);
   context.way = std::string(way);
+  context.policy = &policy;
   MethodStage stage = plugin->begin_challenge(*found, context);
   loaded->send = std::move(stage.send);
   return save(*loaded,
@@ -705,7 +710,11 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
 
   // A stage that checks nothing (e.g. "Next" after scanning) only moves the method on.
   if (!method->checks_answer(at)) {
-    RegistrationAnswer moved = method->answer_registration(at, form, method_ctx);
+    // (Off the hot path: only registrations step on, and what they check may be policy.)
+    TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+    MethodContext step_ctx = method_ctx;
+    step_ctx.policy = &policy;
+    RegistrationAnswer moved = method->answer_registration(at, form, step_ctx);
     if (registering != nullptr && moved.outcome == RegistrationAnswer::Outcome::invalid) {
       SignInFlow unchanged = std::move(loaded->flow);
       SignInPage page = page_for(*loaded, std::move(unchanged), StepMessage::none);

@@ -144,8 +144,13 @@ bool Phone::waits_for_delivery(const MethodStage& at) const {
   return at.name == kVerifyCall || at.name == kCall;
 }
 
-MethodStage Phone::begin_registration(const MethodContext&) const {
-  return MethodStage{std::string(kNumber), SecretBytes(), std::nullopt};
+MethodStage Phone::begin_registration(const MethodContext& context) const {
+  // The ways offered, as the policy stands when the registration begins: "t", "c" or "tc".
+  const AllowedMethods& allowed = policy_of(context).allowed_methods;
+  std::string offered;
+  if (allows_text(allowed)) offered += static_cast<char>(Way::text);
+  if (allows_call(allowed)) offered += static_cast<char>(Way::call);
+  return MethodStage{std::string(kNumber), SecretBytes::from_string(offered), std::nullopt};
 }
 
 RegistrationAnswer Phone::answer_registration(const MethodStage& at, const FormValues& form,
@@ -158,9 +163,18 @@ RegistrationAnswer Phone::answer_registration(const MethodStage& at, const FormV
       answer.problem = e164.status().message();
       return answer;
     }
+    const std::string_view offered = at.state.view();
+    const bool text_offered = offered.find(static_cast<char>(Way::text)) != std::string_view::npos;
+    const bool call_offered = offered.find(static_cast<char>(Way::call)) != std::string_view::npos;
+    if (!text_offered && !call_offered) {
+      answer.outcome = RegistrationAnswer::Outcome::invalid;
+      answer.problem = "Your organization doesn't allow texts or calls to phones.";
+      return answer;
+    }
+    const bool by_call = call_offered && (form_value(form, "way") == "call" || !text_offered);
     answer.outcome = RegistrationAnswer::Outcome::next_stage;
-    answer.next = form_value(form, "way") == "call" ? calling(kVerifyCall, *e164, context, true)
-                                                    : texting(kVerifyText, *e164, context);
+    answer.next =
+        by_call ? calling(kVerifyCall, *e164, context, true) : texting(kVerifyText, *e164, context);
     return answer;
   }
   auto state = decode(at.state);
@@ -181,8 +195,22 @@ RegistrationAnswer Phone::answer_registration(const MethodStage& at, const FormV
 
 MethodView Phone::registration_view(const MethodStage& at, const ViewContext&) const {
   if (at.name == kNumber) {
-    return MethodView{
-        std::string(kNumberTemplate), "Phone", {{"region_options", region_options()}}};
+    MethodView view{
+        std::string(kNumberTemplate),
+        std::string(display_name()),
+        {{"region_options", region_options()}, {"heading", std::string(display_name())}}};
+    const std::string_view offered = at.state.view();
+    const bool text = offered.find(static_cast<char>(Way::text)) != std::string_view::npos;
+    const bool call = offered.find(static_cast<char>(Way::call)) != std::string_view::npos;
+    view.values.emplace_back(
+        "intro", text && call ? "You can prove who you are by answering a call on your phone or "
+                                "texting a code to your phone."
+                 : text       ? "You can prove who you are by texting a code to your phone."
+                              : "You can prove who you are by answering a call on your phone.");
+    if (text) view.values.emplace_back("offer_text", "yes");
+    if (call) view.values.emplace_back("offer_call", "yes");
+    if (call && !text) view.values.emplace_back("call_only", "yes");
+    return view;
   }
   const auto state = decode(at.state);
   const std::string number = state ? display_phone(state->e164) : "your phone";
@@ -193,19 +221,37 @@ MethodView Phone::registration_view(const MethodStage& at, const ViewContext&) c
 }
 
 MethodStage Phone::begin_challenge(const Method& method, const MethodContext& context) const {
+  const AllowedMethods& allowed = policy_of(context).allowed_methods;
   const std::string_view way = context.way.empty() ? method.secret.view() : context.way;
-  if (way == "call") return calling(kCall, method.detail, context, false);
+  // The owner's way while the policy allows it, else the other one.
+  const bool by_call = !allows_text(allowed) || (way == "call" && allows_call(allowed));
+  if (by_call) return calling(kCall, method.detail, context, false);
   return texting(kCode, method.detail, context);
 }
 
 std::string Phone::default_label_of(const Method& method) const {
-  return std::string(method.secret.view() == "call" ? "Phone – call " : "Phone – text ") +
+  const bool by_call = line_ == PhoneLine::alternate || method.secret.view() == "call";
+  return std::string(display_name()) + (by_call ? " – call " : " – text ") +
          display_phone(method.detail);
 }
 
-std::vector<ChallengeOption> Phone::challenge_options(const Method& method) const {
+std::vector<ChallengeOption> Phone::challenge_options(const Method& method,
+                                                      const AllowedMethods& allowed) const {
   const std::string number = masked_phone(method.detail);
-  return {ChallengeOption{"text", "Text " + number}, ChallengeOption{"call", "Call " + number}};
+  std::vector<ChallengeOption> options;
+  if (allows_text(allowed)) options.push_back(ChallengeOption{"text", "Text " + number});
+  if (allows_call(allowed)) options.push_back(ChallengeOption{"call", "Call " + number});
+  return options;
+}
+
+std::optional<Outgoing> Phone::notice(const Method& method, std::string_view text,
+                                      const ViewContext& who) const {
+  // Only a phone that takes texts: a call that reads out a notice would wake people up for
+  // nothing they can answer.
+  if (line_ != PhoneLine::main || method.secret.view() == "call") return std::nullopt;
+  return Outgoing{DeliveryChannel::text, method.detail, "",
+                  SecretBytes::from_string(std::string(who.tenant) + ": " + std::string(text)),
+                  SecretBytes()};
 }
 
 ChallengeAnswer Phone::answer_challenge(const MethodStage& at, const Method& method,

@@ -4,24 +4,44 @@
 // the two its owner chose and challenges that way at sign-in: a text with a code, or a call whose
 // "#" the gateway reports to the voice webhook. What the stages keep (the number, the way, a sent
 // code's hash) travels in their sealed state.
+//
+// The alternate phone is the same method on a second line that only calls (PhoneLine::alternate).
+// The policy's text_message and phone_call allow each way on its own: a registration offers the
+// allowed ways, a challenge uses the owner's way while it is allowed and the other one if not.
 #pragma once
 
 #include "methods/sign_in_method.h"
 
 namespace tessera {
 
+enum class PhoneLine { main, alternate };
+
 class Phone final : public SignInMethod {
  public:
-  MethodKind kind() const override { return MethodKind::phone; }
-  std::string_view display_name() const override { return "Phone"; }
-  std::string_view default_label() const override { return "Phone – text"; }
-  std::string default_label_of(const Method& method) const override;
-  std::string_view amr() const override { return "sms"; }
-  std::string_view other_way_text() const override { return "Text or call my phone"; }
-  std::string_view step_up_text() const override { return "Verify with your phone"; }
-  bool allowed_by(const AllowedMethods& allowed) const override {
-    return allowed.text_message || allowed.phone_call;
+  explicit Phone(PhoneLine line = PhoneLine::main) : line_(line) {}
+
+  MethodKind kind() const override {
+    return line_ == PhoneLine::main ? MethodKind::phone : MethodKind::alternate_phone;
   }
+  std::string_view display_name() const override {
+    return line_ == PhoneLine::main ? "Phone" : "Alternate phone";
+  }
+  std::string_view default_label() const override {
+    return line_ == PhoneLine::main ? "Phone – text" : "Alternate phone – call";
+  }
+  std::string default_label_of(const Method& method) const override;
+  std::string_view amr() const override { return line_ == PhoneLine::main ? "sms" : "tel"; }
+  std::string_view other_way_text() const override {
+    return line_ == PhoneLine::main ? "Text or call my phone" : "Call my alternate phone";
+  }
+  std::string_view step_up_text() const override {
+    return line_ == PhoneLine::main ? "Verify with your phone" : "Verify with your alternate phone";
+  }
+  bool allowed_by(const AllowedMethods& allowed) const override {
+    return allows_call(allowed) || allows_text(allowed);
+  }
+  std::optional<Outgoing> notice(const Method& method, std::string_view text,
+                                 const ViewContext& who) const override;
 
   bool checks_answer(const MethodStage& at) const override;
   bool waits_for_delivery(const MethodStage& at) const override;
@@ -31,7 +51,8 @@ class Phone final : public SignInMethod {
   MethodView registration_view(const MethodStage& at, const ViewContext& who) const override;
 
   MethodStage begin_challenge(const Method& method, const MethodContext& context) const override;
-  std::vector<ChallengeOption> challenge_options(const Method& method) const override;
+  std::vector<ChallengeOption> challenge_options(const Method& method,
+                                                 const AllowedMethods& allowed) const override;
   ChallengeAnswer answer_challenge(const MethodStage& at, const Method& method,
                                    const FormValues& form,
                                    const MethodContext& context) const override;
@@ -39,6 +60,14 @@ class Phone final : public SignInMethod {
 
   std::vector<std::string_view> template_names() const override;
   std::string_view template_text(std::string_view name) const override;
+
+ private:
+  bool allows_text(const AllowedMethods& allowed) const {
+    return line_ == PhoneLine::main && allowed.text_message;
+  }
+  bool allows_call(const AllowedMethods& allowed) const { return allowed.phone_call; }
+
+  PhoneLine line_;
 };
 
 }  // namespace tessera

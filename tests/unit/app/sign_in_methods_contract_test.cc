@@ -39,7 +39,11 @@ struct Driver {
   std::function<FormValues(const MethodStage&)> step_form = [](const MethodStage&) {
     return FormValues{};
   };
+  // What became of the stage's message when they answered rightly (a call: # was pressed).
+  std::optional<DeliveryOutcome> delivered = std::nullopt;
 };
+
+const DeliveryOutcome kCallApproved{DeliveryStatus::sent, CallAnswer::approved};
 
 const std::map<MethodKind, Driver>& drivers() {
   static const std::map<MethodKind, Driver> all = {
@@ -60,6 +64,13 @@ const std::map<MethodKind, Driver>& drivers() {
               [](const MethodStage&) {
                 return FormValues{{"region", "GB"}, {"number", "07400 123456"}, {"way", "text"}};
               }}},
+      {MethodKind::alternate_phone,
+       Driver{[](const MethodStage&, Timestamp) { return FormValues{}; },
+              [](const MethodStage&, const Method&, Timestamp) { return FormValues{}; },
+              [](const MethodStage&) {
+                return FormValues{{"region", "GB"}, {"number", "07400 123457"}};
+              },
+              kCallApproved}},
   };
   return all;
 }
@@ -113,8 +124,9 @@ TEST_P(MethodContract, RegisterThenChallengeThenRefuseWrongAndReplayedAnswers) {
             RegistrationAnswer::Outcome::wrong);
   EXPECT_EQ(method.answer_registration(at, FormValues{}, now).outcome,
             RegistrationAnswer::Outcome::wrong);
+  const MethodContext answered{rng, kNow, who, driver.delivered};
   RegistrationAnswer accepted =
-      method.answer_registration(at, driver.registration_answer(at, kNow), now);
+      method.answer_registration(at, driver.registration_answer(at, kNow), answered);
   ASSERT_EQ(accepted.outcome, RegistrationAnswer::Outcome::accepted);
   EXPECT_FALSE(accepted.label.empty());
   Method registered =
@@ -131,12 +143,14 @@ TEST_P(MethodContract, RegisterThenChallengeThenRefuseWrongAndReplayedAnswers) {
   EXPECT_EQ(method.answer_challenge(challenge, registered, kWrong, then).outcome,
             event::CodeOutcome::wrong);
   const FormValues right = driver.challenge_answer(challenge, registered, later);
-  const ChallengeAnswer first = method.answer_challenge(challenge, registered, right, then);
+  const MethodContext answered_then{rng, later, who, driver.delivered};
+  const ChallengeAnswer first =
+      method.answer_challenge(challenge, registered, right, answered_then);
   ASSERT_EQ(first.outcome, event::CodeOutcome::accepted);
   // The replay guard, as the store keeps it once the first answer committed.
   if (first.used_step) {
     registered.last_used_step = first.used_step;
-    EXPECT_EQ(method.answer_challenge(challenge, registered, right, then).outcome,
+    EXPECT_EQ(method.answer_challenge(challenge, registered, right, answered_then).outcome,
               event::CodeOutcome::already_used);
   }
 }

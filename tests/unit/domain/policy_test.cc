@@ -134,5 +134,33 @@ TEST(OrgPolicy, PhoneCountryCodesAreCallingCodesOrAll) {
   EXPECT_TRUE(policy.phone_country_codes.empty());
 }
 
+TEST(OrgPolicy, OrganizationDomainsAreDomainNamesInLowerCase) {
+  OrgPolicy policy;
+  EXPECT_TRUE(policy.organization_domains.empty());
+  ASSERT_TRUE(
+      set_policy_value(policy, "organization_domains", "Contoso.com, @fabrikam.co.uk,contoso.com")
+          .ok());
+  EXPECT_EQ(policy.organization_domains,
+            (std::vector<std::string>{"contoso.com", "fabrikam.co.uk"}));
+  for (const char* bad : {"contoso..com", "-contoso.com", "contoso-.com", "con toso.com", "a@b.com",
+                          "contoso.com.", "\xc3\xa9.com"}) {
+    OrgPolicy unchanged = policy;
+    EXPECT_FALSE(set_policy_value(unchanged, "organization_domains", bad).ok()) << bad;
+    EXPECT_EQ(unchanged, policy);
+  }
+  EXPECT_TRUE(is_organization_domain(policy, "CONTOSO.com"));
+  EXPECT_TRUE(is_organization_domain(policy, "mail.contoso.com"));
+  EXPECT_FALSE(is_organization_domain(policy, "notcontoso.com"));
+  EXPECT_FALSE(is_organization_domain(policy, "contoso.com.evil.net"));
+  EXPECT_FALSE(is_organization_domain(policy, "gmail.com"));
+  const auto described = describe_policy(policy);
+  EXPECT_NE(std::find(described.begin(), described.end(),
+                      std::pair<std::string, std::string>{"organization_domains",
+                                                          "contoso.com,fabrikam.co.uk"}),
+            described.end());
+  ASSERT_TRUE(set_policy_value(policy, "organization_domains", "none").ok());
+  EXPECT_TRUE(policy.organization_domains.empty());
+}
+
 }  // namespace
 }  // namespace tessera

@@ -145,5 +145,76 @@ TEST_F(PhoneTest, AChallengeForANumberSinceChangedProvesNothing) {
       event::CodeOutcome::wrong);
 }
 
+TEST_F(PhoneTest, ThePolicyAllowsTextsAndCallsEachOnItsOwn) {
+  OrgPolicy calls_only;
+  calls_only.allowed_methods.text_message = false;
+  MethodContext context = at(kNow);
+  context.policy = &calls_only;
+  // Registration offers only the call, and a posted "text" still calls.
+  const MethodStage start = phone_.begin_registration(context);
+  const MethodView view = phone_.registration_view(start, kWho);
+  auto has = [&view](const char* name) {
+    for (const auto& [key, value] : view.values)
+      if (key == name) return true;
+    return false;
+  };
+  EXPECT_FALSE(has("offer_text"));
+  EXPECT_TRUE(has("offer_call"));
+  RegistrationAnswer moved = phone_.answer_registration(
+      start, FormValues{{"region", "GB"}, {"number", "07400 123456"}, {"way", "text"}}, context);
+  ASSERT_EQ(moved.outcome, RegistrationAnswer::Outcome::next_stage);
+  ASSERT_TRUE(moved.next.send);
+  EXPECT_EQ(moved.next.send->channel, DeliveryChannel::call);
+  // A phone registered for texts is called while texts are not allowed, and offers only that.
+  const MethodStage challenge = phone_.begin_challenge(registered("text"), context);
+  ASSERT_TRUE(challenge.send);
+  EXPECT_EQ(challenge.send->channel, DeliveryChannel::call);
+  const auto options = phone_.challenge_options(registered("text"), calls_only.allowed_methods);
+  ASSERT_EQ(options.size(), 1u);
+  EXPECT_EQ(options[0].way, "call");
+  // And the other way round.
+  OrgPolicy texts_only;
+  texts_only.allowed_methods.phone_call = false;
+  context.policy = &texts_only;
+  const MethodStage texted = phone_.begin_challenge(registered("call"), context);
+  ASSERT_TRUE(texted.send);
+  EXPECT_EQ(texted.send->channel, DeliveryChannel::text);
+  EXPECT_FALSE(phone_.allowed_by(AllowedMethods{true, true, false, false, true}));
+}
+
+TEST_F(PhoneTest, TheAlternatePhoneOnlyCalls) {
+  const Phone alternate(PhoneLine::alternate);
+  EXPECT_EQ(alternate.kind(), MethodKind::alternate_phone);
+  EXPECT_FALSE(alternate.allowed_by(AllowedMethods{true, true, true, false, true}));
+  EXPECT_TRUE(alternate.allowed_by(AllowedMethods{false, false, false, true, false}));
+  const MethodContext context = at(kNow);
+  const MethodStage start = alternate.begin_registration(context);
+  RegistrationAnswer moved = alternate.answer_registration(
+      start, FormValues{{"region", "GB"}, {"number", "07400 123457"}, {"way", "text"}}, context);
+  ASSERT_EQ(moved.outcome, RegistrationAnswer::Outcome::next_stage);
+  ASSERT_TRUE(moved.next.send);
+  EXPECT_EQ(moved.next.send->channel, DeliveryChannel::call);
+  const DeliveryOutcome approved{DeliveryStatus::sent, CallAnswer::approved};
+  RegistrationAnswer accepted = alternate.answer_registration(moved.next, {}, at(kNow, approved));
+  ASSERT_EQ(accepted.outcome, RegistrationAnswer::Outcome::accepted);
+  Method method = registered("call");
+  method.kind = MethodKind::alternate_phone;
+  method.detail = "+447400123457";
+  EXPECT_EQ(alternate.default_label_of(method), "Alternate phone – call +44 7400 123457");
+  const auto options = alternate.challenge_options(method, AllowedMethods{});
+  ASSERT_EQ(options.size(), 1u);
+  EXPECT_EQ(options[0].way, "call");
+  const MethodStage challenge = alternate.begin_challenge(method, context);
+  ASSERT_TRUE(challenge.send);
+  EXPECT_EQ(challenge.send->channel, DeliveryChannel::call);
+  // A notice goes by text to a texting phone only.
+  EXPECT_FALSE(alternate.notice(method, "A sign-in method was added.", kWho));
+  const auto notice = phone_.notice(registered("text"), "A sign-in method was added.", kWho);
+  ASSERT_TRUE(notice);
+  EXPECT_EQ(notice->channel, DeliveryChannel::text);
+  EXPECT_EQ(notice->text.view(), "Contoso: A sign-in method was added.");
+  EXPECT_FALSE(phone_.notice(registered("call"), "A sign-in method was added.", kWho));
+}
+
 }  // namespace
 }  // namespace tessera
