@@ -107,30 +107,6 @@ std::string describe_country_codes(const std::vector<int>& codes) {
   return out;
 }
 
-// A domain name as DNS allows it (RFC 1035 labels of letters, digits and inner hyphens), lower
-// case.
-std::optional<std::string> domain_name(std::string_view text) {
-  if (text.empty() || text.size() > 253) return std::nullopt;
-  std::string out;
-  std::size_t label = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c == '.') {
-      if (label == 0 || out.back() == '-') return std::nullopt;
-      label = 0;
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
-      if (c == '-' && label == 0) return std::nullopt;
-      if (++label > 63) return std::nullopt;
-    } else {
-      return std::nullopt;
-    }
-    out.push_back(c);
-  }
-  if (label == 0 || out.back() == '-') return std::nullopt;
-  return out;
-}
-
 std::string describe_list(const std::vector<std::string>& items) {
   if (items.empty()) return "none";
   std::string out;
@@ -237,7 +213,7 @@ Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_vie
     if (value != "none") {
       for (auto item : split_list(value)) {
         if (!item.empty() && item.front() == '@') item.remove_prefix(1);
-        auto domain = domain_name(item);
+        auto domain = normalise_domain_name(item);
         if (!domain) {
           return invalid_argument("organization_domains: '" + std::string(item.substr(0, 64)) +
                                   "' is not a domain name such as contoso.com");
@@ -284,8 +260,32 @@ std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy
   };
 }
 
+// A domain name as DNS allows it (RFC 1035 labels of letters, digits and inner hyphens), lower
+// case.
+std::optional<std::string> normalise_domain_name(std::string_view text) {
+  if (text.empty() || text.size() > 253) return std::nullopt;
+  std::string out;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '.') {
+      if (label == 0 || out.back() == '-') return std::nullopt;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+      if (c == '-' && label == 0) return std::nullopt;
+      if (++label > 63) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    out.push_back(c);
+  }
+  if (label == 0 || out.back() == '-') return std::nullopt;
+  return out;
+}
+
 bool is_organization_domain(const OrgPolicy& policy, std::string_view domain) {
-  const auto name = domain_name(domain);
+  const auto name = normalise_domain_name(domain);
   if (!name) return false;
   for (const std::string& own : policy.organization_domains) {
     if (*name == own) return true;

@@ -68,6 +68,10 @@ Status validate(const OrgPolicy& policy);
 Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);
 std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy);
 
+// A domain name as DNS allows it (RFC 1035 labels of letters, digits and inner hyphens, at most
+// 253 characters), in lower case; nullopt otherwise.
+std::optional<std::string> normalise_domain_name(std::string_view text);
+
 // Whether `domain` (any case) is one of the policy's organization_domains or a subdomain of one.
 bool is_organization_domain(const OrgPolicy& policy, std::string_view domain);
 

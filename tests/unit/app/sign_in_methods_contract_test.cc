@@ -15,14 +15,16 @@ namespace {
 
 const Timestamp kNow = from_unix_seconds(1'795'000'020);
 
-// The code in a message a stage sent (a text's "… code 123456 …").
+// The code in a message a stage sent (a text's "… code 123456 …"): its first run of 6 digits.
 std::string code_in(const MethodStage& at) {
   if (!at.send) return "";
   std::string digits;
   for (const char c : at.send->text.view()) {
     if (c >= '0' && c <= '9') {
       digits.push_back(c);
-    } else if (digits.size() != 6) {
+    } else if (digits.size() == 6) {
+      return digits;  // the first run of six digits
+    } else {
       digits.clear();
     }
   }
@@ -64,6 +66,15 @@ const std::map<MethodKind, Driver>& drivers() {
               [](const MethodStage&) {
                 return FormValues{{"region", "GB"}, {"number", "07400 123456"}, {"way", "text"}};
               }}},
+      {MethodKind::email, Driver{[](const MethodStage& at, Timestamp) {
+                                   return FormValues{{"code", code_in(at)}};
+                                 },
+                                 [](const MethodStage& at, const Method&, Timestamp) {
+                                   return FormValues{{"code", code_in(at)}};
+                                 },
+                                 [](const MethodStage&) {
+                                   return FormValues{{"email", "alice@example.net"}};
+                                 }}},
       {MethodKind::alternate_phone,
        Driver{[](const MethodStage&, Timestamp) { return FormValues{}; },
               [](const MethodStage&, const Method&, Timestamp) { return FormValues{}; },
