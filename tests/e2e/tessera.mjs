@@ -17,9 +17,11 @@ export const resultsDir = path.resolve(process.env.E2E_RESULTS_DIR || path.join(
 
 // ---------------------------------------------------------------- processes
 
-function run(file, args, { input, timeoutMs = 30000 } = {}) {
+function run(file, args, { input, timeoutMs = 30000, env } = {}) {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 },
+    const options = { timeout: timeoutMs, maxBuffer: 16 << 20 };
+    if (env) options.env = { ...process.env, ...env };
+    const child = execFile(file, args, options,
       (error, stdout, stderr) => {
         let code = 0;
         if (error) code = typeof error.code === 'number' ? error.code : 1;
@@ -63,6 +65,31 @@ async function waitHealthy(baseUrl, child, stderrChunks, timeoutMs = 15000) {
   throw new Error(`tessera /healthz not 200 within ${timeoutMs} ms (last: ${last}):\n${stderrChunks.join('')}`);
 }
 
+/**
+ * A clock for tessera's processes (src/base/clock.h FileClock): they read the time, in Unix
+ * seconds, from `file`, which only changes when the test says so. Every write replaces the file
+ * whole (rename), so a reader never sees half a number. Returns {file, now(), step(), set(seconds),
+ * advance(seconds)}; step() is the TOTP time step of now().
+ */
+export async function testClock(file, start = Date.now() / 1000) {
+  let now = Math.floor(start);
+  let writes = 0;
+  const write = async () => {
+    writes += 1;
+    const next = `${file}.${writes}.tmp`;
+    await fs.writeFile(next, `${now}\n`);
+    await fs.rename(next, file);
+  };
+  await write();
+  return {
+    file,
+    now: () => now,
+    step: () => Math.floor(now / TOTP_STEP),
+    async set(seconds) { now = Math.floor(seconds); await write(); },
+    async advance(seconds) { now += Math.floor(seconds); await write(); },
+  };
+}
+
 // `key = value` lines; strings, numbers, booleans and arrays of them (JSON's forms are TOML's).
 const tomlKeys = (keys) => Object.entries(keys).map(([key, value]) => `${key} = ${JSON.stringify(value)}`);
 
@@ -71,8 +98,12 @@ const tomlKeys = (keys) => Object.entries(keys).map(([key, value]) => `${key} = 
  * options: upn, displayName, password (omit for --temporary-password), mfaState
  *          (disabled|enabled|enforced), policies ({key: value} set before serving),
  *          config ({section: {key: value}}, or ({port, baseUrl}) => that, for settings that name
- *          the server's own address): more configuration; [server] keys join the server's own.
- * Returns {baseUrl, dir, config, upn, password, temporaryPassword, cli(args), signIns(), stop()}.
+ *          the server's own address): more configuration; [server] keys join the server's own;
+ *          env ({NAME: value}): more environment for the server and the CLI;
+ *          clock (Unix seconds, or true for now): run the server and the CLI on a testClock
+ *          (see above) that starts there and stands still until the test moves it.
+ * Returns {baseUrl, dir, config, upn, password, temporaryPassword, cli(args), signIns(), stop()},
+ * and clock (the testClock) when `clock` was given.
  */
 export async function startTessera({
   upn = 'alice@example.com',
@@ -82,6 +113,8 @@ export async function startTessera({
   policies = {},
   trustedProxies = [],
   config: extraConfig = {},
+  env: extraEnv = {},
+  clock: clockStart,
 } = {}) {
   await fs.access(tesseraBinary).catch(() => {
     throw new Error(`${tesseraBinary} not found: build it with ninja -C ${buildDir} tessera`);
@@ -109,7 +142,15 @@ export async function startTessera({
     '',
   ].join('\n'));
 
-  const cli = (args, opts) => run(tesseraBinary, ['--config', config, ...args], opts);
+  const env = { ...extraEnv };
+  let clock;
+  if (clockStart !== undefined && clockStart !== false) {
+    clock = await testClock(path.join(dir, 'clock'), clockStart === true ? undefined : clockStart);
+    env.TESSERA_TEST_CLOCK_FILE = clock.file;
+  }
+  const withEnv = Object.keys(env).length > 0;
+  const cli = (args, opts) => run(tesseraBinary, ['--config', config, ...args],
+    withEnv ? { ...opts, env: { ...env, ...opts?.env } } : opts);
   const must = async (args) => {
     const r = await cli(args);
     if (r.code !== 0) {
@@ -146,14 +187,17 @@ export async function startTessera({
     for (const [key, value] of Object.entries(policies)) await must(['policy', 'set', key, String(value)]);
 
     const stderrChunks = [];
-    child = spawn(tesseraBinary, ['--config', config, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(tesseraBinary, ['--config', config, 'serve'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(withEnv ? { env: { ...process.env, ...env } } : {}),
+    });
     child.stdout.on('data', (d) => stderrChunks.push(String(d)));
     child.stderr.on('data', (d) => stderrChunks.push(String(d)));
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitHealthy(baseUrl, child, stderrChunks);
 
     return {
-      baseUrl, dir, config, upn, displayName,
+      baseUrl, dir, config, upn, displayName, clock,
       password: password ?? temporaryPassword,
       temporaryPassword,
       cli,
