@@ -85,7 +85,9 @@ inline constexpr int kMaxWrongCodesPerChallenge = 5;
 // What a stored flow is for. Each use case loads only flows of its own kind: an "add a method"
 // flow on Security info must never be driven through the sign-in pages (it would end signed in
 // without a password).
-enum class FlowKind { sign_in, add_method };
+// sign_in: the sign-in pages' flow. add_method: Security info adding (or changing) a method.
+// step_up: Security info's proof that it is you, with a method that sends a code or calls.
+enum class FlowKind { sign_in, add_method, step_up };
 
 struct SignInFlow {
   FlowKind kind = FlowKind::sign_in;
@@ -102,6 +104,8 @@ struct SignInFlow {
   // The user's security_version when the flow learnt who they are: if it moves on (password
   // changed, blocked, an admin's MFA change), the flow ends at its next step.
   std::int64_t security_version = 0;
+  // add_method: the method the new one replaces once it is verified (Security info's "Change").
+  std::string replaces;
 };
 
 SignInFlow start_flow(Timestamp now);

@@ -174,7 +174,9 @@ class SignInMethod {
   virtual MethodView registration_view(const MethodStage& at, const ViewContext& who) const = 0;
 
   // Challenge at sign-in (and the step-up of Security info): where it begins (e.g. after sending
-  // a text), what an answer proves, and its page.
+  // a text), what an answer proves, and its page. challenge_sends(): whether beginning one sends
+  // a message (so a page must not begin it on a mere GET).
+  virtual bool challenge_sends() const { return false; }
   virtual MethodStage begin_challenge(const Method& method, const MethodContext& context) const = 0;
   // The ways `method` can be challenged that `allowed` allows, for "Sign in another way".
   virtual std::vector<ChallengeOption> challenge_options(const Method&,

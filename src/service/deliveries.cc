@@ -14,7 +14,8 @@ namespace json = boost::json;
 Result<std::variant<std::string, SendRefusal>> DeliveryQueue::queue(Store& tx, Rng& rng,
                                                                     const std::string& user_id,
                                                                     const Outgoing& message,
-                                                                    Timestamp now) const {
+                                                                    Timestamp now,
+                                                                    Cause cause) const {
   if (message.channel != DeliveryChannel::email) {
     TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, tx.load_policy());
     const auto& allowed = policy.phone_country_codes;
@@ -24,15 +25,17 @@ Result<std::variant<std::string, SendRefusal>> DeliveryQueue::queue(Store& tx, R
     }
   }
   // Both counters count every request, so a refused one also uses up the window.
-  TESSERA_ASSIGN_OR_RETURN(
-      std::optional<CountedAttempt> by_user,
-      tx.count_attempt(throttles::user_sends(user_id), now, throttles::send_rule()));
-  TESSERA_ASSIGN_OR_RETURN(
-      std::optional<CountedAttempt> to_destination,
-      tx.count_attempt(throttles::destination_sends(message.to), now, throttles::send_rule()));
-  if (!by_user || !to_destination || by_user->count > kMaxSendsPerWindow ||
-      to_destination->count > kMaxSendsPerWindow) {
-    return std::variant<std::string, SendRefusal>(SendRefusal::too_many_sends);
+  if (cause == Cause::asked) {
+    TESSERA_ASSIGN_OR_RETURN(
+        std::optional<CountedAttempt> by_user,
+        tx.count_attempt(throttles::user_sends(user_id), now, throttles::send_rule()));
+    TESSERA_ASSIGN_OR_RETURN(
+        std::optional<CountedAttempt> to_destination,
+        tx.count_attempt(throttles::destination_sends(message.to), now, throttles::send_rule()));
+    if (!by_user || !to_destination || by_user->count > kMaxSendsPerWindow ||
+        to_destination->count > kMaxSendsPerWindow) {
+      return std::variant<std::string, SendRefusal>(SendRefusal::too_many_sends);
+    }
   }
   TESSERA_ASSIGN_OR_RETURN(const std::size_t unsent, tx.count_unsent_deliveries());
   if (unsent >= limit_) return std::variant<std::string, SendRefusal>(SendRefusal::queue_full);

@@ -38,12 +38,17 @@ class DeliveryQueue {
  public:
   explicit DeliveryQueue(std::size_t limit = kDefaultDeliveryQueueLimit) : limit_(limit) {}
 
-  // In `tx`: checks a number's country against the policy, counts the send against the user and
-  // the destination, checks the queue's bound and adds the delivery. Its id, or why not.
+  // Who caused a send: the person asked for a code or call (counted against the send limits), or
+  // a change of their security info sends a notice to their other methods (not counted: it needs
+  // a fresh proof, and at most one goes to each method).
+  enum class Cause { asked, notice };
+
+  // In `tx`: checks a number's country against the policy, counts an asked-for send against the
+  // user and the destination, checks the queue's bound and adds the delivery. Its id, or why not.
   Result<std::variant<std::string, SendRefusal>> queue(Store& tx, Rng& rng,
                                                        const std::string& user_id,
-                                                       const Outgoing& message,
-                                                       Timestamp now) const;
+                                                       const Outgoing& message, Timestamp now,
+                                                       Cause cause = Cause::asked) const;
   // After the commit: wakes the senders (if a waker was set).
   void wake() const;
   void set_waker(DeliveryWaker* waker) { waker_.store(waker); }

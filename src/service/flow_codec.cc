@@ -29,7 +29,9 @@ std::string_view generic_step_name(const SignInStep& step) {
 
 SecretBytes encode_flow(const SignInFlow& flow) {
   json::object object;
-  object["flow"] = flow.kind == FlowKind::add_method ? "add_method" : "sign_in";
+  object["flow"] = flow.kind == FlowKind::add_method ? "add_method"
+                   : flow.kind == FlowKind::step_up  ? "step_up"
+                                                     : "sign_in";
   object["codec"] = kCodecVersion;
   object["step"] = std::string(generic_step_name(flow.step));
   std::visit(Overloaded{
@@ -72,6 +74,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   object["method_used"] = flow.method_used;
   object["registered_in_flow"] = flow.registered_in_flow;
   object["security_version"] = flow.security_version;
+  if (!flow.replaces.empty()) object["replaces"] = flow.replaces;
   std::string text = json::serialize(object);
   SecretBytes bytes = SecretBytes::from_string(text);
   wipe_string(text);
@@ -116,6 +119,8 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       flow.kind = FlowKind::sign_in;
     } else if (kind == "add_method") {
       flow.kind = FlowKind::add_method;
+    } else if (kind == "step_up") {
+      flow.kind = FlowKind::step_up;
     } else {
       return data_loss("a stored sign-in flow has an unknown kind");
     }
@@ -157,6 +162,7 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     flow.method_used = text("method_used");
     flow.registered_in_flow = flag("registered_in_flow");
     flow.security_version = number("security_version");
+    flow.replaces = text("replaces");
     return flow;
   } catch (const std::exception&) {
     return data_loss("a stored sign-in flow is damaged");

@@ -16,7 +16,16 @@ const std::string* user_id_of_add_flow(const SignInFlow& flow) {
   if (const auto* registering = std::get_if<step::Registering>(&flow.step)) {
     return &registering->user_id;
   }
+  if (const auto* challenging = std::get_if<step::Challenging>(&flow.step)) {
+    return &challenging->user_id;
+  }
   return nullptr;
+}
+
+// What a notice of a change says, naming only the kind of method (it may go to another phone).
+std::string notice_text(std::string_view what, std::string_view kind) {
+  return std::string(what) + ": " + std::string(kind) +
+         ". If this wasn't you, contact your IT department now.";
 }
 
 FormValues code_form(std::string_view code) {
@@ -81,18 +90,83 @@ Status SecurityInfoService::delete_method(const SessionRecord& session,
   const AuditLogEntry audit{new_id(rng_), clock_.now(),
                             user.upn,     "method.delete",
                             user.upn,     "deleted " + std::string(to_string(method.kind))};
-  return store_.transaction([&](Store& tx) -> Status {
+  const SignInMethod* plugin = methods_.find(method.kind);
+  const std::string text = notice_text("A sign-in method was removed from your account",
+                                       plugin ? plugin->display_name() : "Method");
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
     TESSERA_RETURN_IF_ERROR(tx.delete_method(method.id, &audit));
+    // Every method it had hears of it, the deleted one too.
+    TESSERA_RETURN_IF_ERROR(queue_notices(tx, user, methods, text));
     if (!method.is_default) return Status();
     for (const Method& other : methods) {
       if (other.id != method.id) return tx.set_default_method(user.id, other.id);
     }
     return Status();
-  });
+  }));
+  if (deliveries_ != nullptr) deliveries_->wake();
+  return Status();
 }
 
-Status SecurityInfoService::save(const std::string& id_hash, std::int64_t version, SignInFlow& flow,
-                                 const std::optional<Outgoing>& send) {
+Status SecurityInfoService::queue_notices(Store& tx, const User& user,
+                                          const std::vector<Method>& to, std::string_view text) {
+  if (deliveries_ == nullptr) return Status();
+  const ViewContext who{user.upn, tenant_name_};
+  for (const Method& method : to) {
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin == nullptr) continue;
+    const std::optional<Outgoing> notice = plugin->notice(method, text, who);
+    if (!notice) continue;
+    // A notice that cannot go (a full queue, a country no longer allowed) does not stop the
+    // change: the change is the person's, the notice only a courtesy to them.
+    TESSERA_RETURN_IF_ERROR(
+        deliveries_->queue(tx, rng_, user.id, *notice, clock_.now(), DeliveryQueue::Cause::notice)
+            .status());
+  }
+  return Status();
+}
+
+Result<std::vector<MethodSummary>> SecurityInfoService::default_choices(
+    const SessionRecord& session) {
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<Method> methods, store_.list_methods(session.user_id));
+  TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, store_.load_policy());
+  std::vector<MethodSummary> choices;
+  for (const Method& method : methods) {
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin != nullptr && plugin->allowed_by(policy.allowed_methods)) {
+      choices.push_back(summary_of(method, methods_));
+    }
+  }
+  return choices;
+}
+
+Status SecurityInfoService::set_default(const SessionRecord& session, std::string_view method_id) {
+  TESSERA_ASSIGN_OR_RETURN(const Method method, own_method(session, method_id));
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<Method> methods, store_.list_methods(session.user_id));
+  TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
+  TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, store_.load_policy());
+  const SignInMethod* plugin = methods_.find(method.kind);
+  if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) {
+    return invalid_argument("that method cannot be the default");
+  }
+  TESSERA_ASSIGN_OR_RETURN(const User user, store_.find_user_by_id(session.user_id));
+  const AuditLogEntry audit{new_id(rng_), clock_.now(),
+                            user.upn,     "method.default",
+                            user.upn,     "default " + std::string(plugin->kind_name())};
+  const std::string text =
+      notice_text("Your default sign-in method was changed", plugin->display_name());
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.set_default_method(user.id, method.id));
+    TESSERA_RETURN_IF_ERROR(queue_notices(tx, user, methods, text));
+    return tx.append_audit(audit);
+  }));
+  if (deliveries_ != nullptr) deliveries_->wake();
+  return Status();
+}
+
+Result<std::optional<SendRefusal>> SecurityInfoService::save(const std::string& id_hash,
+                                                             std::int64_t version, SignInFlow& flow,
+                                                             const std::optional<Outgoing>& send) {
+  using Refused = std::optional<SendRefusal>;
   auto write = [&](Store& store) {
     return store
         .save_flow(FlowRecord{id_hash, encode_flow(flow), version, flow.expires_at,
@@ -100,17 +174,28 @@ Status SecurityInfoService::save(const std::string& id_hash, std::int64_t versio
         .status();
   };
   set_delivery(flow.step, "");
-  if (!send) return write(store_);
-  if (deliveries_ == nullptr) return write(store_);  // the page says nothing was sent
+  if (!send) {
+    TESSERA_RETURN_IF_ERROR(write(store_));
+    return Refused();
+  }
+  if (deliveries_ == nullptr) {  // nothing can be sent: the page says so
+    TESSERA_RETURN_IF_ERROR(write(store_));
+    return Refused(SendRefusal::queue_full);
+  }
   // The message and the stage that sent it commit together.
+  Refused refused;
   TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
     TESSERA_ASSIGN_OR_RETURN(
         auto queued, deliveries_->queue(tx, rng_, *user_id_of_add_flow(flow), *send, clock_.now()));
-    if (const auto* id = std::get_if<std::string>(&queued)) set_delivery(flow.step, *id);
+    if (const auto* id = std::get_if<std::string>(&queued)) {
+      set_delivery(flow.step, *id);
+    } else {
+      refused = std::get<SendRefusal>(queued);
+    }
     return write(tx);
   }));
   deliveries_->wake();
-  return Status();
+  return refused;
 }
 
 MethodContext SecurityInfoService::method_context(std::string_view upn,
@@ -134,10 +219,16 @@ Result<CodeCheck> SecurityInfoService::prove_with_code(const SessionRecord& sess
                            store_.count_attempt(codes, now, throttles::code_rule()));
   if (!attempt) return locked();
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
+  TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, store_.load_policy());
   const FormValues form = code_form(code);
+  // The methods whose code is typed without sending anything (an app); the others prove through
+  // a step-up flow (begin_step_up), which sends their code.
   for (const Method& method : methods) {
     const SignInMethod* plugin = methods_.find(method.kind);
-    if (plugin == nullptr) continue;
+    if (plugin == nullptr || plugin->challenge_sends() ||
+        !plugin->allowed_by(policy.allowed_methods)) {
+      continue;
+    }
     const ChallengeAnswer answer =
         plugin->answer_challenge(plugin->begin_challenge(method, method_context(user.upn)), method,
                                  form, method_context(user.upn));
@@ -165,16 +256,6 @@ Result<std::vector<std::string>> SecurityInfoService::addable_kinds() {
   return kinds;
 }
 
-Result<const SignInMethod*> SecurityInfoService::step_up_method(const SessionRecord& session) {
-  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
-  const SignInMethod* chosen = nullptr;
-  for (const Method& method : methods) {
-    const SignInMethod* plugin = methods_.find(method.kind);
-    if (plugin != nullptr && (chosen == nullptr || method.is_default)) chosen = plugin;
-  }
-  return chosen;
-}
-
 Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& session,
                                                      std::string_view kind) {
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
@@ -182,6 +263,24 @@ Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& sessio
   if (method == nullptr || !method->registrable_by(policy.allowed_methods)) {
     return invalid_argument("that method cannot be added");
   }
+  return begin_registration(session, *method, "");
+}
+
+Result<AddMethodFlow> SecurityInfoService::begin_change(const SessionRecord& session,
+                                                        std::string_view method_id) {
+  TESSERA_ASSIGN_OR_RETURN(const Method method, own_method(session, method_id));
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  const SignInMethod* plugin = methods_.find(method.kind);
+  if (plugin == nullptr || !plugin->registrable_by(policy.allowed_methods)) {
+    return invalid_argument("that method cannot be changed");
+  }
+  return begin_registration(session, *plugin, method.id);
+}
+
+Result<AddMethodFlow> SecurityInfoService::begin_registration(const SessionRecord& session,
+                                                              const SignInMethod& method,
+                                                              std::string replaces) {
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
   TESSERA_RETURN_IF_ERROR(require_fresh_proof(session, methods));
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
@@ -191,31 +290,37 @@ Result<AddMethodFlow> SecurityInfoService::begin_add(const SessionRecord& sessio
   flow.kind = FlowKind::add_method;
   flow.security_version = user.security_version;
   flow.expires_at = now + kAddMethodLifetime;
+  flow.replaces = std::move(replaces);
   MethodContext context = method_context(user.upn);
   context.policy = &policy;
-  MethodStage stage = method->begin_registration(context);
-  flow.step = step::Registering{session.user_id, std::string(method->kind_name()),
+  MethodStage stage = method.begin_registration(context);
+  flow.step = step::Registering{session.user_id, std::string(method.kind_name()),
                                 std::move(stage.name), std::move(stage.state)};
-  TESSERA_RETURN_IF_ERROR(save(id.token_hash, 0, flow, stage.send));
-  return AddMethodFlow{std::string(id.token.view()), std::move(flow)};
+  TESSERA_ASSIGN_OR_RETURN(auto refused, save(id.token_hash, 0, flow, stage.send));
+  AddMethodFlow added{std::string(id.token.view()), std::move(flow)};
+  added.send_refused = refused;
+  return added;
 }
 
 Result<SecurityInfoService::LoadedAdd> SecurityInfoService::load_add(const SessionRecord& session,
-                                                                     std::string_view flow_id) {
+                                                                     std::string_view flow_id,
+                                                                     FlowKind kind) {
   if (flow_id.empty() || flow_id.size() > 128) return not_found("no method is being added");
   std::string id_hash = hash_token(flow_id);
   auto record = store_.find_flow(id_hash, clock_.now());
   if (!record.ok()) return not_found("no method is being added");
   auto flow = decode_flow(record->state);
-  if (!flow.ok() || flow->kind != FlowKind::add_method) {
-    return not_found("no method is being added");
-  }
+  if (!flow.ok() || flow->kind != kind) return not_found("no method is being added");
   const std::string* user_id = user_id_of_add_flow(*flow);
   if (user_id == nullptr || *user_id != session.user_id) {
     return not_found("no method is being added");
   }
-  return LoadedAdd{AddMethodFlow{std::string(flow_id), std::move(flow).value()}, std::move(id_hash),
+  LoadedAdd loaded{AddMethodFlow{std::string(flow_id), std::move(flow).value()}, std::move(id_hash),
                    record->version};
+  if (const std::string* delivery = delivery_of(loaded.added.flow.step); delivery != nullptr) {
+    TESSERA_ASSIGN_OR_RETURN(loaded.added.delivery, delivery_outcome(store_, *delivery));
+  }
+  return loaded;
 }
 
 Result<AddMethodFlow> SecurityInfoService::add_flow(const SessionRecord& session,
@@ -262,7 +367,9 @@ Result<AddMethodFlow> SecurityInfoService::add_step_on(const SessionRecord& sess
     return not_found("no method is being added");
   }
   added.flow = std::move(moved_on.flow);
-  TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow, moved.next.send));
+  TESSERA_ASSIGN_OR_RETURN(added.send_refused,
+                           save(loaded.id_hash, loaded.version, added.flow, moved.next.send));
+  added.delivery.reset();
   return added;
 }
 
@@ -298,29 +405,166 @@ Result<CodeCheck> SecurityInfoService::confirm_add(const SessionRecord& session,
     if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
     if (by_delivery) {
       // That call is spent: the stage no longer waits for it.
-      TESSERA_RETURN_IF_ERROR(save(loaded.id_hash, loaded.version, added.flow, std::nullopt));
+      TESSERA_RETURN_IF_ERROR(
+          save(loaded.id_hash, loaded.version, added.flow, std::nullopt).status());
     }
     return CodeCheck{CodeCheck::Outcome::wrong, 0};
   }
   TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(session.user_id));
+  const bool change = !added.flow.replaces.empty();
+  const std::string kind(method->kind_name());
   const AuditLogEntry audit{
-      new_id(rng_), now,      user.upn,
-      "method.add", user.upn, "added " + std::string(method->kind_name()) + " on Security info"};
+      new_id(rng_), now,
+      user.upn,     change ? "method.change" : "method.add",
+      user.upn,     (change ? "changed " : "added ") + kind + " on Security info"};
+  const std::string text = notice_text(change ? "A sign-in method on your account was changed"
+                                              : "A sign-in method was added to your account",
+                                       method->display_name());
   // The flow ends and the method is added together, once: of parallel confirms only the one whose
   // flow version still matches adds it, and only while the user is as they were.
   const Status committed = store_.transaction([&](Store& tx) -> Status {
     TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, added.flow.security_version));
     TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(loaded.id_hash, loaded.version));
     TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, tx.list_methods(user.id));
-    const Method added_method =
+    Method added_method =
         registered_method(new_id(rng_), user.id, *method, std::move(answer), methods, now);
-    return tx.add_method(added_method, &audit);
+    if (change) {
+      // The old method goes only now that the new one is proved, and only if it is still there.
+      const auto old = std::find_if(methods.begin(), methods.end(), [&](const Method& m) {
+        return m.id == added.flow.replaces && m.kind == method->kind();
+      });
+      if (old == methods.end()) return failed_precondition("the method was deleted meanwhile");
+      added_method.is_default = old->is_default;
+      TESSERA_RETURN_IF_ERROR(tx.delete_method(old->id, nullptr));
+    }
+    TESSERA_RETURN_IF_ERROR(tx.add_method(added_method, &audit));
+    // The methods it had hear of it (a changed one at its old number or address).
+    return queue_notices(tx, user, methods, text);
   });
   if (committed.code() == ErrorCode::failed_precondition) {
     return not_found("no method is being added");
   }
   TESSERA_RETURN_IF_ERROR(committed);
+  if (deliveries_ != nullptr) deliveries_->wake();
   return CodeCheck{CodeCheck::Outcome::accepted, 0};
+}
+
+Result<std::vector<StepUpWay>> SecurityInfoService::step_up_ways(const SessionRecord& session) {
+  TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(session.user_id));
+  TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, store_.load_policy());
+  std::stable_partition(methods.begin(), methods.end(),
+                        [](const Method& method) { return method.is_default; });
+  std::vector<StepUpWay> ways;
+  for (const Method& method : methods) {
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) continue;
+    for (ChallengeOption& option : plugin->challenge_options(method, policy.allowed_methods)) {
+      ways.push_back(StepUpWay{method.id, std::move(option.way), std::move(option.text),
+                               plugin->challenge_sends()});
+    }
+  }
+  return ways;
+}
+
+Result<StepUpFlow> SecurityInfoService::begin_step_up(const SessionRecord& session,
+                                                      std::string_view method_id,
+                                                      std::string_view way) {
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<StepUpWay> ways, step_up_ways(session));
+  if (std::none_of(ways.begin(), ways.end(), [&](const StepUpWay& offered) {
+        return offered.method_id == method_id && offered.way == way && offered.sends;
+      })) {
+    return invalid_argument("that is not a way to verify");
+  }
+  TESSERA_ASSIGN_OR_RETURN(const Method method, own_method(session, method_id));
+  const SignInMethod* plugin = methods_.find(method.kind);
+  if (plugin == nullptr) return invalid_argument("that is not a way to verify");
+  TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, store_.load_policy());
+  TESSERA_ASSIGN_OR_RETURN(const User user, store_.find_user_by_id(session.user_id));
+  const Timestamp now = clock_.now();
+  IssuedToken id = issue_token(rng_);
+  SignInFlow flow = start_flow(now);
+  flow.kind = FlowKind::step_up;
+  flow.security_version = user.security_version;
+  flow.expires_at = now + kAddMethodLifetime;
+  MethodContext context = method_context(user.upn);
+  context.way = std::string(way);
+  context.policy = &policy;
+  MethodStage stage = plugin->begin_challenge(method, context);
+  flow.step = step::Challenging{user.id, method.id, std::string(plugin->kind_name()),
+                                std::move(stage.name), std::move(stage.state)};
+  TESSERA_ASSIGN_OR_RETURN(auto refused, save(id.token_hash, 0, flow, stage.send));
+  StepUpFlow started{std::string(id.token.view()), std::move(flow)};
+  started.send_refused = refused;
+  return started;
+}
+
+Result<StepUpFlow> SecurityInfoService::step_up_flow(const SessionRecord& session,
+                                                     std::string_view flow_id) {
+  TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id, FlowKind::step_up));
+  return std::move(loaded.added);
+}
+
+Result<CodeCheck> SecurityInfoService::answer_step_up(const SessionRecord& session,
+                                                      std::string_view flow_id,
+                                                      std::string_view code) {
+  TESSERA_ASSIGN_OR_RETURN(LoadedAdd loaded, load_add(session, flow_id, FlowKind::step_up));
+  const auto* challenging = std::get_if<step::Challenging>(&loaded.added.flow.step);
+  if (challenging == nullptr) return not_found("no step-up is under way");
+  const SignInMethod* plugin = methods_.find(challenging->kind);
+  auto method = own_method(session, challenging->method_id);
+  if (plugin == nullptr || !method.ok() || method->kind != plugin->kind()) {
+    (void)store_.delete_flow(loaded.id_hash);
+    return not_found("no step-up is under way");
+  }
+  const MethodStage at{challenging->stage, challenging->state, std::nullopt};
+  const bool by_delivery = plugin->waits_for_delivery(at);
+  const std::optional<DeliveryOutcome>& delivered = loaded.added.delivery;
+  if (by_delivery && !(delivered && delivered->settled())) {
+    return CodeCheck{CodeCheck::Outcome::waiting, 0};
+  }
+  const Timestamp now = clock_.now();
+  TESSERA_ASSIGN_OR_RETURN(const User user, store_.find_user_by_id(session.user_id));
+  const ThrottleKey codes = throttles::user_codes(user.id);
+  // Counted first, per user (as prove_with_code) and per flow, then checked.
+  TESSERA_ASSIGN_OR_RETURN(std::optional<CountedAttempt> attempt,
+                           store_.count_attempt(codes, now, throttles::code_rule()));
+  if (!attempt) {
+    TESSERA_ASSIGN_OR_RETURN(const Timestamp until, throttles::lock_end(store_, codes.key, now));
+    return CodeCheck{CodeCheck::Outcome::locked, minutes_until(until, now)};
+  }
+  auto too_many = [&]() -> CodeCheck {
+    (void)store_.delete_flow(loaded.id_hash);
+    return CodeCheck{CodeCheck::Outcome::attempts_used_up, 0};
+  };
+  TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
+                           store_.count_flow_attempt(loaded.id_hash, kMaxWrongCodesPerChallenge));
+  if (!attempts) return too_many();
+  const ChallengeAnswer answer =
+      plugin->answer_challenge(at, *method, code_form(code), method_context(user.upn, delivered));
+  if (answer.outcome != event::CodeOutcome::accepted) {
+    if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
+    if (by_delivery) {
+      // That call is spent: the stage no longer waits for it.
+      TESSERA_RETURN_IF_ERROR(
+          save(loaded.id_hash, loaded.version, loaded.added.flow, std::nullopt).status());
+    }
+    return CodeCheck{CodeCheck::Outcome::wrong, 0};
+  }
+  bool fresh = true;
+  const Status committed = store_.transaction([&](Store& tx) -> Status {
+    TESSERA_RETURN_IF_ERROR(tx.check_user_unchanged(user.id, loaded.added.flow.security_version));
+    TESSERA_RETURN_IF_ERROR(tx.delete_flow_at_version(loaded.id_hash, loaded.version));
+    if (answer.used_step) {
+      TESSERA_ASSIGN_OR_RETURN(fresh, tx.advance_method_step(method->id, *answer.used_step));
+      if (!fresh) return Status();
+    }
+    TESSERA_RETURN_IF_ERROR(tx.set_session_mfa(session.token_hash, now));
+    return tx.reset_throttle(codes.key);
+  });
+  if (committed.code() == ErrorCode::failed_precondition) return not_found("no step-up");
+  TESSERA_RETURN_IF_ERROR(committed);
+  return fresh ? CodeCheck{CodeCheck::Outcome::accepted, 0}
+               : CodeCheck{CodeCheck::Outcome::wrong, 0};
 }
 
 }  // namespace tessera

@@ -62,10 +62,25 @@ struct CodeCheck {
   explicit operator bool() const { return outcome == Outcome::accepted; }
 };
 
+// A short-lived flow of Security info: adding (or changing) a method, at step::Registering (kind
+// add_method), or a step-up with a method that sends something, at step::Challenging (kind
+// step_up).
 struct AddMethodFlow {
   std::string flow_id;  // for the cookie
-  SignInFlow flow;      // at step::Registering (kind add_method)
+  SignInFlow flow;
   std::string problem;  // the method refused the form (e.g. no valid phone number): a sentence
+  std::optional<SendRefusal> send_refused;  // what the stage reached now asked to send was refused
+  std::optional<DeliveryOutcome> delivery;  // what became of the stage's message, when loaded
+};
+using StepUpFlow = AddMethodFlow;
+
+// One way to prove it is you on Security info: a registered method the policy allows, one of its
+// ways (methods/sign_in_method.h, ChallengeOption).
+struct StepUpWay {
+  std::string method_id;
+  std::string way;
+  std::string text;    // "Text +XX XXXXXXXX56"
+  bool sends = false;  // beginning it sends a code or calls (so only a POST begins it)
 };
 
 class SecurityInfoService {
@@ -91,8 +106,32 @@ class SecurityInfoService {
   Status check_fresh_proof(const SessionRecord& session);
   // permission_denied without a fresh proof. Deleting the default makes the oldest remaining
   // method the default; deleting the last one leaves the MFA state as it is, so an Enforced user
-  // registers again at the next sign-in.
+  // registers again at the next sign-in. The user's other methods get a notice.
   Status delete_method(const SessionRecord& session, std::string_view method_id);
+
+  // The methods that can be the default: the user's that the policy allows for sign-in.
+  Result<std::vector<MethodSummary>> default_choices(const SessionRecord& session);
+  // Makes `method_id` the default (permission_denied without a fresh proof; invalid_argument
+  // unless it is one of default_choices()); the other methods get a notice.
+  Status set_default(const SessionRecord& session, std::string_view method_id);
+
+  // Security info's "Change": a new registration of the method's kind that replaces it (keeping
+  // whether it is the default) only once verified; until then the old one stays. As begin_add.
+  Result<AddMethodFlow> begin_change(const SessionRecord& session, std::string_view method_id);
+
+  // The ways the user can prove it is them now, the default method's first.
+  Result<std::vector<StepUpWay>> step_up_ways(const SessionRecord& session);
+  // Begins a step-up with a method that sends (a text, a call, an email): its message is queued
+  // with the flow. invalid_argument unless `method_id`/`way` is one of step_up_ways().
+  Result<StepUpFlow> begin_step_up(const SessionRecord& session, std::string_view method_id,
+                                   std::string_view way);
+  // The step-up flow of this session's user; not_found when unknown, expired or someone else's.
+  Result<StepUpFlow> step_up_flow(const SessionRecord& session, std::string_view flow_id);
+  // Checks an answer to it as prove_with_code does (counted per user and per flow): `accepted`
+  // proves it is them (the flow is then gone), `waiting` for a call not answered yet,
+  // `attempts_used_up` when the flow took its limit of answers.
+  Result<CodeCheck> answer_step_up(const SessionRecord& session, std::string_view flow_id,
+                                   std::string_view code);
 
   // A step-up: a code from one of the user's methods proves it is them again, so changes are
   // allowed for the next kFreshProofWindow. Every code counts toward the per-user limit
@@ -102,9 +141,6 @@ class SecurityInfoService {
 
   // The kinds of method that can be added: those the registry has and the policy allows.
   Result<std::vector<std::string>> addable_kinds();
-  // The method a step-up proves with: the user's default method's; null when they have none this
-  // server offers.
-  Result<const SignInMethod*> step_up_method(const SessionRecord& session);
   // Starts adding a method of `kind` (invalid_argument unless the registry has it and the policy
   // allows it; permission_denied without a fresh proof).
   Result<AddMethodFlow> begin_add(const SessionRecord& session, std::string_view kind);
@@ -126,8 +162,14 @@ class SecurityInfoService {
   Result<Method> own_method(const SessionRecord& session, std::string_view method_id);
   // Writes the add flow, queueing `send` (what its new stage sends) in the same transaction and
   // recording it at the step.
-  Status save(const std::string& id_hash, std::int64_t version, SignInFlow& flow,
-              const std::optional<Outgoing>& send);
+  // The refusal, when `send` was refused (the flow is saved all the same).
+  Result<std::optional<SendRefusal>> save(const std::string& id_hash, std::int64_t version,
+                                          SignInFlow& flow, const std::optional<Outgoing>& send);
+  // In `tx`: queues `text` as a notice to each of `to` that can carry one.
+  Status queue_notices(Store& tx, const User& user, const std::vector<Method>& to,
+                       std::string_view text);
+  Result<AddMethodFlow> begin_registration(const SessionRecord& session, const SignInMethod& method,
+                                           std::string replaces);
   MethodContext method_context(std::string_view upn,
                                std::optional<DeliveryOutcome> delivery = std::nullopt);
   // The add flow with what saving it back needs (its key and version), read once.
@@ -136,7 +178,8 @@ class SecurityInfoService {
     std::string id_hash;
     std::int64_t version = 0;
   };
-  Result<LoadedAdd> load_add(const SessionRecord& session, std::string_view flow_id);
+  Result<LoadedAdd> load_add(const SessionRecord& session, std::string_view flow_id,
+                             FlowKind kind = FlowKind::add_method);
 
   const SignInMethod* method_of_flow(const AddMethodFlow& added) const;
 

@@ -213,6 +213,7 @@ Status SignInService::queue_send(Store& tx, Loaded& loaded, SignInFlow& flow) {
     set_delivery(flow.step, *id);
   } else {
     loaded.send_refused = std::get<SendRefusal>(queued);
+    if (loaded.kept_if_refused) flow = *loaded.kept_if_refused;
   }
   return Status();
 }
@@ -639,6 +640,7 @@ Result<SignInPage> SignInService::submit_other_way(std::string_view flow_id,
   context.policy = &policy;
   MethodStage stage = plugin->begin_challenge(*found, context);
   loaded->send = std::move(stage.send);
+  loaded->kept_if_refused = loaded->flow;
   return save(*loaded,
               advance(std::move(loaded->flow),
                       event::ChallengeSwitched{found->id, std::string(plugin->kind_name()),

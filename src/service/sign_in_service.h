@@ -173,6 +173,9 @@ class SignInService {
     // What the stage the flow moves to asks to send; queued with the flow's next write.
     std::optional<Outgoing> send;
     std::optional<SendRefusal> send_refused;  // set when that send was refused
+    // Written instead of the new flow when that send is refused: "Sign in another way" keeps the
+    // challenge whose message did go out, so its code still works.
+    std::optional<SignInFlow> kept_if_refused;
   };
   // Changes a step commits together with its flow (inside the same store transaction, before the
   // flow is written, which they may update — e.g. with the user's new security version).

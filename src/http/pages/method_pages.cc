@@ -15,6 +15,21 @@ Response method_page(int status, const SignInMethod& method, const MethodView& v
                           view.title, std::move(data), tenant);
 }
 
+std::string delivery_message(const std::optional<SendRefusal>& refused,
+                             const std::optional<DeliveryOutcome>& delivery) {
+  if (refused == SendRefusal::country_not_allowed) {
+    return "Your organization doesn't allow codes or calls to numbers in that country or region. "
+           "Use another number, or sign in another way.";
+  }
+  if (refused == SendRefusal::too_many_sends) {
+    return "You've asked for too many codes or calls. Wait a few minutes, or sign in another way.";
+  }
+  if (refused || (delivery && delivery->status == DeliveryStatus::failed)) {
+    return "We couldn't send a code. Try again or sign in another way.";
+  }
+  return "";
+}
+
 PageData method_choices(const std::vector<std::string>& kinds, const MethodRegistry& methods) {
   PageData list = page_list();
   for (const std::string& kind : kinds) {

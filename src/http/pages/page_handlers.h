@@ -31,6 +31,11 @@ PageData method_choices(const std::vector<std::string>& kinds, const MethodRegis
 // code lockout, on the sign-in pages and on Security info alike.
 std::string code_lockout_message(int minutes);
 
+// What a page says of the message its stage sent, when it was refused or could not be sent ("We
+// couldn't send a code…"); empty otherwise. The one wording, at sign-in and on Security info.
+std::string delivery_message(const std::optional<SendRefusal>& refused,
+                             const std::optional<DeliveryOutcome>& delivery);
+
 // A short page saying something went wrong on our side (details are logged, never shown).
 Response failure_page(WebContext& context, const Status& status);
 

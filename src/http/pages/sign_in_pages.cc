@@ -46,20 +46,6 @@ std::string step_message(const SignInPage& page) {
 }
 
 // What a page at a method's stage says about the message the stage sent, if anything.
-std::string delivery_message(const SignInPage& page) {
-  if (page.send_refused == SendRefusal::country_not_allowed) {
-    return "Your organization doesn't allow codes or calls to numbers in that country or region. "
-           "Use another number, or sign in another way.";
-  }
-  if (page.send_refused == SendRefusal::too_many_sends) {
-    return "You've asked for too many codes or calls. Wait a few minutes, or sign in another way.";
-  }
-  if (page.send_refused || (page.delivery && page.delivery->status == DeliveryStatus::failed)) {
-    return "We couldn't send a code. Try again or sign in another way.";
-  }
-  return "";
-}
-
 // The sentence "Update your password" shows for a refused new password.
 std::string_view password_problem_text(const PasswordProblem& problem) {
   switch (problem.kind) {
@@ -156,11 +142,12 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   data.set("csrf", csrf_token(context.csrf_key, page.flow_id));
   if (!page.upn.empty()) data.set("upn", page.upn);
   std::string error = step_message(page);
-  if (error.empty()) error = delivery_message(page);
+  if (error.empty()) error = delivery_message(page.send_refused, page.delivery);
   if (error.empty()) error = page.method_problem;
   if (!error.empty()) data.set("error", error);
-  // Until its message is sent (or its call answered) the page looks again by itself.
-  if (page.waiting_for_delivery) data.set("refresh", "2");
+  // Until its message is sent (or its call answered) the page looks again by itself, at a step
+  // URL (each shows the current step on GET; the URL the page came from may be a POST's).
+  if (page.waiting_for_delivery) data.set("refresh", "2;url=/signin/method");
   std::string_view name;
   std::string_view title;
   const SignInMethod* method = nullptr;  // at a method's step
@@ -204,6 +191,8 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
           } else {
             view = method->challenge_view(stage, who);
             data.set("other_ways", page_flag(true));
+            data.set("other_ways_href", "/signin/other-ways");
+            data.set("other_ways_text", "Sign in another way");
           }
           data.set("action", "/signin/method");
           data.set("step", at.stage);
@@ -286,10 +275,10 @@ void add_sign_in_routes(Router& router, WebContext& context) {
         return sign_in_response(request, context, *page);
       },
       Dispatch::io_thread);
-  for (const char* path :
-       {"/signin/username", "/signin/password", "/signin/update-password",
-        "/signin/more-information", "/signin/register/method", "/signin/method",
-        "/signin/register/app", "/signin/register/verify", "/signin/code", "/signin/stay"}) {
+  for (const char* path : {"/signin/username", "/signin/password", "/signin/update-password",
+                           "/signin/more-information", "/signin/register/method", "/signin/method",
+                           "/signin/register/app", "/signin/register/verify", "/signin/code",
+                           "/signin/stay", "/signin/other-way"}) {
     router.add(HttpMethod::get, path, show_current, Dispatch::blocking, busy);
   }
 
@@ -372,6 +361,8 @@ void add_sign_in_routes(Router& router, WebContext& context) {
         PageData data;
         data.set("csrf", csrf_token(context.csrf_key, page->flow_id));
         data.set("step", challenging->stage);
+        data.set("action", "/signin/other-way");
+        data.set("back", "/signin/method");
         if (!page->upn.empty()) data.set("upn", page->upn);
         auto ways = context.sign_in.other_ways(*page);
         if (!ways.ok()) return failure_page(context, ways.status());

@@ -23,6 +23,7 @@ class Email final : public SignInMethod {
   std::optional<Outgoing> notice(const Method& method, std::string_view text,
                                  const ViewContext& who) const override;
 
+  bool challenge_sends() const override { return true; }
   bool checks_answer(const MethodStage& at) const override;
   MethodStage begin_registration(const MethodContext& context) const override;
   RegistrationAnswer answer_registration(const MethodStage& at, const FormValues& form,
