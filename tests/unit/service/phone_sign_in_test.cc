@@ -10,12 +10,18 @@ namespace tessera {
 namespace {
 
 // A gateway that records what it was given, and fails while told to.
-class RecordingGateway final : public TextSender, public VoiceCaller {
+class RecordingGateway final : public TextSender, public VoiceCaller, public Mailer {
  public:
+  Result<SendReceipt> send_email(const EmailMessage& message) override {
+    std::lock_guard lock(mutex);
+    emails.push_back(message.to + ": " + message.subject);
+    return SendReceipt{"EM" + std::to_string(emails.size())};
+  }
   Result<SendReceipt> send_text(const TextMessage& message) override {
     std::lock_guard lock(mutex);
     if (failing) return unavailable("gateway answered 500");
     texts.push_back(std::string(message.body.view()));
+    texted_to.push_back(message.to);
     return SendReceipt{"SM" + std::to_string(texts.size())};
   }
   Result<SendReceipt> place_call(const VoiceCall& call) override {
@@ -35,7 +41,9 @@ class RecordingGateway final : public TextSender, public VoiceCaller {
   std::mutex mutex;
   bool failing = false;
   std::vector<std::string> texts;
+  std::vector<std::string> texted_to;  // beside texts
   std::vector<VoiceCall> calls;
+  std::vector<std::string> emails;  // "to: subject"
 };
 
 class PhoneSignInTest : public SignInServiceTest {
@@ -49,7 +57,7 @@ class PhoneSignInTest : public SignInServiceTest {
     settings.tries = 2;
     settings.retry_backoff = std::chrono::milliseconds(0);
     settings.public_url = "https://id.example.com";
-    dispatcher_.emplace(*store_, clock_, Gateways{&gateway_, &gateway_, nullptr}, settings);
+    dispatcher_.emplace(*store_, clock_, Gateways{&gateway_, &gateway_, &gateway_}, settings);
   }
 
   // From "More information required" to the phone's number page, then the number.
@@ -252,6 +260,156 @@ TEST_F(PhoneSignInTest, SecurityInfoAddsAPhoneByCallOnceItIsAnsweredWithPound) {
   const auto methods = *store_->list_methods(user.id);
   ASSERT_EQ(methods.size(), 1u);
   EXPECT_EQ(methods[0].detail, "+447400123456");
+}
+
+// A user's phone, registered for `way`, as Security info would have added it.
+Method phone_of(const User& user, const std::string& id, const std::string& e164,
+                const std::string& way, bool is_default) {
+  Method method;
+  method.id = id;
+  method.user_id = user.id;
+  method.kind = MethodKind::phone;
+  method.label = e164;
+  method.detail = e164;
+  method.secret = SecretBytes::from_string(way);
+  method.is_default = is_default;
+  return method;
+}
+
+class SecurityInfoChangesTest : public PhoneSignInTest {
+ protected:
+  void SetUp() override {
+    PhoneSignInTest::SetUp();
+    if (HasFatalFailure()) return;
+    security_info_.emplace(*store_, methods_, clock_, rng_, &queue_, "Contoso");
+    add_user("ivan@example.com", MfaState::enforced);
+    user_ = *store_->find_user_by_upn("ivan@example.com");
+    ASSERT_TRUE(
+        store_->add_method(phone_of(user_, "m-phone", "+447400123456", "text", true), nullptr)
+            .ok());
+  }
+  // A session whose MFA was `ago`.
+  SessionRecord session(std::chrono::seconds ago) {
+    const auto issued = sessions_->issue(user_.id, false, clock_.now() - ago);
+    return *sessions_->find(std::string(issued->token.view()));
+  }
+
+  User user_;
+};
+
+TEST_F(SecurityInfoChangesTest, AStaleProofIsRenewedByATextedCode) {
+  const SessionRecord stale = session(std::chrono::minutes(11));
+  EXPECT_EQ(security_info_->begin_add(stale, "authenticator_app").status().code(),
+            ErrorCode::permission_denied);
+  // A typed code proves nothing for a phone: its code is only ever in a text.
+  EXPECT_EQ(security_info_->prove_with_code(stale, "123456")->outcome, CodeCheck::Outcome::wrong);
+  const auto ways = *security_info_->step_up_ways(stale);
+  ASSERT_EQ(ways.size(), 2u);
+  EXPECT_EQ(ways[0].text, "Text +XX XXXXXXXX56");
+  EXPECT_TRUE(ways[0].sends);
+  EXPECT_EQ(security_info_->begin_step_up(stale, "m-phone", "fax").status().code(),
+            ErrorCode::invalid_argument);
+  auto flow = security_info_->begin_step_up(stale, "m-phone", "text");
+  ASSERT_TRUE(flow.ok()) << flow.status().message();
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.texts.size(), 1u);
+  const std::string code = gateway_.last_code();
+  EXPECT_EQ(security_info_->answer_step_up(stale, flow->flow_id, "000000")->outcome,
+            CodeCheck::Outcome::wrong);
+  // Someone else's session holds nothing of it.
+  add_user("judy@example.com", MfaState::disabled);
+  const auto judy =
+      sessions_->issue(store_->find_user_by_upn("judy@example.com")->id, false, clock_.now());
+  EXPECT_EQ(
+      security_info_
+          ->answer_step_up(*sessions_->find(std::string(judy->token.view())), flow->flow_id, code)
+          .status()
+          .code(),
+      ErrorCode::not_found);
+  EXPECT_EQ(security_info_->answer_step_up(stale, flow->flow_id, code)->outcome,
+            CodeCheck::Outcome::accepted);
+  // Once: the flow is gone, and the session may now change its security info.
+  EXPECT_EQ(security_info_->answer_step_up(stale, flow->flow_id, code).status().code(),
+            ErrorCode::not_found);
+  const SessionRecord renewed = *store_->find_session(stale.token_hash);
+  EXPECT_TRUE(security_info_->check_fresh_proof(renewed).ok());
+}
+
+TEST_F(SecurityInfoChangesTest, AChangedPhoneReplacesTheOldOneOnlyOnceVerified) {
+  const SessionRecord fresh = session(std::chrono::minutes(1));
+  auto change = security_info_->begin_change(fresh, "m-phone");
+  ASSERT_TRUE(change.ok()) << change.status().message();
+  auto texting = security_info_->add_step_on(
+      fresh, change->flow_id,
+      FormValues{{"region", "GB"}, {"number", "07400 654321"}, {"way", "text"}});
+  ASSERT_TRUE(texting.ok());
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.texted_to, (std::vector<std::string>{"+447400654321"}));
+  const std::string code = gateway_.last_code();
+  // Until the new number is proved, the old one is the user's phone.
+  EXPECT_EQ(security_info_->confirm_add(fresh, change->flow_id, "000000")->outcome,
+            CodeCheck::Outcome::wrong);
+  auto methods = *store_->list_methods(user_.id);
+  ASSERT_EQ(methods.size(), 1u);
+  EXPECT_EQ(methods[0].detail, "+447400123456");
+  EXPECT_EQ(security_info_->confirm_add(fresh, change->flow_id, code)->outcome,
+            CodeCheck::Outcome::accepted);
+  methods = *store_->list_methods(user_.id);
+  ASSERT_EQ(methods.size(), 1u);
+  EXPECT_EQ(methods[0].detail, "+447400654321");
+  EXPECT_TRUE(methods[0].is_default);
+  // The old number hears of it, the new one does not.
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.texted_to.size(), 2u);
+  EXPECT_EQ(gateway_.texted_to[1], "+447400123456");
+  EXPECT_EQ(gateway_.texts[1],
+            "Contoso: A sign-in method on your account was changed: Phone. If this wasn't you, "
+            "contact your IT department now.");
+  // A change of a method deleted meanwhile adds nothing.
+  auto again = security_info_->begin_change(fresh, methods[0].id);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(security_info_
+                  ->add_step_on(fresh, again->flow_id,
+                                FormValues{{"region", "GB"}, {"number", "07400 111222"}})
+                  .ok());
+  dispatcher_->drain();
+  const std::string third = gateway_.last_code();
+  ASSERT_TRUE(store_->delete_method(methods[0].id, nullptr).ok());
+  EXPECT_EQ(security_info_->confirm_add(fresh, again->flow_id, third).status().code(),
+            ErrorCode::not_found);
+  EXPECT_TRUE(store_->list_methods(user_.id)->empty());
+}
+
+TEST_F(SecurityInfoChangesTest, TheDefaultIsChosenAmongTheMethodsThatSignInAndTheOthersHearOfIt) {
+  ASSERT_TRUE(
+      store_->add_method(phone_of(user_, "m-call", "+447400999888", "call", false), nullptr).ok());
+  Method email;
+  email.id = "m-email";
+  email.user_id = user_.id;
+  email.kind = MethodKind::email;
+  email.label = email.detail = "ivan@example.net";
+  ASSERT_TRUE(store_->add_method(email, nullptr).ok());
+  const SessionRecord fresh = session(std::chrono::minutes(1));
+  // Email does not sign in by default: it cannot be the default either.
+  const auto choices = *security_info_->default_choices(fresh);
+  ASSERT_EQ(choices.size(), 2u);
+  EXPECT_EQ(security_info_->set_default(fresh, "m-email").code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(security_info_->set_default(fresh, "no-such").code(), ErrorCode::not_found);
+  EXPECT_EQ(security_info_->set_default(session(std::chrono::minutes(11)), "m-call").code(),
+            ErrorCode::permission_denied);
+  ASSERT_TRUE(security_info_->set_default(fresh, "m-call").ok());
+  const std::vector<Method> methods = *store_->list_methods(user_.id);
+  for (const Method& method : methods)
+    EXPECT_EQ(method.is_default, method.id == "m-call") << method.id;
+  // The texting phone gets a text, the email an email, the calling phone nothing.
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.texted_to, (std::vector<std::string>{"+447400123456"}));
+  EXPECT_EQ(gateway_.texts[0],
+            "Contoso: Your default sign-in method was changed: Phone. If this wasn't you, contact "
+            "your IT department now.");
+  EXPECT_TRUE(gateway_.calls.empty());
+  EXPECT_EQ(gateway_.emails,
+            (std::vector<std::string>{"ivan@example.net: Contoso: your security info changed"}));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "crypto/aead.h"
 #include "crypto/sodium_init.h"
 #include "methods/authenticator_app/authenticator_app.h"
+#include "methods/email/email.h"
 #include "methods/phone/phone.h"
 #include "storage/open_store.h"
 #include "support/temp_dir.h"
@@ -27,6 +28,8 @@ class ServiceTest : public ::testing::Test {
       : clock_(start), rng_(seed) {
     methods_.add(std::make_unique<AuthenticatorApp>());
     methods_.add(std::make_unique<Phone>());
+    methods_.add(std::make_unique<Phone>(PhoneLine::alternate));
+    methods_.add(std::make_unique<Email>());
   }
 
   void SetUp() override {
