@@ -19,6 +19,8 @@ enum class MethodKind {
   alternate_phone = 3,    // calls only
   email = 4,              // email code (password reset; MFA when the admin allows it)
 };
+// The highest kind a stored row may hold (the store refuses others as damaged).
+inline constexpr MethodKind kLastMethodKind = MethodKind::email;
 
 std::string_view to_string(MethodKind kind);
 std::optional<MethodKind> parse_method_kind(std::string_view text);

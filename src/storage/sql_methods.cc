@@ -95,7 +95,7 @@ Result<Method> SqlStore::method_from(const SqlRow& row) {
   method.id = row.text(0);
   method.user_id = row.text(1);
   TESSERA_ASSIGN_OR_RETURN(
-      method.kind, stored_enum(row.integer(2), MethodKind::email, "kind of method", method.id));
+      method.kind, stored_enum(row.integer(2), kLastMethodKind, "kind of method", method.id));
   method.label = row.text(3);
   method.detail = row.text(4);
   auto sealed = row.blob(5);
