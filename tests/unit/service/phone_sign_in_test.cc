@@ -217,6 +217,47 @@ TEST_F(PhoneSignInTest, SignInAnotherWayCallsInsteadOfTexting) {
   EXPECT_TRUE(done(page)) << step_name(page.flow.step);
 }
 
+TEST_F(PhoneSignInTest, ARefusedOtherWayKeepsTheChallengeWhoseTextWentOut) {
+  add_user("olga@example.com", MfaState::enabled);
+  SignInPage page = register_number(through_password("olga@example.com"), "text");
+  dispatcher_->drain();
+  page = *sign_in_->submit_code(page.flow_id, "verify_phone_text", gateway_.last_code(), kClient);
+  ASSERT_TRUE(done(page));
+  page = through_password("olga@example.com");
+  page = through_password("olga@example.com");  // the third text of the window
+  dispatcher_->drain();
+  ASSERT_EQ(gateway_.texts.size(), 3u);
+  const std::string sent = gateway_.last_code();
+  const std::string method_id = sign_in_->other_ways(page)->at(1).method_id;
+  // A call instead would be the fourth send: refused, and the texted code still signs in.
+  page = *sign_in_->submit_other_way(page.flow_id, "phone_code", method_id, "call");
+  ASSERT_TRUE(page.send_refused);
+  EXPECT_EQ(*page.send_refused, SendRefusal::too_many_sends);
+  ASSERT_EQ(step_name(page.flow.step), "phone_code");
+  dispatcher_->drain();
+  EXPECT_TRUE(gateway_.calls.empty());
+  page = *sign_in_->submit_code(page.flow_id, "phone_code", sent, kClient);
+  EXPECT_TRUE(done(page)) << step_name(page.flow.step);
+}
+
+TEST_F(PhoneSignInTest, ThePolicyAllowsTextsAndCallsEachOnItsOwn) {
+  add_user("peggy@example.com", MfaState::enabled);
+  SignInPage page = register_number(through_password("peggy@example.com"), "text");
+  dispatcher_->drain();
+  page = *sign_in_->submit_code(page.flow_id, "verify_phone_text", gateway_.last_code(), kClient);
+  ASSERT_TRUE(done(page));
+  ASSERT_TRUE(policy_->set("allowed_methods", "app_code,phone_call", Actor::cli()).ok());
+  // A phone registered for texts is called, and only the call is another way.
+  page = through_password("peggy@example.com");
+  ASSERT_EQ(step_name(page.flow.step), "phone_call");
+  const std::vector<OtherWay> ways = *sign_in_->other_ways(page);
+  ASSERT_EQ(ways.size(), 1u);
+  EXPECT_EQ(ways[0].way, "call");
+  EXPECT_TRUE(std::holds_alternative<step::EnterUsername>(
+      sign_in_->submit_other_way(page.flow_id, "phone_call", ways[0].method_id, "text")
+          ->flow.step));
+}
+
 TEST_F(PhoneSignInTest, NumbersOutsideThePolicysCountriesGetNoText) {
   add_user("grace@example.com", MfaState::enabled);
   ASSERT_TRUE(policy_->set("phone_country_codes", "1,49", Actor::cli()).ok());
