@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/text.h"
+
 namespace tessera {
 namespace {
 
@@ -9,18 +11,10 @@ namespace {
 // trusted proxies does not exist, and the header size is bounded anyway.
 constexpr std::size_t kMaxHops = 32;
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 // One X-Forwarded-For entry: an address, optionally "[v6]" or "[v6]:port" or "v4:port" (some
 // proxies add the client's port).
 Result<IpAddress> entry_address(std::string_view entry) {
-  entry = trim(entry);
+  entry = trim_blanks(entry);
   if (entry.starts_with('[')) {
     const std::size_t close = entry.find(']');
     if (close == std::string_view::npos) return invalid_argument("unclosed [");
@@ -69,7 +63,7 @@ ClientAddress TrustedProxies::resolve(
         client.forwarded_ignored = true;
       } else if (!proto_seen) {
         proto_seen = true;
-        proto = trim(std::string_view(value).substr(0, value.find(',')));
+        proto = trim_blanks(std::string_view(value).substr(0, value.find(',')));
       }
     }
   }

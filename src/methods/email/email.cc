@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/markup_escape.h"
+#include "base/text.h"
 #include "methods/one_time_code.h"
 
 namespace tessera {
@@ -119,10 +120,7 @@ MethodView code_view(const std::string& instructions) {
 }  // namespace
 
 std::optional<std::string> email_address(std::string_view typed) {
-  while (!typed.empty() && (typed.front() == ' ' || typed.front() == '\t'))
-    typed.remove_prefix(1);
-  while (!typed.empty() && (typed.back() == ' ' || typed.back() == '\t'))
-    typed.remove_suffix(1);
+  typed = trim_blanks(typed);
   if (typed.size() > kMaxAddress) return std::nullopt;
   const std::size_t at = typed.rfind('@');
   if (at == std::string_view::npos) return std::nullopt;

@@ -10,7 +10,9 @@
 #include <sodium.h>
 
 #include "base/ids.h"
+#include "base/text.h"
 #include "base/utf8.h"
+#include "notify/curl_init.h"
 
 namespace tessera {
 namespace {
@@ -28,11 +30,6 @@ constexpr std::size_t kMaxPlainHeaderTextBytes = 900;
 constexpr std::size_t kMaxQuotedPrintableLine = 76;
 constexpr std::size_t kMaxReplyBytes = 512;
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
 }
@@ -48,14 +45,6 @@ bool is_valid_utf8(std::string_view text) {
 
 bool is_printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
 }
 
 bool is_ascii_alnum(char c) {
@@ -132,11 +121,11 @@ Result<Sender> parse_sender(std::string_view from, std::string_view from_name) {
     return invalid_argument("the sender (email.from) contains a line break");
   }
   Sender sender;
-  from = trim(from);
+  from = trim_blanks(from);
   const std::size_t open = from.rfind('<');
   if (!from.empty() && from.back() == '>' && open != std::string_view::npos) {
     sender.address = std::string(from.substr(open + 1, from.size() - open - 2));
-    std::string_view name = trim(from.substr(0, open));
+    std::string_view name = trim_blanks(from.substr(0, open));
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
       name = name.substr(1, name.size() - 2);
       for (std::size_t i = 0; i < name.size(); ++i) {
@@ -149,7 +138,7 @@ Result<Sender> parse_sender(std::string_view from, std::string_view from_name) {
   } else {
     sender.address = std::string(from);
   }
-  if (!from_name.empty()) sender.name = std::string(trim(from_name));
+  if (!from_name.empty()) sender.name = std::string(trim_blanks(from_name));
   if (!is_plain_address(sender.address)) {
     return invalid_argument(
         "the sender (email.from) is not an address or \"Name <address>\" with one plain address");

@@ -9,15 +9,12 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <curl/curl.h>
 
+#include "notify/curl_init.h"
+
 namespace tessera {
 namespace {
 
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string form_value(std::string_view value) {
   return boost::urls::encode(value, boost::urls::unreserved_chars);
