@@ -15,6 +15,25 @@
 namespace tessera {
 namespace {
 
+// The method of a Registering or Challenging step and the stage it is at, with its state; a null
+// method at any other step, or for a kind this server no longer offers.
+struct MethodAtStep {
+  const SignInMethod* method = nullptr;
+  MethodStage at;
+};
+
+MethodAtStep method_at_step(const MethodRegistry& methods, const SignInStep& step) {
+  if (const auto* registering = std::get_if<step::Registering>(&step)) {
+    return {methods.find(registering->kind),
+            MethodStage{registering->stage, registering->state, std::nullopt}};
+  }
+  if (const auto* challenging = std::get_if<step::Challenging>(&step)) {
+    return {methods.find(challenging->kind),
+            MethodStage{challenging->stage, challenging->state, std::nullopt}};
+  }
+  return {};
+}
+
 constexpr std::size_t kMaxFlowIdLength = 128;
 constexpr std::size_t kMaxLoggedUpnLength = 254;
 
@@ -124,12 +143,7 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
       if (outcome.ok()) page.delivery = *outcome;
     }
     page.send_refused = loaded.send_refused;
-    const auto* registering = std::get_if<step::Registering>(&page.flow.step);
-    const auto* challenging = std::get_if<step::Challenging>(&page.flow.step);
-    const SignInMethod* method =
-        methods_.find(registering != nullptr ? registering->kind : challenging->kind);
-    const MethodStage at{registering != nullptr ? registering->stage : challenging->stage,
-                         SecretBytes(), std::nullopt};
+    const auto [method, at] = method_at_step(methods_, page.flow.step);
     const bool pending = page.delivery && page.delivery->pending();
     const bool unanswered =
         page.delivery && page.delivery->status == DeliveryStatus::sent && !page.delivery->settled();
@@ -155,15 +169,11 @@ Result<SignInPage> SignInService::current(std::string_view flow_id, const SignIn
   // A call answered (or given up on) answers the stage that waits for it.
   if (const std::string* delivery = delivery_of(loaded->flow.step);
       delivery != nullptr && !delivery->empty()) {
-    const auto* registering = std::get_if<step::Registering>(&loaded->flow.step);
-    const auto* challenging = std::get_if<step::Challenging>(&loaded->flow.step);
-    const SignInMethod* method =
-        methods_.find(registering != nullptr ? registering->kind : challenging->kind);
-    const std::string stage = registering != nullptr ? registering->stage : challenging->stage;
-    if (method != nullptr && method->waits_for_delivery(MethodStage{stage, {}, std::nullopt})) {
+    const auto [method, at] = method_at_step(methods_, loaded->flow.step);
+    if (method != nullptr && method->waits_for_delivery(at)) {
       TESSERA_ASSIGN_OR_RETURN(auto outcome, delivery_outcome(store_, *delivery));
       if (outcome && outcome->settled()) {
-        return submit_method_answer(flow_id, stage, FormValues{}, client);
+        return submit_method_answer(flow_id, at.name, FormValues{}, client);
       }
     }
   }
@@ -668,16 +678,11 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
 
   auto* registering = std::get_if<step::Registering>(&loaded->flow.step);
   auto* challenging = std::get_if<step::Challenging>(&loaded->flow.step);
-  const SignInMethod* method = nullptr;
-  if (registering != nullptr) method = methods_.find(registering->kind);
-  if (challenging != nullptr) method = methods_.find(challenging->kind);
+  const auto [method, at] = method_at_step(methods_, loaded->flow.step);
   if (method == nullptr) {
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
-  const MethodStage at = registering != nullptr
-                             ? MethodStage{registering->stage, registering->state, std::nullopt}
-                             : MethodStage{challenging->stage, challenging->state, std::nullopt};
   TESSERA_ASSIGN_OR_RETURN(std::optional<DeliveryOutcome> delivered,
                            delivery_outcome(store_, *delivery_of(loaded->flow.step)));
   const MethodContext method_ctx = method_context(user.upn, now, delivered);
