@@ -48,9 +48,14 @@ MethodSummary summary_of(const Method& method, const MethodRegistry& methods) {
 Result<SecurityInfo> SecurityInfoService::overview(const SessionRecord& session) {
   TESSERA_ASSIGN_OR_RETURN(const User user, store_.find_user_by_id(session.user_id));
   TESSERA_ASSIGN_OR_RETURN(const std::vector<Method> methods, store_.list_methods(session.user_id));
-  SecurityInfo info{user.upn, user.display_name, {}};
-  for (const Method& method : methods)
+  TESSERA_ASSIGN_OR_RETURN(const OrgPolicy policy, store_.load_policy());
+  SecurityInfo info{user.upn, user.display_name, {}, ""};
+  for (const Method& method : methods) {
     info.methods.push_back(summary_of(method, methods_));
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) continue;
+    if (info.sign_in_method_id.empty() || method.is_default) info.sign_in_method_id = method.id;
+  }
   return info;
 }
 

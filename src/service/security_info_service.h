@@ -46,6 +46,9 @@ struct SecurityInfo {
   std::string upn;
   std::string display_name;
   std::vector<MethodSummary> methods;
+  // The method a sign-in asks for first: the default while the policy allows its kind, else the
+  // oldest one it allows; empty when none is allowed (an email that only resets passwords).
+  std::string sign_in_method_id;
 };
 
 // What checking a code on Security info came to. Refusals are values, not sentences: the pages

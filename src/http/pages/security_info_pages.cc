@@ -39,7 +39,7 @@ Response security_info_page(const Request& request, WebContext& context, const S
   const SignInMethod* proof = nullptr;  // what the step-up asks for: the default method
   const MethodSummary* default_method = nullptr;
   for (const MethodSummary& method : info->methods) {
-    if (method.is_default) default_method = &method;
+    if (method.id == info->sign_in_method_id) default_method = &method;
     PageData item;
     item.set("id", method.id);
     const std::string kind = kind_label(context, method.kind);
@@ -47,8 +47,8 @@ Response security_info_page(const Request& request, WebContext& context, const S
     item.set("label", method.label == kind ? "" : method.label);
     methods.push_back(item);
   }
-  if (default_method == nullptr && !info->methods.empty()) default_method = &info->methods[0];
   data.set("has_default", page_flag(default_method != nullptr));
+  data.set("has_methods", page_flag(!info->methods.empty()));
   if (default_method != nullptr) {
     data.set("default_method", default_method->default_label);
     proof = context.methods.find(default_method->kind);
