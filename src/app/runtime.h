@@ -13,6 +13,7 @@
 #include "crypto/password_hash.h"
 #include "methods/sign_in_method.h"
 #include "service/deliveries.h"
+#include "service/fraud_reports.h"
 #include "service/policy_service.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
@@ -40,6 +41,8 @@ class Runtime {
   PolicyService& policy() { return policy_; }
   SessionService& sessions() { return sessions_; }
   SecurityInfoService& security_info() { return security_info_; }
+  // Reports of sign-ins a user didn't start (0# on a call, "This wasn't me" in an email).
+  FraudReports& fraud_reports() { return fraud_reports_; }
   // Where methods' texts, calls and emails are queued (the server's dispatcher sends them).
   DeliveryQueue& deliveries() { return deliveries_; }
   // A key for CSRF tokens, derived from the master key (so every node has the same one).
@@ -65,6 +68,7 @@ class Runtime {
   PolicyService policy_;
   SessionService sessions_;
   SecurityInfoService security_info_;
+  FraudReports fraud_reports_;
   SecretBytes csrf_key_;
   SecretBytes name_key_;
 };

@@ -4,11 +4,12 @@
 #include <charconv>
 #include <optional>
 
+#include "domain/email_address.h"
+
 namespace tessera {
 namespace {
 
 constexpr int kMaxGraceDays = 90;
-constexpr int kMaxRememberDays = 365;
 constexpr int kMaxLockoutThreshold = 1000;
 constexpr std::chrono::seconds kMaxLockoutDuration{24 * 3600};
 constexpr std::size_t kMaxValueLength = 4096;
@@ -133,8 +134,12 @@ Status validate(const OrgPolicy& policy) {
   if (policy.registration_grace_days < 0 || policy.registration_grace_days > kMaxGraceDays) {
     return invalid_argument("registration_grace_days must be from 0 to 90");
   }
-  if (policy.remember_mfa_days < 1 || policy.remember_mfa_days > kMaxRememberDays) {
-    return invalid_argument("remember_mfa_days must be from 1 to 365");
+  if (policy.remember_mfa_days < 0 || policy.remember_mfa_days > kMaxRememberMfaDays) {
+    return invalid_argument("remember_mfa_days must be from 0 (off) to 365");
+  }
+  if (!policy.fraud_notify_email.empty() &&
+      email_address(policy.fraud_notify_email) != policy.fraud_notify_email) {
+    return invalid_argument("fraud_notify_email must be an email address such as it@contoso.com");
   }
   if (policy.phone_country_codes.size() > kMaxPhoneCountryCodes) {
     return invalid_argument("phone_country_codes can hold at most 50 codes");
@@ -180,9 +185,26 @@ Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_vie
   } else if (key == "allow_app_passwords") {
     TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.allow_app_passwords));
   } else if (key == "remember_mfa_enabled") {
-    TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.remember_mfa_enabled));
+    // The key of schema versions ≤ 7, folded into remember_mfa_days.
+    bool enabled = false;
+    TESSERA_RETURN_IF_ERROR(parse_bool(key, value, enabled));
+    if (!enabled) changed.remember_mfa_days = 0;
+    if (enabled && changed.remember_mfa_days == 0) changed.remember_mfa_days = 14;
   } else if (key == "remember_mfa_days") {
-    TESSERA_RETURN_IF_ERROR(parse_int(key, value, 1, kMaxRememberDays, changed.remember_mfa_days));
+    TESSERA_RETURN_IF_ERROR(
+        parse_int(key, value, 0, kMaxRememberMfaDays, changed.remember_mfa_days));
+  } else if (key == "fraud_block_user") {
+    TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.fraud_block_user));
+  } else if (key == "fraud_notify_email") {
+    changed.fraud_notify_email.clear();
+    if (value != "none" && !value.empty()) {
+      auto address = email_address(value);
+      if (!address) {
+        return invalid_argument("fraud_notify_email: '" + std::string(value.substr(0, 64)) +
+                                "' is not an email address such as it@contoso.com");
+      }
+      changed.fraud_notify_email = std::move(*address);
+    }
   } else if (key == "trusted_ip_ranges") {
     changed.trusted_ip_ranges.clear();
     if (value != "none") {
@@ -250,13 +272,15 @@ std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy
       {"registration_grace_days", std::to_string(policy.registration_grace_days)},
       {"allowed_methods", describe_allowed_methods(policy.allowed_methods)},
       {"allow_app_passwords", policy.allow_app_passwords ? "true" : "false"},
-      {"remember_mfa_enabled", policy.remember_mfa_enabled ? "true" : "false"},
       {"remember_mfa_days", std::to_string(policy.remember_mfa_days)},
       {"trusted_ip_ranges", describe_ranges(policy.trusted_ip_ranges)},
       {"phone_country_codes", describe_country_codes(policy.phone_country_codes)},
       {"organization_domains", describe_list(policy.organization_domains)},
       {"lockout_threshold", std::to_string(policy.lockout.threshold)},
       {"lockout_duration_seconds", std::to_string(policy.lockout.duration.count())},
+      {"fraud_block_user", policy.fraud_block_user ? "true" : "false"},
+      {"fraud_notify_email",
+       policy.fraud_notify_email.empty() ? "none" : policy.fraud_notify_email},
   };
 }
 

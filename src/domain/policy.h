@@ -31,6 +31,7 @@ struct LockoutPolicy {
 inline constexpr std::size_t kMaxTrustedIpRanges = 50;
 inline constexpr std::size_t kMaxPhoneCountryCodes = 50;
 inline constexpr std::size_t kMaxOrganizationDomains = 50;
+inline constexpr int kMaxRememberMfaDays = 365;
 
 struct OrgPolicy {
   // "Require MFA for all users from DATE": from midnight UTC of this date everyone is at least
@@ -40,8 +41,9 @@ struct OrgPolicy {
       0;  // 0-90: days after MFA became required when "Skip for now" shows
   AllowedMethods allowed_methods;
   bool allow_app_passwords = true;
-  bool remember_mfa_enabled = false;
-  int remember_mfa_days = 14;              // 1-365
+  // "Don't ask again for N days" after a challenge: a remembered device skips the challenge (never
+  // the registration) for this many days. 0 = off; at most kMaxRememberMfaDays.
+  int remember_mfa_days = 0;
   std::vector<IpRange> trusted_ip_ranges;  // ≤ kMaxTrustedIpRanges
   // The calling codes texts and calls may go to (toll fraud: SMS pumping to premium numbers
   // abroad); empty = every country. ≤ kMaxPhoneCountryCodes, each 1-999.
@@ -51,6 +53,11 @@ struct OrgPolicy {
   // reached when they cannot sign in.
   std::vector<std::string> organization_domains;
   LockoutPolicy lockout;
+  // Fraud alert: a person who reports a sign-in they did not start (0# on a call, "This wasn't
+  // me" in an email) ends it; the user is then blocked when `fraud_block_user`, and
+  // `fraud_notify_email` (an address, or empty) is told.
+  bool fraud_block_user = true;
+  std::string fraud_notify_email;
   friend bool operator==(const OrgPolicy&, const OrgPolicy&) = default;
 };
 
@@ -60,13 +67,20 @@ Status validate(const OrgPolicy& policy);
 // Policy keys for `tessera policy set KEY VALUE` and the admin API. Each setter parses and
 // validates VALUE and changes only its field; on error `policy` is unchanged.
 // Keys: mfa_required_from (YYYY-MM-DD or "none"), registration_grace_days, allow_app_passwords,
-// remember_mfa_enabled, remember_mfa_days, trusted_ip_ranges (comma-separated CIDRs or "none"),
+// remember_mfa_days (0 = off, 1-365), trusted_ip_ranges (comma-separated CIDRs or "none"),
 // phone_country_codes (comma-separated calling codes such as "44,49", or "all"),
 // organization_domains (comma-separated domain names such as "contoso.com", or "none"),
 // lockout_threshold, lockout_duration_seconds, allowed_methods (comma-separated of
-// app_notification, app_code, text_message, phone_call, email).
+// app_notification, app_code, text_message, phone_call, email), fraud_block_user (true/false),
+// fraud_notify_email (an email address, or "none"). The old key remember_mfa_enabled is still
+// accepted: false sets remember_mfa_days to 0, true sets it to 14 when it was 0.
 Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);
 std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy);
+
+// Whether "Don't ask again for N days" is on.
+inline bool remembers_mfa(const OrgPolicy& policy) {
+  return policy.remember_mfa_days > 0;
+}
 
 // A domain name as DNS allows it (RFC 1035 labels of letters, digits and inner hyphens, at most
 // 253 characters), in lower case; nullopt otherwise.

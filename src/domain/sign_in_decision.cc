@@ -151,7 +151,7 @@ SignInDecision decide_sign_in(const SignInFacts& facts) {
     decision.rule = DecisionRule::trusted_ip;
     return decision;
   }
-  if (facts.remembered_device_valid && policy.remember_mfa_enabled) {
+  if (facts.remembered_device_valid && remembers_mfa(policy)) {
     decision.next = NextStep::complete;
     decision.rule = DecisionRule::remembered_device;
     return decision;

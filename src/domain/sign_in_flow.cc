@@ -16,7 +16,7 @@ Transition restart(Timestamp now, SignInFlow::Notice notice) {
 
 // After MFA (or when none is needed): "Stay signed in?", unless the user asked not to be asked.
 Transition finish(SignInFlow flow, const std::string& user_id, const TransitionContext& context) {
-  if (context.stay_prompt_suppressed) {
+  if (context.stay_prompt_suppressed && !offers_remember_device(flow)) {
     flow.step = step::SignedIn{user_id, false};
   } else {
     flow.step = step::StaySignedIn{user_id};
@@ -45,6 +45,7 @@ Transition apply_decision(SignInFlow flow, const SignInDecision& decision,
     case NextStep::challenge_mfa:
       if (!context.challenge) return restart(context.now, SignInFlow::Notice::interrupted);
       flow.wrong_codes = 0;
+      flow.remember_days = context.remember_days;
       flow.step = step::Challenging{user_id, context.challenge->method_id, context.challenge->kind,
                                     context.challenge->stage, context.challenge->state};
       return {std::move(flow)};
@@ -72,6 +73,10 @@ Transition wrong_answer(SignInFlow flow, event::CodeOutcome outcome, Timestamp n
 }
 
 }  // namespace
+
+bool offers_remember_device(const SignInFlow& flow) {
+  return flow.remember_days > 0 && !flow.method_used.empty() && !flow.registered_in_flow;
+}
 
 const std::string* delivery_of(const SignInStep& step) {
   if (const auto* at = std::get_if<step::Registering>(&step)) return &at->delivery_id;
@@ -228,7 +233,8 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             return {std::move(flow)};
           },
           [&](step::StaySignedIn& at, event::StayAnswered& answer) -> Transition {
-            flow.step = step::SignedIn{std::move(at.user_id), answer.stay_signed_in};
+            const bool remember = answer.remember_device && offers_remember_device(flow);
+            flow.step = step::SignedIn{std::move(at.user_id), answer.stay_signed_in, remember};
             return {std::move(flow)};
           },
           // Unreachable: accepts() refused every other pair above.

@@ -62,6 +62,7 @@ struct StaySignedIn {
 struct SignedIn {
   std::string user_id;
   bool persistent = false;
+  bool remember_device = false;  // "Don't ask again for N days" was ticked where it was offered
 };
 }  // namespace step
 
@@ -106,7 +107,14 @@ struct SignInFlow {
   std::int64_t security_version = 0;
   // add_method: the method the new one replaces once it is verified (Security info's "Change").
   std::string replaces;
+  // The policy's remember_mfa_days when the challenge began (0: not offered): after a challenge
+  // passed, "Stay signed in?" offers "Don't ask again for N days".
+  int remember_days = 0;
 };
+
+// Whether "Don't ask again for N days" is offered: a challenge (not a first registration) passed
+// while the policy remembered devices.
+bool offers_remember_device(const SignInFlow& flow);
 
 SignInFlow start_flow(Timestamp now);
 bool expired(const SignInFlow& flow, Timestamp now);
@@ -150,6 +158,7 @@ struct ChallengeAnswered {
 };
 struct StayAnswered {
   bool stay_signed_in = false;
+  bool remember_device = false;  // "Don't ask again for N days" (kept only where it was offered)
 };
 // "Sign in another way": the challenge starts again with another of the user's methods (or
 // another way of the same one, e.g. a call instead of a text).
@@ -201,11 +210,13 @@ struct ChallengeStart {
 
 // `challenge` is where to begin when the decision says challenge_mfa (the user's default usable
 // method); `stay_prompt_suppressed` skips "Stay signed in?" for users who ticked "Don't show this
-// again".
+// again" (unless "Don't ask again" is offered there); `remember_days` is the policy's
+// remember_mfa_days, kept by a challenge that begins.
 struct TransitionContext {
   Timestamp now{};
   std::optional<ChallengeStart> challenge;
   bool stay_prompt_suppressed = false;
+  int remember_days = 0;
 };
 
 Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& context);

@@ -41,6 +41,8 @@ struct Outgoing {
   std::string subject;  // email
   SecretBytes text;     // a text's body, an email's text part, what a call says
   SecretBytes html;     // an email's HTML part
+  // The message carries MethodContext::report_url ("This wasn't me"): the caller records the link.
+  bool carries_report_link = false;
 };
 
 // Where a method's registration or challenge stands: the method's own stage (the page it shows,
@@ -98,6 +100,9 @@ struct MethodContext {
   // allowed, the organisation's own email domains): given to begin_registration,
   // answer_registration and begin_challenge; null = the defaults.
   const OrgPolicy* policy = nullptr;
+  // begin_challenge at sign-in: a "This wasn't me" link a message may carry (set
+  // Outgoing::carries_report_link when it does); empty = none.
+  std::string report_url;
 };
 
 // The policy a method reads from a context: the context's, or the defaults.

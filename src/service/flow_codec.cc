@@ -62,6 +62,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
                  [&](const step::SignedIn& s) {
                    object["user"] = s.user_id;
                    object["persistent"] = s.persistent;
+                   object["remember_device"] = s.remember_device;
                  },
              },
              flow.step);
@@ -75,6 +76,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   object["registered_in_flow"] = flow.registered_in_flow;
   object["security_version"] = flow.security_version;
   if (!flow.replaces.empty()) object["replaces"] = flow.replaces;
+  object["remember_days"] = flow.remember_days;
   std::string text = json::serialize(object);
   SecretBytes bytes = SecretBytes::from_string(text);
   wipe_string(text);
@@ -147,7 +149,7 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     } else if (name == "stay_signed_in") {
       flow.step = step::StaySignedIn{user};
     } else if (name == "signed_in") {
-      flow.step = step::SignedIn{user, flag("persistent")};
+      flow.step = step::SignedIn{user, flag("persistent"), flag("remember_device")};
     } else {
       return data_loss("a stored sign-in flow has an unknown step");
     }
@@ -163,6 +165,9 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     flow.registered_in_flow = flag("registered_in_flow");
     flow.security_version = number("security_version");
     flow.replaces = text("replaces");
+    const std::int64_t remember_days = number("remember_days");
+    flow.remember_days =
+        remember_days >= 0 && remember_days <= 365 ? static_cast<int>(remember_days) : 0;
     return flow;
   } catch (const std::exception&) {
     return data_loss("a stored sign-in flow is damaged");

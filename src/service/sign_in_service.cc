@@ -11,6 +11,7 @@
 #include "domain/upn.h"
 #include "service/code_input.h"
 #include "service/flow_codec.h"
+#include "service/fraud_reports.h"
 
 namespace tessera {
 namespace {
@@ -150,6 +151,10 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
     page.waiting_for_delivery =
         pending || (method != nullptr && method->waits_for_delivery(at) && unanswered);
   }
+  if (std::holds_alternative<step::StaySignedIn>(page.flow.step) &&
+      offers_remember_device(page.flow)) {
+    page.remember_days = page.flow.remember_days;
+  }
   if (std::holds_alternative<step::ChooseMethod>(page.flow.step)) {
     // The policy decides what is offered; if it cannot be read, every method is shown and the
     // choice is checked against the policy when it is posted.
@@ -221,6 +226,10 @@ Status SignInService::queue_send(Store& tx, Loaded& loaded, SignInFlow& flow) {
                                                                   *loaded.send, clock_.now()));
   if (const auto* id = std::get_if<std::string>(&queued)) {
     set_delivery(flow.step, *id);
+    if (!loaded.report_link_hash.empty() && user_id != nullptr) {
+      TESSERA_RETURN_IF_ERROR(tx.add_report_link(loaded.report_link_hash, *user_id,
+                                                 clock_.now() + kReportLinkLifetime));
+    }
   } else {
     loaded.send_refused = std::get<SendRefusal>(queued);
     if (loaded.kept_if_refused) flow = *loaded.kept_if_refused;
@@ -326,17 +335,46 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   if (auto ip = IpAddress::parse(client.ip); ip.ok()) facts.client_ip = *ip;
   facts.has_usable_method = usable != nullptr;
   facts.now = clock_.now();
+  if (usable != nullptr && remembers_mfa(policy)) {
+    TESSERA_ASSIGN_OR_RETURN(facts.remembered_device_valid,
+                             device_vouches(user, policy, client.device_token, facts.now));
+  }
   Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
   decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
+  decided.context.remember_days = policy.remember_mfa_days;
   if (decided.decision.next == NextStep::challenge_mfa) {
-    MethodContext context = method_context(user.upn, facts.now);
-    context.policy = &policy;
-    MethodStage stage = plugin->begin_challenge(*usable, context);
+    MethodStage stage =
+        begin_challenge(*plugin, *usable, user, policy, "", facts.now, decided.report_link_hash);
     decided.send = std::move(stage.send);
     decided.context.challenge = ChallengeStart{usable->id, std::string(plugin->kind_name()),
                                                std::move(stage.name), std::move(stage.state)};
   }
   return decided;
+}
+
+MethodStage SignInService::begin_challenge(const SignInMethod& plugin, const Method& method,
+                                           const User& user, const OrgPolicy& policy,
+                                           std::string way, Timestamp now,
+                                           std::string& report_link_hash) {
+  MethodContext context = method_context(user.upn, now);
+  context.way = std::move(way);
+  context.policy = &policy;
+  ReportLink link = new_report_link(rng_, limits_.public_url);
+  context.report_url = std::move(link.url);
+  MethodStage stage = plugin.begin_challenge(method, context);
+  wipe_string(context.report_url);
+  report_link_hash.clear();
+  if (stage.send && stage.send->carries_report_link) report_link_hash = std::move(link.token_hash);
+  return stage;
+}
+
+Result<bool> SignInService::device_vouches(const User& user, const OrgPolicy& policy,
+                                           std::string_view device_token, Timestamp now) {
+  if (device_token.empty() || device_token.size() > kMaxFlowIdLength) return false;
+  TESSERA_ASSIGN_OR_RETURN(auto device,
+                           store_.find_remembered_device(hash_token(device_token), now));
+  return device && device->user_id == user.id && device->created_at >= user.password_changed_at &&
+         device->created_at + std::chrono::days(policy.remember_mfa_days) > now;
 }
 
 Result<SignInPage> SignInService::refuse_locked(Loaded& loaded, const std::string& user_id,
@@ -453,6 +491,7 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     decision = decided.decision;
     context = std::move(decided.context);
     loaded->send = std::move(decided.send);
+    loaded->report_link_hash = std::move(decided.report_link_hash);
   } else {
     SignInFacts facts;
     facts.user = &user;
@@ -471,6 +510,16 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     }
   }
 
+  // Someone who knows the password is told of a fraud report since their last sign-in: once,
+  // unless it still blocks them.
+  std::optional<FraudReport> fraud_report;
+  if (correct) {
+    TESSERA_ASSIGN_OR_RETURN(fraud_report, store_.untold_fraud_report(user.id));
+    if (fraud_report && user.status == UserStatus::active) {
+      TESSERA_RETURN_IF_ERROR(store_.mark_fraud_reports_told(user.id, now));
+    }
+  }
+
   // From here the flow knows who this is, and at which security version.
   loaded->flow.security_version = user.security_version;
   Transition transition =
@@ -483,10 +532,13 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
     }
     TESSERA_ASSIGN_OR_RETURN(SignInPage page, save(*loaded, std::move(transition)));
     page.locked_minutes = locked_minutes;
+    page.fraud_report = std::move(fraud_report);
     return page;
   }
   loaded->user = std::move(user);
-  return finish_page(*loaded, std::move(transition), client);
+  auto page = finish_page(*loaded, std::move(transition), client);
+  if (page.ok()) page->fraud_report = std::move(fraud_report);
+  return page;
 }
 
 std::string network_of(std::string_view client_ip) {
@@ -546,6 +598,7 @@ Result<SignInPage> SignInService::submit_new_password(
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
   loaded->send = std::move(decided.send);
+  loaded->report_link_hash = std::move(decided.report_link_hash);
   const std::string user_id = user.id;
   const std::string keep_flow = loaded->id_hash;
   // Only the password columns, and only if nothing changed the user while Argon2id ran (a block
@@ -645,10 +698,8 @@ Result<SignInPage> SignInService::submit_other_way(std::string_view flow_id,
     return refuse();
   }
   const Timestamp now = clock_.now();
-  MethodContext context = method_context(user.upn, now);
-  context.way = std::string(way);
-  context.policy = &policy;
-  MethodStage stage = plugin->begin_challenge(*found, context);
+  MethodStage stage = begin_challenge(*plugin, *found, user, policy, std::string(way), now,
+                                      loaded->report_link_hash);
   loaded->send = std::move(stage.send);
   loaded->kept_if_refused = loaded->flow;
   return save(*loaded,
@@ -838,7 +889,8 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
 
 Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
                                               std::string_view posted_step, bool stay_signed_in,
-                                              bool dont_show_again, const SignInClient& client) {
+                                              bool dont_show_again, const SignInClient& client,
+                                              bool remember_device) {
   TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
   if (!loaded) return restart(SignInFlow::Notice::interrupted);
   const std::string user_id = loaded->user->id;
@@ -848,10 +900,11 @@ Result<SignInPage> SignInService::submit_stay(std::string_view flow_id,
       return tx.set_stay_prompt_suppressed(user_id, true);
     };
   }
-  return finish_page(*loaded,
-                     advance(std::move(loaded->flow), event::StayAnswered{stay_signed_in},
-                             TransitionContext{clock_.now()}),
-                     client, remember_choice, /*log_success=*/false);
+  return finish_page(
+      *loaded,
+      advance(std::move(loaded->flow), event::StayAnswered{stay_signed_in, remember_device},
+              TransitionContext{clock_.now()}),
+      client, remember_choice, /*log_success=*/false);
 }
 
 Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transition,
@@ -870,6 +923,8 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
   const Timestamp now = clock_.now();
   std::optional<IssuedSession> session;
   SessionRecord record;
+  std::optional<IssuedSession> device_cookie;
+  RememberedDevice device;
   bool remember = false;
   const std::string network = network_of(client.ip);
   if (signed_in) {
@@ -877,6 +932,12 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
     std::optional<Timestamp> mfa_at;
     if (!transition.flow.method_used.empty()) mfa_at = now;
     session = sessions_.prepare(user.id, done.persistent, mfa_at, record);
+    if (done.remember_device) {
+      IssuedToken token = issue_token(rng_);
+      const Timestamp until = now + std::chrono::days(transition.flow.remember_days);
+      device = RememberedDevice{std::move(token.token_hash), user.id, now, until};
+      device_cookie = IssuedSession{std::move(token.token), true, until};
+    }
     // A complete sign-in (password and, where required, MFA) makes the network familiar.
     remember = !network.empty();
     if (remember) {
@@ -902,6 +963,7 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
     if (entry) TESSERA_RETURN_IF_ERROR(tx.append_sign_in(*entry));
     if (signed_in) {
       TESSERA_RETURN_IF_ERROR(tx.create_session(record));
+      if (device_cookie) TESSERA_RETURN_IF_ERROR(tx.remember_device(device));
       if (remember) TESSERA_RETURN_IF_ERROR(tx.remember_network(user.id, network, now));
     }
     return Status();
@@ -917,6 +979,7 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
   if (loaded.send && limits_.deliveries != nullptr) limits_.deliveries->wake();
   SignInPage page = page_for(loaded, std::move(transition.flow), transition.message);
   page.session = std::move(session);
+  page.remembered_device = std::move(device_cookie);
   return page;
 }
 

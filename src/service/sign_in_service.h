@@ -73,6 +73,14 @@ struct SignInPage {
   // At ChooseMethod: the kinds of method the registry has and the policy allows, in order.
   std::vector<std::string> method_choices;
   std::optional<IssuedSession> session;  // set once, when the flow reaches SignedIn
+  // Set with the session when "Don't ask again for N days" was ticked: the device cookie's
+  // token and when it stops vouching.
+  std::optional<IssuedSession> remembered_device;
+  // At "Stay signed in?": the "Don't ask again for N days" checkbox, with N (0: not offered).
+  int remember_days = 0;
+  // The user reported a sign-in they didn't start (since their last sign-in): when, and whether
+  // the report blocked them. Shown once, on the page after the password.
+  std::optional<FraudReport> fraud_report;
   // Refused before anything was stored (too many sign-ins from the network): answer 429 with
   // Retry-After of this many seconds.
   int retry_after_seconds = 0;
@@ -100,11 +108,15 @@ struct SignInSettings {
   std::string tenant_name = "tessera";  // what texts and calls say they are from
   // Where methods' messages are queued; none: a method that sends is told "We couldn't send".
   const DeliveryQueue* deliveries = nullptr;
+  // The server's public URL (no trailing slash), under which emails' "This wasn't me" links
+  // point; empty = no links.
+  std::string public_url;
 };
 
 struct SignInClient {
-  std::string ip;   // as seen by the server (or a trusted proxy)
-  std::string app;  // "Security info" until OIDC clients arrive
+  std::string ip;            // as seen by the server (or a trusted proxy)
+  std::string app;           // "Security info" until OIDC clients arrive
+  std::string device_token;  // the remembered-device cookie, if the browser sent one
 };
 
 class SignInService {
@@ -157,9 +169,11 @@ class SignInService {
   // submit_method_answer() with the form {"code": code}.
   Result<SignInPage> submit_code(std::string_view flow_id, std::string_view posted_step,
                                  std::string_view code, const SignInClient& client);
+  // "Stay signed in?"; `remember_device` is "Don't ask again for N days", kept only where it was
+  // offered (a challenge passed while the policy remembers devices).
   Result<SignInPage> submit_stay(std::string_view flow_id, std::string_view posted_step,
                                  bool stay_signed_in, bool dont_show_again,
-                                 const SignInClient& client);
+                                 const SignInClient& client, bool remember_device = false);
 
  private:
   struct Loaded {
@@ -176,6 +190,8 @@ class SignInService {
     // Written instead of the new flow when that send is refused: "Sign in another way" keeps the
     // challenge whose message did go out, so its code still works.
     std::optional<SignInFlow> kept_if_refused;
+    // The hash of the "This wasn't me" link `send` carries; recorded when it is queued.
+    std::string report_link_hash;
   };
   // Changes a step commits together with its flow (inside the same store transaction, before the
   // flow is written, which they may update — e.g. with the user's new security version).
@@ -222,7 +238,13 @@ class SignInService {
     SignInDecision decision;
     TransitionContext context;
     std::optional<Outgoing> send;  // what the challenge's first stage sends
+    std::string report_link_hash;  // the "This wasn't me" link it carries, if any
   };
+  // Begins the challenge of `method` (`plugin`'s) in `way`, with a "This wasn't me" link for
+  // its message to carry; the link's hash goes to `report_link_hash` when the message carries it.
+  MethodStage begin_challenge(const SignInMethod& plugin, const Method& method, const User& user,
+                              const OrgPolicy& policy, std::string way, Timestamp now,
+                              std::string& report_link_hash);
   MethodContext method_context(std::string_view upn, Timestamp now,
                                std::optional<DeliveryOutcome> delivery = std::nullopt);
   // In `tx`: queues `loaded.send` for the step `flow` is at and records it there (or records why
@@ -237,6 +259,11 @@ class SignInService {
                            std::string_view reason);
   Status log_attempt(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
                      const SignInClient& client, SignInResult result, std::string_view reason);
+  // Whether the browser's remembered-device token vouches for `user` under `policy` at `now`:
+  // recorded for them, not expired, made after their password was last set and within the
+  // policy's days.
+  Result<bool> device_vouches(const User& user, const OrgPolicy& policy,
+                              std::string_view device_token, Timestamp now);
   void sweep_expired_flows(Timestamp now);
   std::string name_hash(std::string_view upn) const;
 

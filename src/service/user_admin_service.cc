@@ -153,9 +153,22 @@ Result<SecretBytes> UserAdminService::reset_password(std::string_view upn, const
     TESSERA_RETURN_IF_ERROR(tx.reset_throttle(throttles::account_passwords(user.id).key));
     TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
     TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, ""));
+    TESSERA_RETURN_IF_ERROR(tx.forget_remembered_devices(user.id).status());
     return tx.append_audit(entry);
   }));
   return password;
+}
+
+Result<std::size_t> UserAdminService::revoke_mfa_sessions(std::string_view upn,
+                                                          const Actor& actor) {
+  TESSERA_ASSIGN_OR_RETURN(User user, find(upn));
+  std::size_t forgotten = 0;
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+    TESSERA_ASSIGN_OR_RETURN(forgotten, tx.forget_remembered_devices(user.id));
+    return tx.append_audit(audit(actor, "mfa.revoke_sessions", user.upn,
+                                 "forgot " + std::to_string(forgotten) + " remembered devices"));
+  }));
+  return forgotten;
 }
 
 Status UserAdminService::set_mfa_state(std::string_view upn, MfaState state, const Actor& actor) {

@@ -61,6 +61,9 @@ class UserAdminService {
   // Sets a new temporary password (returned once), clears a lockout and ends the user's sessions.
   Result<SecretBytes> reset_password(std::string_view upn, const Actor& actor);
   Status set_mfa_state(std::string_view upn, MfaState state, const Actor& actor);
+  // "Revoke MFA sessions": every device where the user chose "Don't ask again" asks for MFA
+  // again. How many devices were forgotten.
+  Result<std::size_t> revoke_mfa_sessions(std::string_view upn, const Actor& actor);
   // Makes the user an admin or a member again; takes effect at their next request.
   Status set_role(std::string_view upn, Role role, const Actor& actor);
 

@@ -1,7 +1,7 @@
 // The SqlStore's declaration, shared by the files that implement it (one per aggregate:
 // sql_users.cc, sql_throttles.cc, sql_methods.cc, sql_sessions.cc, sql_flows.cc, sql_policy.cc,
-// sql_logs.cc, sql_deliveries.cc; sql_store.cc holds the schema and the unit of work). Internal to
-// the storage layer.
+// sql_logs.cc, sql_deliveries.cc, sql_security_events.cc; sql_store.cc holds the schema and the
+// unit of work). Internal to the storage layer.
 #pragma once
 
 #include <algorithm>
@@ -310,6 +310,21 @@ class SqlStore final : public Store {
                                bool keep_content, Timestamp now) override;
   Result<bool> answer_call(std::string_view id, CallAnswer answer, Timestamp now) override;
   Result<std::size_t> delete_deliveries_before(Timestamp cutoff) override;
+
+  // Remembered devices and fraud reports (sql_security_events.cc).
+  Status remember_device(const RememberedDevice& device) override;
+  Result<std::optional<RememberedDevice>> find_remembered_device(const std::string& token_hash,
+                                                                 Timestamp now) override;
+  Result<std::size_t> forget_remembered_devices(const std::string& user_id) override;
+  Result<std::size_t> count_remembered_devices(const std::string& user_id, Timestamp now) override;
+  Status add_fraud_report(const FraudReport& report) override;
+  Result<std::optional<FraudReport>> untold_fraud_report(const std::string& user_id) override;
+  Status mark_fraud_reports_told(const std::string& user_id, Timestamp now) override;
+  Status add_report_link(const std::string& token_hash, const std::string& user_id,
+                         Timestamp expires_at) override;
+  Result<std::string> take_report_link(const std::string& token_hash, Timestamp now) override;
+  Result<std::string> peek_report_link(const std::string& token_hash, Timestamp now) override;
+  Result<std::size_t> delete_expired_report_links(Timestamp now) override;
 
  private:
   static Status upsert_network(SqlConnection& connection, const std::string& user_id,

@@ -1,6 +1,7 @@
 // The Store is the seam between tessera and its database. Every piece of state lives here so that
 // any node can serve any request. It is made of one small interface per aggregate (users,
-// familiar networks, throttles, methods, sessions, flows, policy, logs, deliveries; each in its
+// familiar networks, throttles, methods, sessions, flows, policy, logs, deliveries, remembered
+// devices, fraud reports; each in its
 // own header) and one unit of work, transaction(), that a use case opens to change several of them
 // at once. Two implementations share one SQL layer: SQLite (embedded, WAL) and PostgreSQL (libpq,
 // pooled); one test suite (tests/store) proves they behave the same.
@@ -29,9 +30,11 @@
 #include "storage/delivery_store.h"
 #include "storage/familiar_network_store.h"
 #include "storage/flow_store.h"
+#include "storage/fraud_report_store.h"
 #include "storage/log_store.h"
 #include "storage/method_store.h"
 #include "storage/policy_store.h"
+#include "storage/remembered_device_store.h"
 #include "storage/session_store.h"
 #include "storage/throttle_store.h"
 #include "storage/user_store.h"
@@ -46,7 +49,9 @@ class Store : public UserStore,
               public FlowStore,
               public PolicyStore,
               public LogStore,
-              public DeliveryStore {
+              public DeliveryStore,
+              public RememberedDeviceStore,
+              public FraudReportStore {
  public:
   ~Store() override = default;
 

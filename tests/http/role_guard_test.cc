@@ -32,8 +32,9 @@ class RoleGuard : public ServiceTest {
     security_info_.emplace(*store_, methods_, clock_, rng_);
     sign_in_.emplace(*store_, methods_, hashing_, *sessions_, clock_, rng_,
                      SecretBytes(std::vector<std::uint8_t>(32, 9)));
+    fraud_reports_.emplace(*store_, clock_, rng_);
     context_.emplace(WebContext{*sign_in_, *sessions_, *security_info_, methods_, clock_, "Contoso",
-                                SecretBytes(std::vector<std::uint8_t>(32, 3))});
+                                SecretBytes(std::vector<std::uint8_t>(32, 3)), *fraud_reports_});
     SignedInRoutes admins = SignedInRoutes(router_, *context_).for_role(Role::admin);
     admins.get("/admin/ping",
                [](const Request&, const Signed&) { return Response::text(200, "pong"); });
@@ -69,6 +70,7 @@ class RoleGuard : public ServiceTest {
   std::optional<UserAdminService> users_;
   std::optional<SessionService> sessions_;
   std::optional<SecurityInfoService> security_info_;
+  std::optional<FraudReports> fraud_reports_;
   std::optional<SignInService> sign_in_;
   std::optional<WebContext> context_;
   Router router_;

@@ -364,7 +364,8 @@ TEST_P(StoreTest, PolicyStartsAtDefaultsAndRoundTrips) {
   ASSERT_TRUE(set_policy_value(policy, "mfa_required_from", "2026-12-01").ok());
   ASSERT_TRUE(set_policy_value(policy, "trusted_ip_ranges", "10.0.0.0/8,2001:db8::/32").ok());
   ASSERT_TRUE(set_policy_value(policy, "allowed_methods", "app_code,phone_call").ok());
-  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "true").ok());
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_days", "30").ok());
+  ASSERT_TRUE(set_policy_value(policy, "fraud_notify_email", "soc@contoso.com").ok());
   ASSERT_TRUE(set_policy_value(policy, "lockout_threshold", "5").ok());
   const AuditLogEntry entry = audit("policy.set", "mfa_required_from");
   ASSERT_TRUE(store_->save_policy(policy, &entry).ok());

@@ -102,6 +102,9 @@ TEST_P(Upgrade, MigrateKeepsUsersMethodsSessionsPolicyAndLogs) {
   const std::string policy = tessera_->must({"policy", "show"}).out;
   EXPECT_NE(policy.find("10.20.0.0/16"), std::string::npos) << policy;
   EXPECT_NE(policy.find("registration_grace_days    7"), std::string::npos) << policy;
+  // remember_mfa_enabled false (before version 8) became remember_mfa_days 0: still off.
+  EXPECT_NE(policy.find("remember_mfa_days          0\n"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("remember_mfa_enabled"), std::string::npos) << policy;
   const std::string sign_ins = tessera_->must({"log", "sign-ins", "--format", "json"}).out;
   // (Called registered_app_now_enforced before version 5.)
   EXPECT_NE(sign_ins.find("_now_enforced"), std::string::npos) << sign_ins;

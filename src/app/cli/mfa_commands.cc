@@ -1,4 +1,5 @@
-// `tessera mfa set UPN disabled|enabled|enforced`, `tessera mfa show UPN`.
+// `tessera mfa set UPN disabled|enabled|enforced`, `tessera mfa show UPN`,
+// `tessera mfa revoke-sessions UPN`.
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +40,21 @@ void register_mfa_commands(CLI::App& app, CommandContext& context) {
                 details->user.upn.c_str(), std::string(to_string(details->user.mfa_state)).c_str(),
                 std::string(to_string(details->effective_mfa_state)).c_str(),
                 details->methods.size(), details->methods.size() == 1 ? "" : "s");
+  });
+
+  auto* revoke = mfa->add_subcommand(
+      "revoke-sessions",
+      "Revoke MFA sessions: ask for MFA again on every device where the user chose \"Don't ask "
+      "again\"");
+  auto revoke_upn = std::make_shared<std::string>();
+  revoke->add_option("UPN", *revoke_upn, "The user's sign-in name")->required();
+  revoke->callback([&context, revoke_upn] {
+    auto runtime = context.runtime();
+    if (!runtime.ok()) return context.fail(runtime.status());
+    auto forgotten = (*runtime)->users().revoke_mfa_sessions(*revoke_upn, Actor::cli());
+    if (!forgotten.ok()) return context.fail(forgotten.status());
+    std::printf("Revoked MFA sessions of %s: %zu remembered device%s will ask for MFA again.\n",
+                revoke_upn->c_str(), *forgotten, *forgotten == 1 ? "" : "s");
   });
 }
 

@@ -26,10 +26,11 @@ void register_policy_commands(CLI::App& app, CommandContext& context) {
       "Change one setting, e.g. `policy set mfa_required_from 2026-12-01`. Keys: "
       "mfa_required_from (YYYY-MM-DD|none), registration_grace_days (0-90), allowed_methods "
       "(app_notification,app_code,text_message,phone_call,email), allow_app_passwords, "
-      "remember_mfa_enabled, remember_mfa_days (1-365), trusted_ip_ranges (CIDRs, comma-separated, "
+      "remember_mfa_days (0 = off, 1-365), trusted_ip_ranges (CIDRs, comma-separated, "
       "or none), phone_country_codes (calling codes texts and calls may go to, e.g. 44,49, or "
       "all), organization_domains (the organisation's own email domains, e.g. contoso.com, or "
-      "none), lockout_threshold (1-1000), lockout_duration_seconds (1-86400)");
+      "none), lockout_threshold (1-1000), lockout_duration_seconds (1-86400), fraud_block_user "
+      "(true|false), fraud_notify_email (an address, or none)");
   auto key = std::make_shared<std::string>();
   auto value = std::make_shared<std::string>();
   set->add_option("KEY", *key, "The setting")->required();

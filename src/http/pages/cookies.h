@@ -17,6 +17,8 @@ inline constexpr std::string_view kFlowCookie = "tessera_flow";
 inline constexpr std::string_view kSessionCookie = "tessera_session";
 inline constexpr std::string_view kAddMethodCookie = "tessera_add";
 inline constexpr std::string_view kStepUpCookie = "tessera_verify";
+// "Don't ask again for N days": the remembered-device token, kept for N days.
+inline constexpr std::string_view kDeviceCookie = "tessera_device";
 
 // True when the request reached us over HTTPS: tessera itself speaks plain HTTP, so only a trusted
 // proxy's X-Forwarded-Proto says so ([server] trusted_proxies; Request::https).

@@ -53,6 +53,12 @@ Result<bool> record_answer(DeliveryRoutesContext& context, const std::string& id
     log_event(answer == CallAnswer::fraud_reported ? LogLevel::warn : LogLevel::info,
               "call_answered", {{"answer", to_string(answer)}});
   }
+  if (recorded && answer == CallAnswer::fraud_reported && context.fraud_reports != nullptr) {
+    // 0#: whoever took the call did not start the sign-in that asked for it.
+    TESSERA_ASSIGN_OR_RETURN(Delivery call, context.store.find_delivery(id));
+    Status reported = context.fraud_reports->report(call.user_id, "call", "");
+    if (!reported.ok() && reported.code() != ErrorCode::not_found) return reported;
+  }
   return recorded;
 }
 

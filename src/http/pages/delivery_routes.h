@@ -10,6 +10,7 @@
 #include "base/secret_bytes.h"
 #include "http/router.h"
 #include "notify/outbox/dev_outbox.h"
+#include "service/fraud_reports.h"
 #include "storage/store.h"
 
 namespace tessera {
@@ -22,6 +23,8 @@ struct DeliveryRoutesContext {
   DevOutbox* outbox = nullptr;  // the dev outbox, when on
   SecretBytes csrf_key;
   std::string tenant_name;
+  // Where a call answered with 0# is reported (null: recorded on the call only).
+  FraudReports* fraud_reports = nullptr;
 };
 
 void add_delivery_routes(Router& router, DeliveryRoutesContext& context);

@@ -13,6 +13,8 @@ namespace tessera {
 
 void add_sign_in_routes(Router& router, WebContext& context);
 void add_security_info_routes(Router& router, WebContext& context);
+// GET and POST /report: "This wasn't me" from a sign-in email.
+void add_report_routes(Router& router, WebContext& context);
 
 // The response for where a sign-in flow stands: its page with the flow cookie, or — once signed
 // in — the session cookie and a redirect to Security info.

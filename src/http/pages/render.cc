@@ -12,10 +12,10 @@ std::string_view page_asset(std::string_view name);
 namespace {
 
 constexpr std::string_view kPageTemplates[] = {
-    "layout",           "sign_in",         "enter_password", "update_password",
-    "more_information", "choose_method",   "enter_code",     "stay_signed_in",
-    "other_ways",       "forgot_password", "message",        "busy",
-    "security_info",    "delete_method",   "dev_outbox",     "default_method",
+    "layout",         "sign_in",      "enter_password", "update_password", "more_information",
+    "choose_method",  "enter_code",   "stay_signed_in", "other_ways",      "forgot_password",
+    "message",        "busy",         "security_info",  "delete_method",   "dev_outbox",
+    "default_method", "report_fraud",
 };
 
 std::string template_file(std::string_view name) {
@@ -61,6 +61,9 @@ Response in_layout(int status, std::string body, std::string_view title, std::st
   PageData layout;
   if (const PageData* refresh = data.get("refresh"); refresh != nullptr && refresh->is_string()) {
     layout.set("refresh", refresh->string_value());
+  }
+  if (const PageData* banner = data.get("banner"); banner != nullptr && banner->is_string()) {
+    layout.set("banner", banner->string_value());
   }
   layout.set("title", std::string(title));
   layout.set("tenant", std::string(tenant));

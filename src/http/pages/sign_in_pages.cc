@@ -1,6 +1,7 @@
 // The sign-in pages (docs/pages.md): one POST route per step, each answering with the page of the
 // step the flow reached. GETs show the page the flow is at, so a URL can never skip a step.
 #include "base/log.h"
+#include "base/time_format.h"
 #include "http/pages/cookies.h"
 #include "http/pages/csrf.h"
 #include "http/pages/page_handlers.h"
@@ -86,7 +87,7 @@ std::string notice_text(SignInFlow::Notice notice) {
 }
 
 SignInClient client_of(const Request& request) {
-  return SignInClient{request.client_ip, "Security info"};
+  return SignInClient{request.client_ip, "Security info", cookie_value(request, kDeviceCookie)};
 }
 
 }  // namespace
@@ -135,6 +136,10 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
                  page.session->persistent ? std::optional<Timestamp>(page.session->expires_at)
                                           : std::nullopt);
     }
+    if (page.remembered_device) {
+      set_cookie(response, request, kDeviceCookie, page.remembered_device->token.view(),
+                 page.remembered_device->expires_at);
+    }
     return response;
   }
 
@@ -144,6 +149,19 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   std::string error = step_message(page);
   if (error.empty()) error = delivery_message(page.send_refused, page.delivery);
   if (error.empty()) error = page.method_problem;
+  if (page.fraud_report) {
+    const std::string when = format_timestamp(page.fraud_report->reported_at);
+    if (page.message == StepMessage::account_blocked) {
+      error = "Your account has been blocked because you reported a sign-in you didn't start (" +
+              when + "). Contact your administrator to unblock it.";
+    } else {
+      data.set("banner",
+               "On " + when + " you reported a sign-in you didn't start, and we stopped it" +
+                   (page.fraud_report->blocked ? " and blocked your account until it was unblocked"
+                                               : "") +
+                   ". Someone may know your password: change it once you're signed in.");
+    }
+  }
   if (!error.empty()) data.set("error", error);
   // Until its message is sent (or its call answered) the page looks again by itself, at a step
   // URL (each shows the current step on GET; the URL the page came from may be a POST's).
@@ -199,6 +217,10 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
         } else {
           name = "stay_signed_in";
           title = "Stay signed in?";
+          if (page.remember_days > 0) {
+            data.set("remember_days", std::to_string(page.remember_days) +
+                                          (page.remember_days == 1 ? " day" : " days"));
+          }
         }
       },
       page.flow.step);
@@ -345,7 +367,8 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                      const std::map<std::string, std::string>& form) {
                             return context.sign_in.submit_stay(
                                 flow_id, field(form, "step"), field(form, "answer") == "yes",
-                                field(form, "dont_show_again") == "1", client_of(request));
+                                field(form, "dont_show_again") == "1", client_of(request),
+                                field(form, "remember_device") == "1");
                           }),
              Dispatch::blocking, busy);
 

@@ -7,6 +7,7 @@
 #include "base/rng.h"
 #include "base/secret_bytes.h"
 #include "methods/sign_in_method.h"
+#include "service/fraud_reports.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
 #include "service/sign_in_service.h"
@@ -22,6 +23,7 @@ struct WebContext {
   const Clock& clock;
   std::string tenant_name;  // shown on every page, and by methods as the issuer
   SecretBytes csrf_key;     // 32 bytes derived from the master key
+  FraudReports& fraud_reports;
 };
 
 }  // namespace tessera

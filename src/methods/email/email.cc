@@ -18,8 +18,6 @@ constexpr std::string_view kVerify = "verify_email";    // the code of the first
 constexpr std::string_view kCode = "email_code";        // challenge: the emailed code
 constexpr std::string_view kAddressTemplate = "email_address";
 constexpr std::string_view kCodeTemplate = "enter_code";  // the pages' shared code page
-constexpr std::size_t kMaxAddress = 254;
-constexpr std::size_t kMaxLocalPart = 64;
 
 // What a code stage keeps: the address and the sent code.
 struct EmailState {
@@ -52,35 +50,19 @@ std::string form_value(const FormValues& form, const char* name) {
   return it == form.end() ? std::string() : it->second;
 }
 
-// RFC 5322 atext: what a dot-atom's parts are made of.
-bool is_atext(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != '\0' && std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
-}
-
-bool is_dot_atom(std::string_view text) {
-  if (text.empty() || text.front() == '.' || text.back() == '.') return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '.') {
-      if (text[i - 1] == '.') return false;
-    } else if (!is_atext(text[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The email that carries a code: a text part and an HTML part that needs nothing from outside
 // (no images, no links, styles inline), naming the tenant and never the password.
 Outgoing code_email(const std::string& address, const SecretBytes& code, std::string_view tenant,
-                    bool registering) {
+                    bool registering, const std::string& report_url) {
   const std::string name(tenant);
   std::string why = registering ? "You're adding this email address to your " + name + " account."
                                 : "Someone is signing in to your " + name + " account.";
+  const bool report = !registering && !report_url.empty();
   std::string text = "Use verification code " + std::string(code.view()) + " for " + name +
                      " authentication.\n\n" + why +
                      " The code is valid for 10 minutes.\n\nIf this wasn't you, don't share the "
                      "code with anyone: change your password and tell your IT department.\n";
+  if (report) text += "\nThis wasn't me: " + report_url + "\n";
   std::string html =
       "<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;"
       "color:#1b1b1b\"><p>Use verification code</p><p style=\"font-size:28px;font-weight:600;"
@@ -88,9 +70,14 @@ Outgoing code_email(const std::string& address, const SecretBytes& code, std::st
       std::string(code.view()) + "</p><p>for " + xml_escape(name) + " authentication.</p><p>" +
       xml_escape(why) +
       " The code is valid for 10 minutes.</p><p>If this wasn't you, don't share the code with "
-      "anyone: change your password and tell your IT department.</p></body></html>";
+      "anyone: change your password and tell your IT department.</p>" +
+      (report ? "<p><a href=\"" + xml_escape(report_url) +
+                    "\" style=\"color:#0067b8\">This wasn't me</a></p>"
+              : std::string()) +
+      "</body></html>";
   Outgoing message{DeliveryChannel::email, address, name + " verification code",
                    SecretBytes::from_string(text), SecretBytes::from_string(html)};
+  message.carries_report_link = report;
   wipe_string(text);
   wipe_string(html);
   return message;
@@ -99,8 +86,9 @@ Outgoing code_email(const std::string& address, const SecretBytes& code, std::st
 MethodStage sending(std::string_view stage, const std::string& address,
                     const MethodContext& context, bool registering) {
   IssuedCode issued = issue_one_time_code(context.rng, context.now);
-  return MethodStage{std::string(stage), encode(EmailState{address, issued.stored}),
-                     code_email(address, issued.code, context.who.tenant, registering)};
+  return MethodStage{
+      std::string(stage), encode(EmailState{address, issued.stored}),
+      code_email(address, issued.code, context.who.tenant, registering, context.report_url)};
 }
 
 bool code_is_right(EmailState& state, const FormValues& form, Timestamp now,
@@ -118,19 +106,6 @@ MethodView code_view(const std::string& instructions) {
 }
 
 }  // namespace
-
-std::optional<std::string> email_address(std::string_view typed) {
-  typed = trim_blanks(typed);
-  if (typed.size() > kMaxAddress) return std::nullopt;
-  const std::size_t at = typed.rfind('@');
-  if (at == std::string_view::npos) return std::nullopt;
-  const std::string_view local = typed.substr(0, at);
-  if (local.size() > kMaxLocalPart || !is_dot_atom(local)) return std::nullopt;
-  auto domain = normalise_domain_name(typed.substr(at + 1));
-  // A plain address reaches a host on the internet: a domain with a dot in it.
-  if (!domain || domain->find('.') == std::string::npos) return std::nullopt;
-  return std::string(local) + "@" + *domain;
-}
 
 std::string masked_email(std::string_view address) {
   const std::size_t at = address.rfind('@');

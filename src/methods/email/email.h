@@ -5,6 +5,7 @@
 // allows `email`. The address and a sent code's hash travel in the stage's sealed state.
 #pragma once
 
+#include "domain/email_address.h"
 #include "methods/sign_in_method.h"
 
 namespace tessera {
@@ -42,11 +43,6 @@ class Email final : public SignInMethod {
   std::string_view template_text(std::string_view name) const override;
 };
 
-// The address as it is stored ("Alice@Example.ORG" → "Alice@example.org": the domain in lower
-// case, the local part as typed), or nullopt unless it is one plain address: a dot-atom local part
-// (RFC 5322, no quoted strings or comments) of at most 64 characters, a domain name, at most 254
-// in all.
-std::optional<std::string> email_address(std::string_view typed);
 // "al*****@example.org": how a challenge names the address.
 std::string masked_email(std::string_view address);
 

@@ -15,8 +15,9 @@ TEST(OrgPolicy, SetsEveryKey) {
   ASSERT_TRUE(set_policy_value(policy, "registration_grace_days", "14").ok());
   ASSERT_TRUE(set_policy_value(policy, "allowed_methods", "app_code, text_message").ok());
   ASSERT_TRUE(set_policy_value(policy, "allow_app_passwords", "false").ok());
-  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "on").ok());
   ASSERT_TRUE(set_policy_value(policy, "remember_mfa_days", "30").ok());
+  ASSERT_TRUE(set_policy_value(policy, "fraud_block_user", "false").ok());
+  ASSERT_TRUE(set_policy_value(policy, "fraud_notify_email", " IT@Contoso.COM ").ok());
   ASSERT_TRUE(set_policy_value(policy, "trusted_ip_ranges", "10.0.0.0/8,2001:db8::/32").ok());
   ASSERT_TRUE(set_policy_value(policy, "lockout_threshold", "5").ok());
   ASSERT_TRUE(set_policy_value(policy, "lockout_duration_seconds", "300").ok());
@@ -26,8 +27,10 @@ TEST(OrgPolicy, SetsEveryKey) {
   EXPECT_TRUE(policy.allowed_methods.text_message);
   EXPECT_FALSE(policy.allowed_methods.app_notification);
   EXPECT_FALSE(policy.allow_app_passwords);
-  EXPECT_TRUE(policy.remember_mfa_enabled);
+  EXPECT_TRUE(remembers_mfa(policy));
   EXPECT_EQ(policy.remember_mfa_days, 30);
+  EXPECT_FALSE(policy.fraud_block_user);
+  EXPECT_EQ(policy.fraud_notify_email, "IT@contoso.com");
   ASSERT_EQ(policy.trusted_ip_ranges.size(), 2u);
   EXPECT_EQ(policy.lockout.threshold, 5);
   EXPECT_EQ(policy.lockout.duration, std::chrono::seconds(300));
@@ -38,8 +41,9 @@ TEST(OrgPolicy, DescribeThenSetRoundTrips) {
   original.mfa_required_from = *parse_date("2027-01-15");
   original.registration_grace_days = 3;
   original.allowed_methods = {false, true, false, true, true};
-  original.remember_mfa_enabled = true;
   original.remember_mfa_days = 365;
+  original.fraud_block_user = false;
+  original.fraud_notify_email = "soc@contoso.com";
   original.trusted_ip_ranges = {*IpRange::parse("192.0.2.0/24"), *IpRange::parse("::1")};
   original.lockout = {7, std::chrono::seconds(120)};
   OrgPolicy copy;
@@ -76,7 +80,9 @@ TEST(OrgPolicy, BadValuesLeaveThePolicyUnchanged) {
       {"registration_grace_days", "91"},
       {"registration_grace_days", "-1"},
       {"registration_grace_days", "5 days"},
-      {"remember_mfa_days", "0"},
+      {"remember_mfa_days", "-1"},
+      {"fraud_notify_email", "not an address"},
+      {"fraud_block_user", "sometimes"},
       {"remember_mfa_days", "366"},
       {"allow_app_passwords", "maybe"},
       {"trusted_ip_ranges", "10.0.0.1/8"},
@@ -95,8 +101,9 @@ TEST(OrgPolicy, BadValuesLeaveThePolicyUnchanged) {
 
 TEST(OrgPolicy, ErrorsNameTheKey) {
   OrgPolicy policy;
-  EXPECT_NE(set_policy_value(policy, "remember_mfa_days", "0").message().find("remember_mfa_days"),
-            std::string::npos);
+  EXPECT_NE(
+      set_policy_value(policy, "remember_mfa_days", "400").message().find("remember_mfa_days"),
+      std::string::npos);
   EXPECT_NE(set_policy_value(policy, "mfa_requierd_from", "x").message().find("policy show"),
             std::string::npos);
 }
@@ -160,6 +167,38 @@ TEST(OrgPolicy, OrganizationDomainsAreDomainNamesInLowerCase) {
             described.end());
   ASSERT_TRUE(set_policy_value(policy, "organization_domains", "none").ok());
   EXPECT_TRUE(policy.organization_domains.empty());
+}
+
+TEST(OrgPolicy, RememberMfaIsOffUntilItHasDays) {
+  OrgPolicy policy;
+  EXPECT_FALSE(remembers_mfa(policy));
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_days", "14").ok());
+  EXPECT_TRUE(remembers_mfa(policy));
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_days", "0").ok());
+  EXPECT_FALSE(remembers_mfa(policy));
+}
+
+// The key of schema versions up to 7 still reads: off sets 0 days, on gives 14 when there were
+// none.
+TEST(OrgPolicy, OldRememberMfaEnabledKeyFoldsIntoDays) {
+  OrgPolicy policy;
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "true").ok());
+  EXPECT_EQ(policy.remember_mfa_days, 14);
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_days", "30").ok());
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "true").ok());
+  EXPECT_EQ(policy.remember_mfa_days, 30);
+  ASSERT_TRUE(set_policy_value(policy, "remember_mfa_enabled", "false").ok());
+  EXPECT_EQ(policy.remember_mfa_days, 0);
+  for (const auto& [key, value] : describe_policy(policy))
+    EXPECT_NE(key, "remember_mfa_enabled");
+}
+
+TEST(OrgPolicy, FraudNotifyEmailNoneClearsIt) {
+  OrgPolicy policy;
+  ASSERT_TRUE(set_policy_value(policy, "fraud_notify_email", "soc@contoso.com").ok());
+  ASSERT_TRUE(set_policy_value(policy, "fraud_notify_email", "none").ok());
+  EXPECT_TRUE(policy.fraud_notify_email.empty());
+  EXPECT_TRUE(policy.fraud_block_user);  // blocking is the default
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ std::string describe(const Row& row) {
 
 OrgPolicy policy_for(OrgDate org_date) {
   OrgPolicy policy;
-  policy.remember_mfa_enabled = true;
+  policy.remember_mfa_days = 14;
   policy.trusted_ip_ranges = {*IpRange::parse("10.0.0.0/8"), *IpRange::parse("2001:db8::/32")};
   switch (org_date) {
     case OrgDate::none:
@@ -289,7 +289,7 @@ TEST_F(SignInDecisionAccount, RememberedDeviceIsIgnoredWhenThePolicyTurnedItOff)
   SignInFacts facts;
   facts.user = &user;
   facts.password_correct = true;
-  facts.policy = &policy_;  // remember_mfa_enabled = false by default
+  facts.policy = &policy_;  // remember_mfa_days = 0 (off) by default
   facts.has_usable_method = true;
   facts.remembered_device_valid = true;
   facts.now = kNow;
