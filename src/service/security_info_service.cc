@@ -56,7 +56,23 @@ Result<SecurityInfo> SecurityInfoService::overview(const SessionRecord& session)
     if (plugin == nullptr || !plugin->allowed_by(policy.allowed_methods)) continue;
     if (info.sign_in_method_id.empty() || method.is_default) info.sign_in_method_id = method.id;
   }
+  info.remember_days = policy.remember_mfa_days;
+  TESSERA_ASSIGN_OR_RETURN(info.remembered_devices,
+                           store_.count_remembered_devices(user.id, clock_.now()));
   return info;
+}
+
+Result<std::size_t> SecurityInfoService::revoke_mfa_sessions(const SessionRecord& session) {
+  TESSERA_ASSIGN_OR_RETURN(const User user, store_.find_user_by_id(session.user_id));
+  std::size_t forgotten = 0;
+  const Timestamp now = clock_.now();
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+    TESSERA_ASSIGN_OR_RETURN(forgotten, tx.forget_remembered_devices(user.id));
+    return tx.append_audit(AuditLogEntry{
+        new_id(rng_), now, user.upn, "mfa.revoke_sessions", user.upn,
+        "forgot " + std::to_string(forgotten) + " remembered devices on Security info"});
+  }));
+  return forgotten;
 }
 
 Result<Method> SecurityInfoService::own_method(const SessionRecord& session,

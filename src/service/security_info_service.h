@@ -49,6 +49,9 @@ struct SecurityInfo {
   // The method a sign-in asks for first: the default while the policy allows its kind, else the
   // oldest one it allows; empty when none is allowed (an email that only resets passwords).
   std::string sign_in_method_id;
+  // Devices where the user chose "Don't ask again", still vouching; the policy's days (0 = off).
+  std::size_t remembered_devices = 0;
+  int remember_days = 0;
 };
 
 // What checking a code on Security info came to. Refusals are values, not sentences: the pages
@@ -101,6 +104,9 @@ class SecurityInfoService {
         tenant_name_(std::move(tenant_name)) {}
 
   Result<SecurityInfo> overview(const SessionRecord& session);
+  // "Revoke MFA sessions": every device where the user chose "Don't ask again" asks again (no
+  // fresh proof needed: it only takes trust away). Audited; how many were forgotten.
+  Result<std::size_t> revoke_mfa_sessions(const SessionRecord& session);
   // not_found unless the method belongs to the session's user.
   Result<MethodSummary> method_of(const SessionRecord& session, std::string_view method_id);
   // OK when the session may change security info now: the user has no method yet, or proved it is

@@ -56,6 +56,15 @@ Response security_info_page(const Request& request, WebContext& context, const S
   data.set("proof_prompt",
            proof != nullptr ? std::string(proof->step_up_text()) : std::string("Verify it is you"));
   data.set("methods", methods);
+  if (info->remember_days > 0 || info->remembered_devices > 0) {
+    const std::size_t count = info->remembered_devices;
+    data.set("remembered", count == 0
+                               ? std::string("No device skips MFA for you.")
+                               : std::to_string(count) +
+                                     (count == 1 ? " device doesn't" : " devices don't") +
+                                     " ask you for MFA because you chose \"Don't ask again\".");
+    data.set("can_revoke", page_flag(count > 0));
+  }
   return render_page(status, "security_info", "Security info", std::move(data),
                      context.tenant_name);
 }
@@ -499,6 +508,15 @@ void add_security_info_routes(Router& router, WebContext& context) {
         if (!*proved) {
           return step_up_page(who, "That code didn't work. Check the code and try again.", 200);
         }
+        return Response::redirect("/security-info");
+      },
+      back_to_security_info);
+
+  routes.post(
+      "/security-info/revoke-mfa-sessions",
+      [&context](const Request&, const Signed& who) -> Response {
+        auto forgotten = context.security_info.revoke_mfa_sessions(who.session);
+        if (!forgotten.ok()) return failure_page(context, forgotten.status());
         return Response::redirect("/security-info");
       },
       back_to_security_info);
