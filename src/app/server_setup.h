@@ -60,6 +60,7 @@ class WebServer {
   DeliveryDispatcher dispatcher_;
   DeliveryRoutesContext delivery_routes_;
   SignInService sign_in_;
+  PasswordResetService password_reset_;
   WebContext web_;
   HealthProbe health_;
   Router router_;

@@ -137,6 +137,9 @@ Status validate(const OrgPolicy& policy) {
   if (policy.remember_mfa_days < 0 || policy.remember_mfa_days > kMaxRememberMfaDays) {
     return invalid_argument("remember_mfa_days must be from 0 (off) to 365");
   }
+  if (policy.sspr_methods_required < 1 || policy.sspr_methods_required > 2) {
+    return invalid_argument("sspr_methods_required must be 1 or 2");
+  }
   if (!policy.fraud_notify_email.empty() &&
       email_address(policy.fraud_notify_email) != policy.fraud_notify_email) {
     return invalid_argument("fraud_notify_email must be an email address such as it@contoso.com");
@@ -193,6 +196,10 @@ Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_vie
   } else if (key == "remember_mfa_days") {
     TESSERA_RETURN_IF_ERROR(
         parse_int(key, value, 0, kMaxRememberMfaDays, changed.remember_mfa_days));
+  } else if (key == "sspr_enabled") {
+    TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.sspr_enabled));
+  } else if (key == "sspr_methods_required") {
+    TESSERA_RETURN_IF_ERROR(parse_int(key, value, 1, 2, changed.sspr_methods_required));
   } else if (key == "fraud_block_user") {
     TESSERA_RETURN_IF_ERROR(parse_bool(key, value, changed.fraud_block_user));
   } else if (key == "fraud_notify_email") {
@@ -278,6 +285,8 @@ std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy
       {"organization_domains", describe_list(policy.organization_domains)},
       {"lockout_threshold", std::to_string(policy.lockout.threshold)},
       {"lockout_duration_seconds", std::to_string(policy.lockout.duration.count())},
+      {"sspr_enabled", policy.sspr_enabled ? "true" : "false"},
+      {"sspr_methods_required", std::to_string(policy.sspr_methods_required)},
       {"fraud_block_user", policy.fraud_block_user ? "true" : "false"},
       {"fraud_notify_email",
        policy.fraud_notify_email.empty() ? "none" : policy.fraud_notify_email},

@@ -58,6 +58,11 @@ struct OrgPolicy {
   // `fraud_notify_email` (an address, or empty) is told.
   bool fraud_block_user = true;
   std::string fraud_notify_email;
+  // Self-service password reset: "Forgot my password" proves this many (1 or 2) of the user's
+  // methods that can reset a password; after sign-in, users with fewer are asked to register them
+  // ("Keep your account secure").
+  bool sspr_enabled = false;
+  int sspr_methods_required = 1;
   friend bool operator==(const OrgPolicy&, const OrgPolicy&) = default;
 };
 
@@ -72,7 +77,8 @@ Status validate(const OrgPolicy& policy);
 // organization_domains (comma-separated domain names such as "contoso.com", or "none"),
 // lockout_threshold, lockout_duration_seconds, allowed_methods (comma-separated of
 // app_notification, app_code, text_message, phone_call, email), fraud_block_user (true/false),
-// fraud_notify_email (an email address, or "none"). The old key remember_mfa_enabled is still
+// fraud_notify_email (an email address, or "none"), sspr_enabled (true/false),
+// sspr_methods_required (1 or 2). The old key remember_mfa_enabled is still
 // accepted: false sets remember_mfa_days to 0, true sets it to 14 when it was 0.
 Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);
 std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy);

@@ -14,8 +14,13 @@ Transition restart(Timestamp now, SignInFlow::Notice notice) {
   return transition;
 }
 
-// After MFA (or when none is needed): "Stay signed in?", unless the user asked not to be asked.
+// After MFA (or when none is needed): "Keep your account secure" when password reset info is
+// missing, then "Stay signed in?", unless the user asked not to be asked.
 Transition finish(SignInFlow flow, const std::string& user_id, const TransitionContext& context) {
+  if (flow.reset_info_needed && !flow.reset_info_done) {
+    flow.step = step::KeepAccountSecure{user_id, flow.reset_info_skippable};
+    return {std::move(flow)};
+  }
   if (context.stay_prompt_suppressed && !offers_remember_device(flow)) {
     flow.step = step::SignedIn{user_id, false};
   } else {
@@ -28,6 +33,8 @@ Transition apply_decision(SignInFlow flow, const SignInDecision& decision,
                           const std::string& user_id, const TransitionContext& context) {
   flow.mfa_required = decision.mfa_required;
   flow.decided_by = std::string(to_string(decision.rule));
+  flow.reset_info_needed = context.reset_info_needed;
+  flow.reset_info_skippable = context.reset_info_skippable;
   switch (decision.next) {
     case NextStep::deny: {
       StepMessage message = StepMessage::wrong_password;
@@ -99,8 +106,12 @@ std::string_view step_name(const SignInStep& step) {
           [](const step::ChooseMethod&) { return std::string_view("choose_method"); },
           [](const step::Registering& s) { return std::string_view(s.stage); },
           [](const step::Challenging& s) { return std::string_view(s.stage); },
+          [](const step::KeepAccountSecure&) { return std::string_view("keep_account_secure"); },
           [](const step::StaySignedIn&) { return std::string_view("stay_signed_in"); },
           [](const step::SignedIn&) { return std::string_view("signed_in"); },
+          [](const step::ResetChooseProof&) { return std::string_view("reset_choose"); },
+          [](const step::ResetNewPassword&) { return std::string_view("reset_password"); },
+          [](const step::ResetDone&) { return std::string_view("reset_done"); },
       },
       step);
 }
@@ -141,10 +152,18 @@ bool accepts(const SignInStep& step, const SignInEvent& event) {
           return std::is_same_v<Happened, event::MethodStageReached> ||
                  std::is_same_v<Happened, event::ChallengeAnswered> ||
                  std::is_same_v<Happened, event::ChallengeSwitched>;
+        } else if constexpr (std::is_same_v<At, step::KeepAccountSecure>) {
+          return std::is_same_v<Happened, event::MethodChosen> ||
+                 std::is_same_v<Happened, event::ResetInfoFinished> ||
+                 std::is_same_v<Happened, event::RegistrationSkipped>;
         } else if constexpr (std::is_same_v<At, step::StaySignedIn>) {
           return std::is_same_v<Happened, event::StayAnswered>;
         } else {
-          static_assert(std::is_same_v<At, step::SignedIn>, "a step missing from the table");
+          // Signed in, and the password reset's steps (its service moves them itself).
+          static_assert(
+              std::is_same_v<At, step::SignedIn> || std::is_same_v<At, step::ResetChooseProof> ||
+                  std::is_same_v<At, step::ResetNewPassword> || std::is_same_v<At, step::ResetDone>,
+              "a step missing from the table");
           return false;
         }
       },
@@ -202,7 +221,29 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
             flow.step = std::move(at);
             return {std::move(flow)};
           },
+          [&](step::KeepAccountSecure& at, event::MethodChosen& chosen) -> Transition {
+            flow.wrong_codes = 0;
+            flow.registering_reset_info = true;
+            flow.step = step::Registering{std::move(at.user_id), std::move(chosen.kind),
+                                          std::move(chosen.stage), std::move(chosen.state)};
+            return {std::move(flow)};
+          },
+          [&](step::KeepAccountSecure& at, event::ResetInfoFinished&) -> Transition {
+            flow.reset_info_done = true;
+            return finish(std::move(flow), at.user_id, context);
+          },
+          [&](step::KeepAccountSecure& at, event::RegistrationSkipped&) -> Transition {
+            if (!at.skippable) return restart(now, SignInFlow::Notice::interrupted);
+            flow.reset_info_done = true;
+            return finish(std::move(flow), at.user_id, context);
+          },
           [&](step::Registering& at, event::RegistrationAnswered& answered) -> Transition {
+            if (answered.outcome == event::CodeOutcome::accepted && flow.registering_reset_info) {
+              // Password reset info: back to the list, to register the next or Finish.
+              flow.registering_reset_info = false;
+              flow.step = step::KeepAccountSecure{std::move(at.user_id), flow.reset_info_skippable};
+              return {std::move(flow)};
+            }
             if (answered.outcome == event::CodeOutcome::accepted) {
               flow.registered_in_flow = true;
               flow.method_used = at.kind;

@@ -56,6 +56,14 @@ struct Challenging {
   SecretBytes state;
   std::string delivery_id;  // the message the stage sent (service/deliveries.h), or empty
 };
+// "Keep your account secure" (DESIGN.md section 3, step 7): self-service password reset is on and
+// the user has fewer methods that can reset a password than the policy requires. They register
+// them (Registering with SignInFlow::registering_reset_info), then Finish; "Skip for now" while
+// `skippable`.
+struct KeepAccountSecure {
+  std::string user_id;
+  bool skippable = false;
+};
 struct StaySignedIn {
   std::string user_id;
 };
@@ -64,12 +72,25 @@ struct SignedIn {
   bool persistent = false;
   bool remember_device = false;  // "Don't ask again for N days" was ticked where it was offered
 };
+// Self-service password reset (FlowKind::password_reset; service/password_reset_service.h):
+// choosing how to prove it is you, for the next of the policy's proofs. `user_id` is empty for a
+// name that is no (active) user: the same pages follow, and nothing can be proved. The proof
+// itself is a Challenging step (its method_id empty when what was typed matched nothing).
+struct ResetChooseProof {
+  std::string upn;
+  std::string user_id;
+};
+struct ResetNewPassword {
+  std::string user_id;
+};
+struct ResetDone {};
 }  // namespace step
 
 using SignInStep =
     std::variant<step::EnterUsername, step::EnterPassword, step::UpdatePassword,
                  step::MoreInformationRequired, step::ChooseMethod, step::Registering,
-                 step::Challenging, step::StaySignedIn, step::SignedIn>;
+                 step::Challenging, step::KeepAccountSecure, step::StaySignedIn, step::SignedIn,
+                 step::ResetChooseProof, step::ResetNewPassword, step::ResetDone>;
 
 // The name each form posts to say which step it answers: stable names for the common steps, the
 // method's stage for Registering and Challenging.
@@ -88,7 +109,8 @@ inline constexpr int kMaxWrongCodesPerChallenge = 5;
 // without a password).
 // sign_in: the sign-in pages' flow. add_method: Security info adding (or changing) a method.
 // step_up: Security info's proof that it is you, with a method that sends a code or calls.
-enum class FlowKind { sign_in, add_method, step_up };
+// password_reset: "Forgot my password".
+enum class FlowKind { sign_in, add_method, step_up, password_reset };
 
 struct SignInFlow {
   FlowKind kind = FlowKind::sign_in;
@@ -110,6 +132,18 @@ struct SignInFlow {
   // The policy's remember_mfa_days when the challenge began (0: not offered): after a challenge
   // passed, "Stay signed in?" offers "Don't ask again for N days".
   int remember_days = 0;
+  // "Keep your account secure" comes after MFA (decided after the password): needed, skippable,
+  // and done once registered or skipped; a Registering step for it returns there.
+  bool reset_info_needed = false;
+  bool reset_info_skippable = false;
+  bool reset_info_done = false;
+  bool registering_reset_info = false;
+  // password_reset: how many proofs the policy asks for, the ways proved so far ("kind:way",
+  // comma-separated) and the methods they proved, and the way of the proof under way.
+  int reset_required = 1;
+  std::string reset_proved_ways;
+  std::string reset_proved_methods;
+  std::string reset_way;
 };
 
 // Whether "Don't ask again for N days" is offered: a challenge (not a first registration) passed
@@ -134,7 +168,9 @@ struct PasswordChanged {
   SignInDecision decision;
 };
 struct RegistrationAccepted {};  // "Next" on More information required
-struct RegistrationSkipped {};   // "Skip for now"
+struct RegistrationSkipped {};   // "Skip for now" (More information required, Keep your account
+                                 // secure)
+struct ResetInfoFinished {};     // "Finish" on Keep your account secure, with enough registered
 // A method was chosen to register; `stage` and `state` are where its registration begins.
 struct MethodChosen {
   std::string kind;
@@ -174,7 +210,7 @@ using SignInEvent =
     std::variant<event::UsernameEntered, event::PasswordChecked, event::PasswordChanged,
                  event::RegistrationAccepted, event::RegistrationSkipped, event::MethodChosen,
                  event::MethodStageReached, event::RegistrationAnswered, event::ChallengeAnswered,
-                 event::StayAnswered, event::ChallengeSwitched>;
+                 event::StayAnswered, event::ChallengeSwitched, event::ResetInfoFinished>;
 
 // Whether `step` has a transition for `event`: the table advance() follows. Every other pair is
 // refused.
@@ -211,12 +247,15 @@ struct ChallengeStart {
 // `challenge` is where to begin when the decision says challenge_mfa (the user's default usable
 // method); `stay_prompt_suppressed` skips "Stay signed in?" for users who ticked "Don't show this
 // again" (unless "Don't ask again" is offered there); `remember_days` is the policy's
-// remember_mfa_days, kept by a challenge that begins.
+// remember_mfa_days, kept by a challenge that begins; `reset_info_needed` and
+// `reset_info_skippable` (after the password) say whether "Keep your account secure" follows MFA.
 struct TransitionContext {
   Timestamp now{};
   std::optional<ChallengeStart> challenge;
   bool stay_prompt_suppressed = false;
   int remember_days = 0;
+  bool reset_info_needed = false;
+  bool reset_info_skippable = false;
 };
 
 Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& context);

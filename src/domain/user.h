@@ -28,6 +28,8 @@ struct User {
   // Moves on with every change that must end sign-ins under way (password, status, an admin's MFA
   // change); a sign-in remembers the version it began with (Store::check_user_unchanged).
   std::int64_t security_version = 0;
+  // When "Keep your account secure" first asked for password reset info (its grace starts then).
+  std::optional<Timestamp> reset_prompted_at;
 };
 
 inline constexpr std::size_t kMaxDisplayNameLength = 256;

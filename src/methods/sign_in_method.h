@@ -114,6 +114,13 @@ struct ChallengeOption {
   std::string text;
 };
 
+// One way of "Forgot my password" to prove it is you with a method of this kind: the person types
+// the method's destination again in full (so the page reveals nothing about the account).
+struct ResetWay {
+  std::string way;   // passed back in MethodContext::way to begin_challenge
+  std::string text;  // "Text a code to my authentication phone"
+};
+
 // The method's verdict on a registration form.
 struct RegistrationAnswer {
   // invalid: the form cannot be used (e.g. no valid phone number); the stage is shown again with
@@ -160,6 +167,16 @@ class SignInMethod {
   // ("A sign-in method was added to your account…"); nullopt for a method that cannot carry one.
   virtual std::optional<Outgoing> notice(const Method&, std::string_view,
                                          const ViewContext&) const {
+    return std::nullopt;
+  }
+
+  // Self-service password reset: whether a registered method of this kind can reset a password
+  // (and is asked for by "Keep your account secure"), the ways `allowed` allows for "Forgot my
+  // password", and what a person typed there as this kind stores its destination
+  // (Method::detail), or nullopt when it cannot be one.
+  virtual bool serves_password_reset() const { return false; }
+  virtual std::vector<ResetWay> reset_ways(const AllowedMethods&) const { return {}; }
+  virtual std::optional<std::string> reset_destination(std::string_view) const {
     return std::nullopt;
   }
 

@@ -29,9 +29,10 @@ std::string_view generic_step_name(const SignInStep& step) {
 
 SecretBytes encode_flow(const SignInFlow& flow) {
   json::object object;
-  object["flow"] = flow.kind == FlowKind::add_method ? "add_method"
-                   : flow.kind == FlowKind::step_up  ? "step_up"
-                                                     : "sign_in";
+  object["flow"] = flow.kind == FlowKind::add_method       ? "add_method"
+                   : flow.kind == FlowKind::step_up        ? "step_up"
+                   : flow.kind == FlowKind::password_reset ? "password_reset"
+                                                           : "sign_in";
   object["codec"] = kCodecVersion;
   object["step"] = std::string(generic_step_name(flow.step));
   std::visit(Overloaded{
@@ -58,7 +59,17 @@ SecretBytes encode_flow(const SignInFlow& flow) {
                    object["state"] = secret_hex(s.state);
                    object["delivery"] = s.delivery_id;
                  },
+                 [&](const step::KeepAccountSecure& s) {
+                   object["user"] = s.user_id;
+                   object["skippable"] = s.skippable;
+                 },
                  [&](const step::StaySignedIn& s) { object["user"] = s.user_id; },
+                 [&](const step::ResetChooseProof& s) {
+                   object["upn"] = s.upn;
+                   object["user"] = s.user_id;
+                 },
+                 [&](const step::ResetNewPassword& s) { object["user"] = s.user_id; },
+                 [](const step::ResetDone&) {},
                  [&](const step::SignedIn& s) {
                    object["user"] = s.user_id;
                    object["persistent"] = s.persistent;
@@ -77,6 +88,14 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   object["security_version"] = flow.security_version;
   if (!flow.replaces.empty()) object["replaces"] = flow.replaces;
   object["remember_days"] = flow.remember_days;
+  object["reset_info_needed"] = flow.reset_info_needed;
+  object["reset_info_skippable"] = flow.reset_info_skippable;
+  object["reset_info_done"] = flow.reset_info_done;
+  object["registering_reset_info"] = flow.registering_reset_info;
+  object["reset_required"] = flow.reset_required;
+  object["reset_proved_ways"] = flow.reset_proved_ways;
+  object["reset_proved_methods"] = flow.reset_proved_methods;
+  object["reset_way"] = flow.reset_way;
   std::string text = json::serialize(object);
   SecretBytes bytes = SecretBytes::from_string(text);
   wipe_string(text);
@@ -123,6 +142,8 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       flow.kind = FlowKind::add_method;
     } else if (kind == "step_up") {
       flow.kind = FlowKind::step_up;
+    } else if (kind == "password_reset") {
+      flow.kind = FlowKind::password_reset;
     } else {
       return data_loss("a stored sign-in flow has an unknown kind");
     }
@@ -146,6 +167,14 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
       TESSERA_ASSIGN_OR_RETURN(SecretBytes s, secret());
       flow.step = step::Challenging{user,          text("method"), text("kind"),
                                     text("stage"), std::move(s),   text("delivery")};
+    } else if (name == "keep_account_secure") {
+      flow.step = step::KeepAccountSecure{user, flag("skippable")};
+    } else if (name == "reset_choose") {
+      flow.step = step::ResetChooseProof{text("upn"), user};
+    } else if (name == "reset_password") {
+      flow.step = step::ResetNewPassword{user};
+    } else if (name == "reset_done") {
+      flow.step = step::ResetDone{};
     } else if (name == "stay_signed_in") {
       flow.step = step::StaySignedIn{user};
     } else if (name == "signed_in") {
@@ -168,6 +197,14 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     const std::int64_t remember_days = number("remember_days");
     flow.remember_days =
         remember_days >= 0 && remember_days <= 365 ? static_cast<int>(remember_days) : 0;
+    flow.reset_info_needed = flag("reset_info_needed");
+    flow.reset_info_skippable = flag("reset_info_skippable");
+    flow.reset_info_done = flag("reset_info_done");
+    flow.registering_reset_info = flag("registering_reset_info");
+    flow.reset_required = number("reset_required") == 2 ? 2 : 1;
+    flow.reset_proved_ways = text("reset_proved_ways");
+    flow.reset_proved_methods = text("reset_proved_methods");
+    flow.reset_way = text("reset_way");
     return flow;
   } catch (const std::exception&) {
     return data_loss("a stored sign-in flow is damaged");

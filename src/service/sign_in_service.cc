@@ -155,6 +155,26 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
       offers_remember_device(page.flow)) {
     page.remember_days = page.flow.remember_days;
   }
+  if (const auto* keep = std::get_if<step::KeepAccountSecure>(&page.flow.step)) {
+    auto policy = store_.load_policy();
+    auto methods = store_.list_methods(keep->user_id);
+    if (policy.ok() && methods.ok()) {
+      page.reset_info_required = policy->sspr_methods_required;
+      page.reset_info_registered = reset_methods_of(*methods, *policy);
+      for (const SignInMethod* method : methods_.registrable(policy->allowed_methods)) {
+        if (!method->serves_password_reset() ||
+            method->reset_ways(policy->allowed_methods).empty()) {
+          continue;
+        }
+        SignInPage::ResetInfoItem item{std::string(method->kind_name()),
+                                       std::string(method->display_name()), ""};
+        for (const Method& registered : *methods) {
+          if (registered.kind == method->kind()) item.label = registered.label;
+        }
+        page.reset_info.push_back(std::move(item));
+      }
+    }
+  }
   if (std::holds_alternative<step::ChooseMethod>(page.flow.step)) {
     // The policy decides what is offered; if it cannot be read, every method is shown and the
     // choice is checked against the policy when it is posted.
@@ -342,6 +362,16 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
   decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   decided.context.remember_days = policy.remember_mfa_days;
+  if (policy.sspr_enabled && reset_methods_of(methods, policy) < policy.sspr_methods_required) {
+    // "Keep your account secure" follows; its grace days run from the first time it asked.
+    decided.context.reset_info_needed = true;
+    const Timestamp asked = user.reset_prompted_at.value_or(facts.now);
+    if (!user.reset_prompted_at)
+      TESSERA_RETURN_IF_ERROR(store_.mark_reset_prompted(user.id, asked));
+    decided.context.reset_info_skippable =
+        policy.registration_grace_days > 0 &&
+        facts.now < asked + std::chrono::days(policy.registration_grace_days);
+  }
   if (decided.decision.next == NextStep::challenge_mfa) {
     MethodStage stage =
         begin_challenge(*plugin, *usable, user, policy, "", facts.now, decided.report_link_hash);
@@ -350,6 +380,19 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
                                                std::move(stage.name), std::move(stage.state)};
   }
   return decided;
+}
+
+int SignInService::reset_methods_of(const std::vector<Method>& methods,
+                                    const OrgPolicy& policy) const {
+  int count = 0;
+  for (const Method& method : methods) {
+    const SignInMethod* plugin = methods_.find(method.kind);
+    if (plugin != nullptr && plugin->serves_password_reset() &&
+        !plugin->reset_ways(policy.allowed_methods).empty()) {
+      ++count;
+    }
+  }
+  return count;
 }
 
 MethodStage SignInService::begin_challenge(const SignInMethod& plugin, const Method& method,
@@ -657,6 +700,52 @@ Result<SignInPage> SignInService::submit_method_choice(std::string_view flow_id,
                                TransitionContext{clock_.now()}));
 }
 
+Result<SignInPage> SignInService::submit_reset_info(std::string_view flow_id,
+                                                    std::string_view posted_step,
+                                                    std::string_view action,
+                                                    const SignInClient& client) {
+  TESSERA_ASSIGN_OR_RETURN(auto loaded, load(flow_id, posted_step));
+  if (!loaded || !std::holds_alternative<step::KeepAccountSecure>(loaded->flow.step)) {
+    return restart(SignInFlow::Notice::interrupted);
+  }
+  const Timestamp now = clock_.now();
+  TransitionContext context{now};
+  context.stay_prompt_suppressed = loaded->user->stay_prompt_suppressed;
+  if (action == "skip") {
+    return finish_page(
+        *loaded, advance(std::move(loaded->flow), event::RegistrationSkipped{}, context), client);
+  }
+  TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+  if (action == "finish") {
+    TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(loaded->user->id));
+    const int missing = policy.sspr_methods_required - reset_methods_of(methods, policy);
+    if (policy.sspr_enabled && missing > 0) {
+      SignInFlow unchanged = std::move(loaded->flow);
+      SignInPage page = page_for(*loaded, std::move(unchanged), StepMessage::none);
+      page.method_problem = missing == 1 ? "Set up one more method before you finish."
+                                         : "Set up two methods before you finish.";
+      return page;
+    }
+    return finish_page(
+        *loaded, advance(std::move(loaded->flow), event::ResetInfoFinished{}, context), client);
+  }
+  const SignInMethod* method = methods_.find(action);
+  if (method == nullptr || !method->serves_password_reset() ||
+      !method->registrable_by(policy.allowed_methods) ||
+      method->reset_ways(policy.allowed_methods).empty()) {
+    (void)store_.delete_flow(loaded->id_hash);
+    return restart(SignInFlow::Notice::interrupted);
+  }
+  MethodContext method_ctx = method_context(loaded->user->upn, now);
+  method_ctx.policy = &policy;
+  MethodStage stage = method->begin_registration(method_ctx);
+  loaded->send = std::move(stage.send);
+  return save(*loaded, advance(std::move(loaded->flow),
+                               event::MethodChosen{std::string(method->kind_name()),
+                                                   std::move(stage.name), std::move(stage.state)},
+                               context));
+}
+
 Result<std::vector<OtherWay>> SignInService::other_ways(const SignInPage& page) {
   std::vector<OtherWay> ways;
   const auto* challenging = std::get_if<step::Challenging>(&page.flow.step);
@@ -832,6 +921,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     }
     // The new method, the Enforced state and the flow commit together, once: of parallel posts
     // of this step only the one whose flow version still matches adds anything.
+    const bool reset_info = loaded->flow.registering_reset_info;
     const Effects register_method = [&](Store& tx, SignInFlow&) -> Status {
       TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, tx.list_methods(user.id));
       const Method added =
@@ -840,7 +930,8 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
       const AuditLogEntry audit{new_id(rng_), now,      user.upn,
                                 "method.add", user.upn, "registered " + kind + " at sign-in"};
       TESSERA_RETURN_IF_ERROR(tx.add_method(added, &audit));
-      if (user.mfa_state == MfaState::enforced) return Status();
+      // Password reset info ("Keep your account secure") changes no MFA state.
+      if (reset_info || user.mfa_state == MfaState::enforced) return Status();
       TESSERA_RETURN_IF_ERROR(tx.update_mfa_state(user.id, MfaState::enforced, now));
       return tx.append_audit(AuditLogEntry{new_id(rng_), now, "system", "mfa.set", user.upn,
                                            "enforced: registered " + kind});

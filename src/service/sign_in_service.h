@@ -92,6 +92,16 @@ struct SignInPage {
   bool waiting_for_delivery = false;
   // The method refused the form (e.g. not a valid phone number): a sentence for the person.
   std::string method_problem;
+  // At "Keep your account secure": each kind of method that can reset a password and may be
+  // registered, with the user's registered one's label (empty when none), and how many are needed.
+  struct ResetInfoItem {
+    std::string kind;
+    std::string name;   // "Phone", "Email"
+    std::string label;  // the registered method's label, or empty
+  };
+  std::vector<ResetInfoItem> reset_info;
+  int reset_info_required = 0;
+  int reset_info_registered = 0;
 };
 
 // One line of "Sign in another way".
@@ -155,6 +165,10 @@ class SignInService {
   // policy allows).
   Result<SignInPage> submit_method_choice(std::string_view flow_id, std::string_view posted_step,
                                           std::string_view kind);
+  // "Keep your account secure": `action` is "finish", "skip" or the kind of method to register
+  // (one that can reset a password and may be registered under the policy).
+  Result<SignInPage> submit_reset_info(std::string_view flow_id, std::string_view posted_step,
+                                       std::string_view action, const SignInClient& client);
   // A form at a method's stage, registering or challenging: the method decides what it means
   // (a step on, or an answer, which is counted before it is checked).
   Result<SignInPage> submit_method_answer(std::string_view flow_id, std::string_view posted_step,
@@ -264,6 +278,8 @@ class SignInService {
   // policy's days.
   Result<bool> device_vouches(const User& user, const OrgPolicy& policy,
                               std::string_view device_token, Timestamp now);
+  // How many of `methods` can reset a password under `policy`.
+  int reset_methods_of(const std::vector<Method>& methods, const OrgPolicy& policy) const;
   void sweep_expired_flows(Timestamp now);
   std::string name_hash(std::string_view upn) const;
 

@@ -30,7 +30,7 @@ namespace sql_detail {
 constexpr std::string_view kUserColumns =
     "id, upn, display_name, status, password_hash, password_temporary, mfa_state, "
     "mfa_state_changed_at, created_at, password_changed_at, stay_prompt_suppressed, "
-    "security_version, role";
+    "security_version, role, reset_prompted_at";
 constexpr std::string_view kMethodColumns =
     "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
 constexpr std::string_view kSessionColumns =
@@ -94,6 +94,7 @@ inline Result<User> user_from(const SqlRow& row) {
   user.security_version = row.integer(11);
   TESSERA_ASSIGN_OR_RETURN(user.role,
                            stored_enum(row.integer(12), Role::admin, "role of user", user.id));
+  user.reset_prompted_at = optional_timestamp(row, 13);
   return user;
 }
 
@@ -232,6 +233,7 @@ class SqlStore final : public Store {
   Status check_user_unchanged(const std::string& user_id, std::int64_t security_version) override;
 
   Status set_stay_prompt_suppressed(const std::string& user_id, bool suppressed) override;
+  Status mark_reset_prompted(const std::string& user_id, Timestamp at) override;
   Status update_role(const std::string& user_id, Role role) override;
 
   Status delete_user(const std::string& id, const AuditLogEntry* audit) override;

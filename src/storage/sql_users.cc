@@ -8,13 +8,13 @@ Status SqlStore::create_user(const User& user, const AuditLogEntry* audit) {
   return connections_.in_transaction([&](SqlConnection& connection) -> Status {
     auto inserted = connection.execute(
         "INSERT INTO users (" + std::string(kUserColumns) +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         {user.id, user.upn, user.display_name, static_cast<std::int64_t>(user.status),
          user.password_hash, std::int64_t{user.password_temporary},
          static_cast<std::int64_t>(user.mfa_state), seconds(user.mfa_state_changed_at),
          seconds(user.created_at), seconds(user.password_changed_at),
          std::int64_t{user.stay_prompt_suppressed}, user.security_version,
-         static_cast<std::int64_t>(user.role)});
+         static_cast<std::int64_t>(user.role), optional_seconds(user.reset_prompted_at)});
     if (!inserted.ok()) {
       if (inserted.status().code() == ErrorCode::already_exists) {
         return already_exists("a user " + user.upn + " already exists");
@@ -132,6 +132,15 @@ Status SqlStore::check_user_unchanged(const std::string& user_id, std::int64_t s
 Status SqlStore::set_stay_prompt_suppressed(const std::string& user_id, bool suppressed) {
   return update_one("UPDATE users SET stay_prompt_suppressed = $2 WHERE id = $1",
                     {user_id, std::int64_t{suppressed}}, "no such user");
+}
+
+Status SqlStore::mark_reset_prompted(const std::string& user_id, Timestamp at) {
+  TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+  return connection
+      ->execute(
+          "UPDATE users SET reset_prompted_at = $2 WHERE id = $1 AND reset_prompted_at IS NULL",
+          {user_id, seconds(at)})
+      .status();
 }
 
 Status SqlStore::update_role(const std::string& user_id, Role role) {

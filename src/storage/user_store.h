@@ -61,6 +61,8 @@ class UserStore {
   virtual Status check_user_unchanged(const std::string& user_id,
                                       std::int64_t security_version) = 0;
   virtual Status set_stay_prompt_suppressed(const std::string& user_id, bool suppressed) = 0;
+  // Records when "Keep your account secure" first asked for reset info (kept once set).
+  virtual Status mark_reset_prompted(const std::string& user_id, Timestamp at) = 0;
   // The security version is unchanged: role guards read the user at every request.
   virtual Status update_role(const std::string& user_id, Role role) = 0;
 };

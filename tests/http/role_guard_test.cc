@@ -33,8 +33,10 @@ class RoleGuard : public ServiceTest {
     sign_in_.emplace(*store_, methods_, hashing_, *sessions_, clock_, rng_,
                      SecretBytes(std::vector<std::uint8_t>(32, 9)));
     fraud_reports_.emplace(*store_, clock_, rng_);
+    password_reset_.emplace(*store_, methods_, hashing_, clock_, rng_);
     context_.emplace(WebContext{*sign_in_, *sessions_, *security_info_, methods_, clock_, "Contoso",
-                                SecretBytes(std::vector<std::uint8_t>(32, 3)), *fraud_reports_});
+                                SecretBytes(std::vector<std::uint8_t>(32, 3)), *fraud_reports_,
+                                *password_reset_});
     SignedInRoutes admins = SignedInRoutes(router_, *context_).for_role(Role::admin);
     admins.get("/admin/ping",
                [](const Request&, const Signed&) { return Response::text(200, "pong"); });
@@ -71,6 +73,7 @@ class RoleGuard : public ServiceTest {
   std::optional<SessionService> sessions_;
   std::optional<SecurityInfoService> security_info_;
   std::optional<FraudReports> fraud_reports_;
+  std::optional<PasswordResetService> password_reset_;
   std::optional<SignInService> sign_in_;
   std::optional<WebContext> context_;
   Router router_;

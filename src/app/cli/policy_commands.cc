@@ -30,7 +30,8 @@ void register_policy_commands(CLI::App& app, CommandContext& context) {
       "or none), phone_country_codes (calling codes texts and calls may go to, e.g. 44,49, or "
       "all), organization_domains (the organisation's own email domains, e.g. contoso.com, or "
       "none), lockout_threshold (1-1000), lockout_duration_seconds (1-86400), fraud_block_user "
-      "(true|false), fraud_notify_email (an address, or none)");
+      "(true|false), fraud_notify_email (an address, or none), sspr_enabled (true|false), "
+      "sspr_methods_required (1|2)");
   auto key = std::make_shared<std::string>();
   auto value = std::make_shared<std::string>();
   set->add_option("KEY", *key, "The setting")->required();

@@ -19,6 +19,7 @@ inline constexpr std::string_view kAddMethodCookie = "tessera_add";
 inline constexpr std::string_view kStepUpCookie = "tessera_verify";
 // "Don't ask again for N days": the remembered-device token, kept for N days.
 inline constexpr std::string_view kDeviceCookie = "tessera_device";
+inline constexpr std::string_view kResetCookie = "tessera_reset";  // "Forgot my password"'s flow
 
 // True when the request reached us over HTTPS: tessera itself speaks plain HTTP, so only a trusted
 // proxy's X-Forwarded-Proto says so ([server] trusted_proxies; Request::https).

@@ -15,6 +15,8 @@ void add_sign_in_routes(Router& router, WebContext& context);
 void add_security_info_routes(Router& router, WebContext& context);
 // GET and POST /report: "This wasn't me" from a sign-in email.
 void add_report_routes(Router& router, WebContext& context);
+// "Forgot my password": /signin/forgot and its steps.
+void add_password_reset_routes(Router& router, WebContext& context);
 
 // The response for where a sign-in flow stands: its page with the flow cookie, or — once signed
 // in — the session cookie and a redirect to Security info.
@@ -28,6 +30,9 @@ Response method_page(int status, const SignInMethod& method, const MethodView& v
 // The methods offered to choose from (kind names, in order), as the radio items of choose_method
 // (the first one checked).
 PageData method_choices(const std::vector<std::string>& kinds, const MethodRegistry& methods);
+
+// The sentence "Update your password" (and "Choose a new password") shows for a refused one.
+std::string_view password_problem_text(const PasswordProblem& problem);
 
 // "Too many wrong codes. Your account is locked for N minutes." — the one wording of the per-user
 // code lockout, on the sign-in pages and on Security info alike.

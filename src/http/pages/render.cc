@@ -12,10 +12,10 @@ std::string_view page_asset(std::string_view name);
 namespace {
 
 constexpr std::string_view kPageTemplates[] = {
-    "layout",         "sign_in",      "enter_password", "update_password", "more_information",
-    "choose_method",  "enter_code",   "stay_signed_in", "other_ways",      "forgot_password",
-    "message",        "busy",         "security_info",  "delete_method",   "dev_outbox",
-    "default_method", "report_fraud",
+    "layout",         "sign_in",      "enter_password",      "update_password", "more_information",
+    "choose_method",  "enter_code",   "stay_signed_in",      "other_ways",      "reset_username",
+    "message",        "busy",         "security_info",       "delete_method",   "dev_outbox",
+    "default_method", "report_fraud", "keep_account_secure", "reset_choose",    "reset_password",
 };
 
 std::string template_file(std::string_view name) {

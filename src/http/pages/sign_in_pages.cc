@@ -47,6 +47,24 @@ std::string step_message(const SignInPage& page) {
 }
 
 // What a page at a method's stage says about the message the stage sent, if anything.
+std::string notice_text(SignInFlow::Notice notice) {
+  switch (notice) {
+    case SignInFlow::Notice::none:
+      return "";
+    case SignInFlow::Notice::interrupted:
+      return "Your sign-in session expired or was interrupted. Sign in again.";
+    case SignInFlow::Notice::too_many_attempts:
+      return "Too many attempts. Sign in again.";
+  }
+  return "";
+}
+
+SignInClient client_of(const Request& request) {
+  return SignInClient{request.client_ip, "Security info", cookie_value(request, kDeviceCookie)};
+}
+
+}  // namespace
+
 // The sentence "Update your password" shows for a refused new password.
 std::string_view password_problem_text(const PasswordProblem& problem) {
   switch (problem.kind) {
@@ -73,24 +91,6 @@ std::string_view password_problem_text(const PasswordProblem& problem) {
   }
   return "Choose a different password.";
 }
-
-std::string notice_text(SignInFlow::Notice notice) {
-  switch (notice) {
-    case SignInFlow::Notice::none:
-      return "";
-    case SignInFlow::Notice::interrupted:
-      return "Your sign-in session expired or was interrupted. Sign in again.";
-    case SignInFlow::Notice::too_many_attempts:
-      return "Too many attempts. Sign in again.";
-  }
-  return "";
-}
-
-SignInClient client_of(const Request& request) {
-  return SignInClient{request.client_ip, "Security info", cookie_value(request, kDeviceCookie)};
-}
-
-}  // namespace
 
 std::string code_lockout_message(int minutes) {
   return "Too many wrong codes. Your account is locked for " + std::to_string(minutes) +
@@ -214,14 +214,31 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
           }
           data.set("action", "/signin/method");
           data.set("step", at.stage);
-        } else {
+        } else if constexpr (std::is_same_v<Step, step::KeepAccountSecure>) {
+          name = "keep_account_secure";
+          title = "Keep your account secure";
+          data.set("skippable", page_flag(at.skippable));
+          data.set("required_text", page.reset_info_required == 2
+                                        ? std::string("two ways of proving who you are")
+                                        : std::string("a way of proving who you are"));
+          PageData items = page_list();
+          for (const auto& item : page.reset_info) {
+            PageData entry;
+            entry.set("kind", item.kind);
+            entry.set("name", item.name);
+            entry.set("label", item.label);
+            entry.set("registered", page_flag(!item.label.empty()));
+            items.push_back(entry);
+          }
+          data.set("items", items);
+        } else if constexpr (std::is_same_v<Step, step::StaySignedIn>) {
           name = "stay_signed_in";
           title = "Stay signed in?";
           if (page.remember_days > 0) {
             data.set("remember_days", std::to_string(page.remember_days) +
                                           (page.remember_days == 1 ? " day" : " days"));
           }
-        }
+        }  // other steps (a password reset's) are never a sign-in's: below, a new sign-in
       },
       page.flow.step);
   const int status = page.retry_after_seconds > 0 ? 429 : 200;
@@ -300,7 +317,7 @@ void add_sign_in_routes(Router& router, WebContext& context) {
   for (const char* path : {"/signin/username", "/signin/password", "/signin/update-password",
                            "/signin/more-information", "/signin/register/method", "/signin/method",
                            "/signin/register/app", "/signin/register/verify", "/signin/code",
-                           "/signin/stay", "/signin/other-way"}) {
+                           "/signin/stay", "/signin/other-way", "/signin/keep-secure"}) {
     router.add(HttpMethod::get, path, show_current, Dispatch::blocking, busy);
   }
 
@@ -361,6 +378,15 @@ void add_sign_in_routes(Router& router, WebContext& context) {
     router.add(HttpMethod::post, path, sign_in_post(context, method_answer), Dispatch::blocking,
                busy);
   }
+  router.add(HttpMethod::post, "/signin/keep-secure",
+             sign_in_post(context,
+                          [&context](const Request& request, const std::string& flow_id,
+                                     const std::map<std::string, std::string>& form) {
+                            return context.sign_in.submit_reset_info(flow_id, field(form, "step"),
+                                                                     field(form, "action"),
+                                                                     client_of(request));
+                          }),
+             Dispatch::blocking, busy);
   router.add(HttpMethod::post, "/signin/stay",
              sign_in_post(context,
                           [&context](const Request& request, const std::string& flow_id,
@@ -414,10 +440,6 @@ void add_sign_in_routes(Router& router, WebContext& context) {
                                 colon == std::string::npos ? "" : choice.substr(colon + 1));
                           }),
              Dispatch::blocking, busy);
-  router.add(HttpMethod::get, "/signin/forgot", [&context](const Request&) {
-    return render_page(200, "forgot_password", "Get back into your account", PageData(),
-                       context.tenant_name);
-  });
 }
 
 }  // namespace tessera

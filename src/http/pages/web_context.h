@@ -8,6 +8,7 @@
 #include "base/secret_bytes.h"
 #include "methods/sign_in_method.h"
 #include "service/fraud_reports.h"
+#include "service/password_reset_service.h"
 #include "service/security_info_service.h"
 #include "service/session_service.h"
 #include "service/sign_in_service.h"
@@ -24,6 +25,7 @@ struct WebContext {
   std::string tenant_name;  // shown on every page, and by methods as the issuer
   SecretBytes csrf_key;     // 32 bytes derived from the master key
   FraudReports& fraud_reports;
+  PasswordResetService& password_reset;
 };
 
 }  // namespace tessera

@@ -21,6 +21,13 @@ class Email final : public SignInMethod {
   std::string_view step_up_text() const override { return "Verify with a code by email"; }
   bool allowed_by(const AllowedMethods& allowed) const override { return allowed.email; }
   bool registrable_by(const AllowedMethods&) const override { return true; }
+  bool serves_password_reset() const override { return true; }
+  std::vector<ResetWay> reset_ways(const AllowedMethods&) const override {
+    return {ResetWay{"", "Email a code to my authentication email"}};
+  }
+  std::optional<std::string> reset_destination(std::string_view typed) const override {
+    return email_address(typed);
+  }
   std::optional<Outgoing> notice(const Method& method, std::string_view text,
                                  const ViewContext& who) const override;
 

@@ -244,6 +244,18 @@ std::vector<ChallengeOption> Phone::challenge_options(const Method& method,
   return options;
 }
 
+std::vector<ResetWay> Phone::reset_ways(const AllowedMethods& allowed) const {
+  if (line_ != PhoneLine::main || !allows_text(allowed)) return {};
+  return {ResetWay{"text", "Text a code to my authentication phone"}};
+}
+
+std::optional<std::string> Phone::reset_destination(std::string_view typed) const {
+  if (typed.find('+') == std::string_view::npos) return std::nullopt;
+  auto e164 = to_e164("", typed);
+  if (!e164.ok()) return std::nullopt;
+  return *e164;
+}
+
 std::optional<Outgoing> Phone::notice(const Method& method, std::string_view text,
                                       const ViewContext& who) const {
   // Only a phone that takes texts: a call that reads out a notice would wake people up for

@@ -40,6 +40,11 @@ class Phone final : public SignInMethod {
   bool allowed_by(const AllowedMethods& allowed) const override {
     return allows_call(allowed) || allows_text(allowed);
   }
+  // The main phone resets passwords by text (a call is not offered: "Forgot my password" pages
+  // must look the same whether or not anything was sent).
+  bool serves_password_reset() const override { return line_ == PhoneLine::main; }
+  std::vector<ResetWay> reset_ways(const AllowedMethods& allowed) const override;
+  std::optional<std::string> reset_destination(std::string_view typed) const override;
   std::optional<Outgoing> notice(const Method& method, std::string_view text,
                                  const ViewContext& who) const override;
 

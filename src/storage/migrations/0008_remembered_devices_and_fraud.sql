@@ -1,4 +1,5 @@
--- Schema version 8: remembered devices ("Don't ask again for N days") and fraud reports.
+-- Schema version 8: remembered devices ("Don't ask again for N days"), fraud reports and password
+-- reset registration.
 
 -- remember_mfa_enabled is folded into remember_mfa_days (0 = off): a policy that had it off keeps
 -- it off.
@@ -36,3 +37,7 @@ CREATE TABLE report_links (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX report_links_by_expiry ON report_links (expires_at);
+
+-- When "Keep your account secure" first asked the user for password reset info (the start of its
+-- "Skip for now" grace days); NULL until then.
+ALTER TABLE users ADD COLUMN reset_prompted_at BIGINT;
