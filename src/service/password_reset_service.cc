@@ -142,8 +142,8 @@ Result<ResetPage> PasswordResetService::page_for(const Loaded& loaded, const Org
   page.flow_id = loaded.id;
   page.flow = loaded.flow;
   page.proofs_required = loaded.flow.reset_required;
-  page.proof_number = std::min(proved_count(loaded.flow.reset_proved_ways) + 1,
-                               loaded.flow.reset_required);
+  page.proof_number =
+      std::min(proved_count(loaded.flow.reset_proved_ways) + 1, loaded.flow.reset_required);
   if (const auto* choose = std::get_if<step::ResetChooseProof>(&loaded.flow.step)) {
     page.upn = choose->upn;
     page.choices = choices(loaded.flow, policy);
@@ -236,8 +236,9 @@ Result<ResetPage> PasswordResetService::submit_way(std::string_view flow_id,
   const auto destination = plugin->reset_destination(typed.substr(0, 320));
   if (!destination) {
     TESSERA_ASSIGN_OR_RETURN(ResetPage page, page_for(*loaded, policy));
-    page.problem = "Type your email address or phone number in full, as you registered it (phone "
-                   "numbers with their country code, such as +44 7700 900123).";
+    page.problem =
+        "Type your email address or phone number in full, as you registered it (phone "
+        "numbers with their country code, such as +44 7700 900123).";
     return page;
   }
   // The user's method of that kind at that destination, if any; otherwise a stand-in of the
@@ -274,8 +275,8 @@ Result<ResetPage> PasswordResetService::submit_way(std::string_view flow_id,
   if (sends && settings_.deliveries == nullptr) refused = SendRefusal::queue_full;
   const Status saved = store_.transaction([&](Store& tx) -> Status {
     if (sends && settings_.deliveries != nullptr) {
-      TESSERA_ASSIGN_OR_RETURN(auto queued, settings_.deliveries->queue(tx, rng_, choose->user_id,
-                                                                        *stage.send, now));
+      TESSERA_ASSIGN_OR_RETURN(
+          auto queued, settings_.deliveries->queue(tx, rng_, choose->user_id, *stage.send, now));
       if (const auto* id = std::get_if<std::string>(&queued)) {
         set_delivery(flow.step, *id);
       } else {
@@ -345,8 +346,8 @@ Result<ResetPage> PasswordResetService::submit_code(std::string_view flow_id,
     MethodContext context{rng_, now, ViewContext{loaded->user->upn, settings_.tenant_name},
                           delivered};
     context.policy = &policy;
-    accepted = plugin->answer_challenge(at, method, form, context).outcome ==
-               event::CodeOutcome::accepted;
+    accepted =
+        plugin->answer_challenge(at, method, form, context).outcome == event::CodeOutcome::accepted;
   }
   if (!accepted) {
     if (*attempts >= kMaxWrongCodesPerChallenge) {
@@ -410,9 +411,9 @@ Result<ResetPage> PasswordResetService::submit_new_password(std::string_view flo
     TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, loaded->id_hash));
     TESSERA_RETURN_IF_ERROR(tx.forget_remembered_devices(user.id).status());
     TESSERA_RETURN_IF_ERROR(tx.reset_throttle(throttles::account_passwords(user.id).key));
-    TESSERA_RETURN_IF_ERROR(tx.append_audit(AuditLogEntry{new_id(rng_), now, user.upn,
-                                                          "user.reset_password", user.upn,
-                                                          "self-service password reset"}));
+    TESSERA_RETURN_IF_ERROR(
+        tx.append_audit(AuditLogEntry{new_id(rng_), now, user.upn, "user.reset_password", user.upn,
+                                      "self-service password reset"}));
     if (settings_.deliveries != nullptr) {
       for (const Method& method : methods) {
         const SignInMethod* plugin = methods_.find(method.kind);
@@ -420,9 +421,9 @@ Result<ResetPage> PasswordResetService::submit_new_password(std::string_view flo
         auto notice =
             plugin->notice(method, kResetNotice, ViewContext{user.upn, settings_.tenant_name});
         if (!notice) continue;
-        TESSERA_ASSIGN_OR_RETURN(auto sent, settings_.deliveries->queue(
-                                                tx, rng_, user.id, *notice, now,
-                                                DeliveryQueue::Cause::notice));
+        TESSERA_ASSIGN_OR_RETURN(auto sent,
+                                 settings_.deliveries->queue(tx, rng_, user.id, *notice, now,
+                                                             DeliveryQueue::Cause::notice));
         queued = queued || std::holds_alternative<std::string>(sent);
       }
     }

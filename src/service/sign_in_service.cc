@@ -83,6 +83,7 @@ void SignInService::sweep_expired_flows(Timestamp now) {
   if (!last_sweep_.compare_exchange_strong(last, seconds)) return;  // another thread sweeps
   (void)store_.delete_expired_flows(now);
   (void)store_.forget_idle_throttles(now);
+  (void)store_.delete_expired_report_links(now);
 }
 
 std::string SignInService::name_hash(std::string_view upn) const {
@@ -922,6 +923,16 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
     // The new method, the Enforced state and the flow commit together, once: of parallel posts
     // of this step only the one whose flow version still matches adds anything.
     const bool reset_info = loaded->flow.registering_reset_info;
+    if (!reset_info && loaded->flow.reset_info_needed && method->serves_password_reset()) {
+      // A first method that can also reset the password may be all "Keep your account secure"
+      // would ask for.
+      TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
+      TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, store_.list_methods(user.id));
+      const bool resets = !method->reset_ways(policy.allowed_methods).empty();
+      if (resets && reset_methods_of(existing, policy) + 1 >= policy.sspr_methods_required) {
+        loaded->flow.reset_info_needed = false;
+      }
+    }
     const Effects register_method = [&](Store& tx, SignInFlow&) -> Status {
       TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, tx.list_methods(user.id));
       const Method added =

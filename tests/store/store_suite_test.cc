@@ -75,7 +75,12 @@ TEST_P(StoreTest, UserRoundTripsEveryField) {
     EXPECT_EQ(found->mfa_state, MfaState::enforced);
     EXPECT_EQ(found->created_at, user.created_at);
     EXPECT_EQ(found->role, Role::admin);
+    EXPECT_FALSE(found->reset_prompted_at);
   }
+  // Set once: the first ask starts the grace days, later ones do not move it.
+  ASSERT_TRUE(store_->mark_reset_prompted(user.id, from_unix_seconds(5000)).ok());
+  ASSERT_TRUE(store_->mark_reset_prompted(user.id, from_unix_seconds(9000)).ok());
+  EXPECT_EQ(store_->find_user_by_id(user.id)->reset_prompted_at, from_unix_seconds(5000));
 }
 
 TEST_P(StoreTest, DuplicateUpnIsAlreadyExistsAndWritesNoAudit) {
@@ -1161,6 +1166,66 @@ TEST_P(StoreTest, ADeliveryWithAnUnknownStoredStatusIsDataLoss) {
           .ok());
   ASSERT_TRUE(raw_sql("UPDATE deliveries SET status = 9").ok());
   EXPECT_EQ(store_->find_delivery("delivery-1").status().code(), ErrorCode::data_loss);
+}
+
+TEST_P(StoreTest, RememberedDevicesAreFoundUntilTheyExpireAndForgottenPerUser) {
+  const User alice = make_user("alice@example.com");
+  const User bob = make_user("bob@example.com");
+  ASSERT_TRUE(store_->create_user(alice, nullptr).ok());
+  ASSERT_TRUE(store_->create_user(bob, nullptr).ok());
+  const Timestamp t = from_unix_seconds(1'700'000'000);
+  ASSERT_TRUE(store_->remember_device({"hash-a1", alice.id, t, t + std::chrono::days(14)}).ok());
+  ASSERT_TRUE(store_->remember_device({"hash-b1", bob.id, t, t + std::chrono::days(14)}).ok());
+  auto found = store_->find_remembered_device("hash-a1", t + std::chrono::days(13));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->user_id, alice.id);
+  EXPECT_EQ((*found)->created_at, t);
+  EXPECT_FALSE(store_->find_remembered_device("hash-a1", t + std::chrono::days(14))->has_value());
+  EXPECT_EQ(store_->remember_device({"hash-x", "no-such-user", t, t}).code(), ErrorCode::not_found);
+  EXPECT_EQ(*store_->count_remembered_devices(alice.id, t), 1u);
+  EXPECT_EQ(*store_->forget_remembered_devices(alice.id), 1u);
+  EXPECT_FALSE(store_->find_remembered_device("hash-a1", t)->has_value());
+  EXPECT_TRUE(store_->find_remembered_device("hash-b1", t)->has_value());
+  // Only the newest kMaxRememberedDevices of a user are kept.
+  for (std::size_t i = 0; i < kMaxRememberedDevices + 2; ++i) {
+    ASSERT_TRUE(store_
+                    ->remember_device({"hash-b-" + std::to_string(i), bob.id,
+                                       t + std::chrono::seconds(i + 1), t + std::chrono::days(1)})
+                    .ok());
+  }
+  EXPECT_EQ(*store_->count_remembered_devices(bob.id, t), kMaxRememberedDevices);
+  EXPECT_FALSE(store_->find_remembered_device("hash-b1", t)->has_value());
+}
+
+TEST_P(StoreTest, FraudReportsAreToldOnceAndReportLinksWorkOnce) {
+  const User alice = make_user("alice@example.com");
+  ASSERT_TRUE(store_->create_user(alice, nullptr).ok());
+  const Timestamp t = from_unix_seconds(1'700'000'000);
+  EXPECT_FALSE(store_->untold_fraud_report(alice.id)->has_value());
+  ASSERT_TRUE(store_->add_fraud_report({"r1", alice.id, t, "call", true, std::nullopt}).ok());
+  ASSERT_TRUE(store_
+                  ->add_fraud_report(
+                      {"r2", alice.id, t + std::chrono::seconds(5), "email", false, std::nullopt})
+                  .ok());
+  auto untold = store_->untold_fraud_report(alice.id);
+  ASSERT_TRUE(untold.ok() && untold->has_value());
+  EXPECT_EQ((*untold)->id, "r2");  // the newest
+  EXPECT_EQ((*untold)->source, "email");
+  ASSERT_TRUE(store_->mark_fraud_reports_told(alice.id, t + std::chrono::minutes(1)).ok());
+  EXPECT_FALSE(store_->untold_fraud_report(alice.id)->has_value());
+
+  ASSERT_TRUE(store_->add_report_link("link-1", alice.id, t + std::chrono::hours(24)).ok());
+  EXPECT_EQ(*store_->peek_report_link("link-1", t), alice.id);
+  EXPECT_EQ(*store_->take_report_link("link-1", t), alice.id);
+  EXPECT_EQ(store_->take_report_link("link-1", t).status().code(), ErrorCode::not_found);
+  ASSERT_TRUE(store_->add_report_link("link-2", alice.id, t + std::chrono::hours(24)).ok());
+  EXPECT_EQ(store_->take_report_link("link-2", t + std::chrono::hours(24)).status().code(),
+            ErrorCode::not_found);
+  EXPECT_EQ(*store_->delete_expired_report_links(t + std::chrono::hours(24)), 1u);
+  // Deleting the user deletes what is theirs.
+  ASSERT_TRUE(store_->add_report_link("link-3", alice.id, t + std::chrono::hours(24)).ok());
+  ASSERT_TRUE(store_->delete_user(alice.id, nullptr).ok());
+  EXPECT_EQ(store_->peek_report_link("link-3", t).status().code(), ErrorCode::not_found);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, StoreTest,

@@ -49,17 +49,18 @@ Response reset_response(const Request& request, WebContext& context, const Reset
     data.set("action", "/signin/forgot/code");
     data.set("step", challenging->stage);
     if (page.waiting_for_delivery) data.set("refresh", "2;url=/signin/forgot/current");
-    response = method_page(status, *method,
-                           method->challenge_view(stage, ViewContext{page.upn, tenant}),
-                           std::move(data), tenant);
+    response =
+        method_page(status, *method, method->challenge_view(stage, ViewContext{page.upn, tenant}),
+                    std::move(data), tenant);
   } else if (std::holds_alternative<step::ResetNewPassword>(page.flow.step)) {
-    response = render_page(status, "reset_password", "Choose a new password", std::move(data),
-                           tenant);
+    response =
+        render_page(status, "reset_password", "Choose a new password", std::move(data), tenant);
   } else if (std::holds_alternative<step::ResetDone>(page.flow.step)) {
     PageData done;
     done.set("heading", "Your password was reset");
-    done.set("text", "You can now sign in with your new password. You were signed out everywhere "
-                     "else.");
+    done.set("text",
+             "You can now sign in with your new password. You were signed out everywhere "
+             "else.");
     done.set("link", "Sign in");
     done.set("href", "/signin");
     response = render_page(200, "message", "Your password was reset", std::move(done), tenant);
