@@ -314,6 +314,18 @@ TEST_F(Cli, MfaSetAndShow) {
   expect_one_error_line(tessera("mfa set ghost@example.com enabled"), "no user");
 }
 
+TEST_F(Cli, RevokeMfaSessionsSaysHowManyDevicesAndIsAudited) {
+  init();
+  ASSERT_EQ(tessera("user add alice@example.com --display-name Alice").exit_code, 0);
+  const CommandRun revoked = tessera("mfa revoke-sessions alice@example.com");
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_EQ(revoked.out,
+            "Revoked MFA sessions of alice@example.com: 0 remembered devices will ask for MFA "
+            "again.\n");
+  EXPECT_NE(tessera("log audit --format json").out.find("mfa.revoke_sessions"), std::string::npos);
+  expect_one_error_line(tessera("mfa revoke-sessions ghost@example.com"), "no user");
+}
+
 TEST_F(Cli, PolicySetShowAndRefusals) {
   init();
   const CommandRun set = tessera("policy set mfa_required_from 2026-12-01");
