@@ -58,6 +58,8 @@ struct ResetPage {
   int proofs_required = 1;
   std::string problem;  // a sentence for the person (a wrong code, a destination not understood)
   std::optional<PasswordProblem> password_problem;
+  // What became of the proof's message: for logs and tests only, since showing it would tell a
+  // real destination from a stand-in.
   std::optional<DeliveryOutcome> delivery;
   std::optional<SendRefusal> send_refused;
   bool waiting_for_delivery = false;

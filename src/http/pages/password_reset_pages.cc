@@ -19,8 +19,10 @@ Response reset_response(const Request& request, WebContext& context, const Reset
   data.set("csrf", csrf_token(context.csrf_key, page.flow_id));
   if (!page.upn.empty()) data.set("upn", page.upn);
   std::string error = page.problem;
-  if (page.code_locked) error = code_lockout_message(page.locked_minutes);
-  if (error.empty()) error = delivery_message(page.send_refused, page.delivery);
+  // A user's code lockout looks like a wrong code: only a real destination can be locked.
+  if (page.code_locked) error = "That code didn't work. Check the code and try again.";
+  // What became of the message is never shown: a stand-in (a name that is no user, a
+  // destination that is not theirs) sends nothing, and its page must look the same.
   if (page.password_problem) error = std::string(password_problem_text(*page.password_problem));
   if (!error.empty()) data.set("error", error);
   Response response;
@@ -48,7 +50,6 @@ Response reset_response(const Request& request, WebContext& context, const Reset
     const MethodStage stage{challenging->stage, challenging->state, std::nullopt};
     data.set("action", "/signin/forgot/code");
     data.set("step", challenging->stage);
-    if (page.waiting_for_delivery) data.set("refresh", "2;url=/signin/forgot/current");
     response =
         method_page(status, *method, method->challenge_view(stage, ViewContext{page.upn, tenant}),
                     std::move(data), tenant);
