@@ -5,90 +5,35 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  bodyText, clickAndWait, describeRows, expectAlert, expectHeading, field, launchBrowser, pageState,
-  withServer,
+  clickAndWait, describeRows, expectAlert, expectHeading, field, launchBrowser,
 } from './tessera.mjs';
 import { registerAuthenticator, signInWithPassword, staySignedIn, submitCode } from './journey.mjs';
-import { emailCodeOf, startSmtpSink } from './smtp_sink.mjs';
-import { startTwilioGateway } from './twilio_gateway.mjs';
+import {
+  APP_WAY, CALL_DONE, expectText, FROM, MOVES_ON_WITHIN_MS, otherWays, PASSWORD, PHONE, refreshes,
+  signInToAppCode, signOut, TENANT, UK, untilSettled, withGatewayServer, WRONG_CODE,
+} from './phone_journey.mjs';
+import { emailCodeOf } from './smtp_sink.mjs';
 
-const PASSWORD = 'Correct-Horse-Battery-9';
-const FROM = 'tessera@example.org';
-const TENANT = 'tessera';  // [tenant] name's default
 const SUBJECT = `${TENANT} verification code`;
 const ADDRESS = 'alice@example.net';
 const MASKED_ADDRESS = 'al*****@example.net';
 const EMAIL_WAY = `Email ${MASKED_ADDRESS}`;
-const APP_WAY = 'Use a verification code from my authenticator app';
-const WRONG_CODE = "That code didn't work. Check the code and try again.";
 const OUTSIDE_ONLY = "Use an email address outside your organization: it's how we reach you when you can't sign in.";
 const DEFAULT_METHODS = 'app_notification,app_code,text_message,phone_call';
 const WITH_EMAIL = 'app_code,text_message,phone_call,email';
-const UK = 'United Kingdom (+44)';
-const TYPED_NUMBER = '07400 123456';
-const E164 = '+447400123456';
-const SHOWN = '+44 7400 123456';
-const MASKED_PHONE = '+XX XXXXXXXX56';
-const CALL_DONE = 'Thank you. You can go back to your screen now. Goodbye.';
-// A page waiting for its email or call looks again every 2 s; allow a few of those.
-const MOVES_ON_WITHIN_MS = 15000;
+const { typed: TYPED_NUMBER, e164: E164, shown: SHOWN, masked: MASKED_PHONE } = PHONE;
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs body({server, sink, gateway, context, page, shot}) with an SMTP sink, a Twilio-shaped
  * gateway and a tessera whose [email] and [phone] point at them. The user (password PASSWORD) is
  * Enabled, so the first sign-in registers a method.
  */
-async function withMethodsServer(name, serverOptions, body) {
-  const sink = await startSmtpSink();
-  try {
-    const gateway = await startTwilioGateway();
-    try {
-      await withServer(browser, name, {
-        password: PASSWORD,
-        mfaState: 'enabled',
-        ...serverOptions,
-        config: ({ baseUrl }) => ({
-          server: { public_url: baseUrl },
-          phone: gateway.phoneConfig(),
-          email: sink.emailConfig(FROM),
-          delivery: { retry_backoff_ms: 0 },
-        }),
-      }, (args) => body({ ...args, sink, gateway }));
-    } finally {
-      await gateway.close();
-    }
-  } finally {
-    await sink.close();
-  }
-}
-
-const refreshes = async (page) => (await page.locator('meta[http-equiv="refresh"]').count()) > 0;
-
-/** Waits until the page no longer looks again by itself (its email or call has gone out). */
-async function untilSettled(page, timeoutMs = MOVES_ON_WITHIN_MS) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await page.waitForLoadState('load');
-      if (!await refreshes(page)) return;
-    } catch {
-      // the page was replaced by its refresh while we looked
-    }
-    if (Date.now() > deadline) assert.fail(`the page still refreshes itself after ${timeoutMs} ms: ${await pageState(page)}`);
-    await sleep(200);
-  }
-}
-
-async function expectText(page, expected, what) {
-  const text = await bodyText(page);
-  assert.ok(text.includes(expected), `${what} should say ${JSON.stringify(expected)}; page text: ${text}`);
-}
+const withMethodsServer = (name, serverOptions, body) =>
+  withGatewayServer(browser, name, { smtp: true, ...serverOptions }, body);
 
 const oneLine = (text) => text.replace(/\s+/g, ' ').trim();
 
@@ -149,26 +94,6 @@ async function addEmail(page, sink, address, shot) {
   const items = await listedMethods(page);
   assert.ok(items.includes(`Email ${address}`), `Security info should list the email ${address}: ${JSON.stringify(items)}`);
   return message;
-}
-
-/** On a challenge's "Enter code": "Sign in another way"; returns the ways offered, as written. */
-async function otherWays(page) {
-  await page.getByRole('link', { name: 'Sign in another way', exact: true }).click();
-  await expectHeading(page, 'Verify your identity');
-  const list = page.getByRole('list', { name: 'Sign-in methods', exact: true });
-  return (await list.getByRole('button').allInnerTexts()).map((t) => t.trim());
-}
-
-async function signOut(page) {
-  await clickAndWait(page, 'Sign out');
-  await expectHeading(page, 'Sign in');
-}
-
-/** Signs in as far as the app's "Enter code" (the user's default method). */
-async function signInToAppCode(page, server) {
-  await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
-  await expectHeading(page, 'Enter code');
-  await expectText(page, 'Enter the code displayed in the authenticator app on your mobile device.', 'the app\'s "Enter code"');
 }
 
 /** A 6-digit code that is not `code`. */

@@ -4,24 +4,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  bodyText, clickAndWait, describeRows, expectAlert, expectHeading, field, launchBrowser, pageState,
-  screenshotter, withServer,
+  clickAndWait, describeRows, expectAlert, expectHeading, launchBrowser, pageState, screenshotter,
+  withServer,
 } from './tessera.mjs';
 import { signInWithPassword, staySignedIn, submitCode } from './journey.mjs';
 import {
-  codeOf, parseTwiml, postAsTwilio, startTwilioGateway, twilioSignature, wrongToken,
-} from './twilio_gateway.mjs';
+  addUser, afterItsRefresh, choosePhone, enterPhone, expectText, MOVES_ON_WITHIN_MS, PASSWORD, PHONE,
+  refreshes, untilSettled, withGatewayServer,
+} from './phone_journey.mjs';
+import { codeOf, postAsTwilio, twilioSignature, wrongToken } from './twilio_gateway.mjs';
 
-const PASSWORD = 'Correct-Horse-Battery-9';
-const UK = 'United Kingdom (+44)';
-const TYPED_NUMBER = '07400 123456';
-const E164 = '+447400123456';
-const SHOWN = '+44 7400 123456';
-const MASKED = '+XX XXXXXXXX56';
+const { e164: E164, shown: SHOWN, masked: MASKED } = PHONE;
 const COULD_NOT_SEND = "We couldn't send a code. Try again or sign in another way.";
 const WRONG_CODE = "That code didn't work. Check the code and try again.";
-// A page waiting for its text or call looks again every 2 s; allow a few of those.
-const MOVES_ON_WITHIN_MS = 15000;
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -33,94 +28,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Runs body({server, gateway, context, page, shot}) with a gateway and a tessera whose [phone]
  * points at it. `delivery` becomes [delivery]; `gateway` is the gateway's options.
  */
-async function withPhoneServer(name, { delivery = {}, gateway: gatewayOptions = {}, ...serverOptions }, body) {
-  const gateway = await startTwilioGateway(gatewayOptions);
-  try {
-    await withServer(browser, name, {
-      password: PASSWORD,
-      mfaState: 'enabled',
-      ...serverOptions,
-      config: ({ baseUrl }) => ({
-        server: { public_url: baseUrl },
-        phone: gateway.phoneConfig(),
-        delivery: { retry_backoff_ms: 0, ...delivery },
-      }),
-    }, (args) => body({ ...args, gateway }));
-  } finally {
-    await gateway.close();
-  }
-}
-
-async function addUser(server, upn, displayName, mfaState) {
-  for (const args of [['user', 'add', upn, '--display-name', displayName, '--password', PASSWORD],
-    ['mfa', 'set', upn, mfaState]]) {
-    const r = await server.cli(args);
-    assert.equal(r.code, 0, `tessera ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-  }
-}
-
-/** Waits until the page no longer looks again by itself (its text or call has gone out). */
-async function untilSettled(page, timeoutMs = MOVES_ON_WITHIN_MS) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await page.waitForLoadState('load');
-      if (await page.locator('meta[http-equiv="refresh"]').count() === 0) return;
-    } catch {
-      // the page was replaced by its refresh while we looked
-    }
-    if (Date.now() > deadline) assert.fail(`the page still refreshes itself after ${timeoutMs} ms: ${await pageState(page)}`);
-    await sleep(200);
-  }
-}
-
-const refreshes = async (page) => (await page.locator('meta[http-equiv="refresh"]').count()) > 0;
-
-/**
- * Waits for the page to look again by itself (its meta refresh, a GET), as a person would. Not
- * page.reload(): that would send again the POST the page answered, which tessera refuses as a replay.
- */
-async function afterItsRefresh(page, what) {
-  // Asked between two of its refreshes, the page may be half replaced: look at a loaded one.
-  let looksAgain = false;
-  for (let i = 0; i < 10 && !looksAgain; i++) {
-    try {
-      await page.waitForLoadState('load');
-      looksAgain = await refreshes(page);
-    } catch {
-      // replaced by its refresh while we looked
-    }
-    if (!looksAgain) await sleep(100);
-  }
-  assert.ok(looksAgain, `${what} should look again by itself: ${await pageState(page)}`);
-  await page.waitForNavigation({ waitUntil: 'load', timeout: 10000 });
-}
-
-/** From "More information required" to the "Phone" page. */
-async function choosePhone(page, shot) {
-  await expectHeading(page, 'More information required');
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Keep your account secure');
-  await page.getByRole('radio', { name: 'Phone', exact: true }).check();
-  await shot(page, 'keep-your-account-secure-phone');
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Phone');
-}
-
-/** On "Phone": picks the region, types the number, chooses the way, presses Next. */
-async function enterPhone(page, shot, { number = TYPED_NUMBER, way }) {
-  await expectHeading(page, 'Phone');
-  await page.getByLabel('Country or region', { exact: true }).selectOption({ label: UK });
-  await field(page, 'Phone number').fill(number);
-  await page.getByRole('radio', { name: way, exact: true }).check();
-  await shot(page, `phone-${way === 'Call me' ? 'call-me' : 'text-me'}`);
-  await clickAndWait(page, 'Next');
-}
-
-async function expectText(page, expected, what) {
-  const text = await bodyText(page);
-  assert.ok(text.includes(expected), `${what} should say ${JSON.stringify(expected)}; page text: ${text}`);
-}
+const withPhoneServer = (name, options, body) => withGatewayServer(browser, name, options, body);
 
 async function expectPhoneInSecurityInfo(page) {
   await expectHeading(page, 'Security info');
@@ -151,7 +59,7 @@ test('a user registers a phone by text and signs in with texted codes', { timeou
   await withPhoneServer(t.name, {}, async ({ server, gateway, page, shot }) => {
     await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD, shot);
     await choosePhone(page, shot);
-    await enterPhone(page, shot, { way: 'Text me a code' });
+    await enterPhone(page, { way: 'Text me a code', shot });
 
     await expectHeading(page, 'Enter code');
     await expectText(page, `We just sent a 6 digit code to ${SHOWN}. Enter the code below.`, '"Enter code"');
@@ -202,7 +110,7 @@ test('a user registers a phone by "Call me", answers with #, and signs in by cal
   await withPhoneServer(t.name, {}, async ({ server, gateway, page, shot }) => {
     await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD, shot);
     await choosePhone(page, shot);
-    await enterPhone(page, shot, { way: 'Call me' });
+    await enterPhone(page, { way: 'Call me', shot });
 
     await expectHeading(page, 'Approve sign in request');
     await expectText(page, `We're calling ${SHOWN} now. Answer it and press # to continue.`, 'the calling page');
@@ -262,7 +170,7 @@ test('the voice webhook refuses requests without a valid signature', { timeout: 
   await withPhoneServer(t.name, {}, async ({ server, gateway, page, shot }) => {
     await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
     await choosePhone(page, shot);
-    await enterPhone(page, shot, { way: 'Call me' });
+    await enterPhone(page, { way: 'Call me', shot });
     await expectHeading(page, 'Approve sign in request');
     const call = await gateway.waitForCall(E164);
     const params = gateway.callParams(call);
@@ -311,7 +219,7 @@ test('a wrong texted code is refused, at registration and at sign-in', { timeout
   await withPhoneServer(t.name, {}, async ({ server, gateway, page, shot }) => {
     await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
     await choosePhone(page, shot);
-    await enterPhone(page, shot, { way: 'Text me a code' });
+    await enterPhone(page, { way: 'Text me a code', shot });
     await expectHeading(page, 'Enter code');
     const text = await gateway.waitForText(E164);
     const wrong = (code) => String((Number(code) + 1) % 1000000).padStart(6, '0');
@@ -353,7 +261,7 @@ test('a gateway answering 500 ends in "We couldn\'t send a code" after the confi
     async ({ server, gateway, page, shot }) => {
       await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
       await choosePhone(page, shot);
-      await enterPhone(page, shot, { way: 'Text me a code' });
+      await enterPhone(page, { way: 'Text me a code', shot });
       await expectHeading(page, 'Enter code');
       await expectAlert(page, COULD_NOT_SEND, MOVES_ON_WITHIN_MS);
       await untilSettled(page);
@@ -373,7 +281,7 @@ test('a hanging gateway does not hold up the sign-in of another user', { timeout
       await addUser(server, 'bob@example.com', 'Bob', 'disabled');
       await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
       await choosePhone(page, shot);
-      await enterPhone(page, shot, { way: 'Text me a code' });
+      await enterPhone(page, { way: 'Text me a code', shot });
       await expectHeading(page, 'Enter code');
       const deadline = Date.now() + 10000;
       while (!gateway.requests.some((r) => r.resource === 'Messages')) {
@@ -417,7 +325,7 @@ test('with the dev outbox, codes and calls are read and answered at /dev/outbox'
 
     await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
     await choosePhone(page, shot);
-    await enterPhone(page, shot, { way: 'Text me a code' });
+    await enterPhone(page, { way: 'Text me a code', shot });
     await expectHeading(page, 'Enter code');
     await untilSettled(page);
 
@@ -441,7 +349,7 @@ test('with the dev outbox, codes and calls are read and answered at /dev/outbox'
       const bob = await bobContext.newPage();
       await signInWithPassword(bob, server.baseUrl, 'bob@example.com', PASSWORD);
       await choosePhone(bob, shot);
-      await enterPhone(bob, shot, { number: '07400 123457', way: 'Call me' });
+      await enterPhone(bob, { number: '07400 123457', way: 'Call me', shot });
       await expectHeading(bob, 'Approve sign in request');
       await shot(bob, 'approve-sign-in-request-bob');
 

@@ -6,153 +6,41 @@
 // window, the send window and the authenticator's time steps do not depend on how fast this runs.
 // Texts and calls go to the tests' own Twilio-shaped gateway (twilio_gateway.mjs).
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  bodyText, clickAndWait, decodeQr, describeRows, expectAlert, expectHeading, field, launchBrowser,
-  pageState, postFormFromPage, screenshotter, totp, withServer,
+  clickAndWait, describeRows, expectAlert, expectHeading, launchBrowser, pageState, postFormFromPage,
+  screenshotter, totp,
 } from './tessera.mjs';
 import { signInWithPassword, staySignedIn, submitCode } from './journey.mjs';
-import { codeOf, startTwilioGateway } from './twilio_gateway.mjs';
+import {
+  addUser, afterItsRefresh, APP_WAY, CALL_DONE, choosePhone, enterPhone, expectText, followLink,
+  MINUTE, MOVES_ON_WITHIN_MS, nextCode, PASSWORD, PHONE, refreshes, registerApp, signInAnotherWay,
+  signInToAppCode, untilSettled, withGatewayServer, WRONG_CODE,
+} from './phone_journey.mjs';
+import { codeOf } from './twilio_gateway.mjs';
 
-const PASSWORD = 'Correct-Horse-Battery-9';
-const UK = 'United Kingdom (+44)';
-const TYPED_NUMBER = '07400 123456';
-const E164 = '+447400123456';
-const SHOWN = '+44 7400 123456';
-const MASKED = '+XX XXXXXXXX56';
+const { e164: E164, shown: SHOWN, masked: MASKED } = PHONE;
 const TEXT_WAY = `Text ${MASKED}`;
 const CALL_WAY = `Call ${MASKED}`;
-const APP_WAY = 'Use a verification code from my authenticator app';
-const WRONG_CODE = "That code didn't work. Check the code and try again.";
 const TOO_MANY_SENDS = "You've asked for too many codes or calls. Wait a few minutes, or sign in another way.";
 const NEEDS_PROOF = "To change your security info, first verify it's you.";
 const INTERRUPTED = 'Your sign-in session expired or was interrupted. Sign in again.';
-const CALL_DONE = 'Thank you. You can go back to your screen now. Goodbye.';
-const MINUTE = 60;
-// A page waiting for its text or call looks again every 2 s; allow a few of those.
-const MOVES_ON_WITHIN_MS = 15000;
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Runs body({server, clock, gateway, context, page, shot}) with a gateway and a tessera whose
  * [phone] points at it, on a test clock that starts now and stands still until the test moves it.
  */
-async function withPhoneServer(name, serverOptions, body) {
-  const gateway = await startTwilioGateway();
-  try {
-    await withServer(browser, name, {
-      password: PASSWORD,
-      mfaState: 'enabled',
-      clock: true,
-      ...serverOptions,
-      config: ({ baseUrl }) => ({
-        server: { public_url: baseUrl },
-        phone: gateway.phoneConfig(),
-        delivery: { retry_backoff_ms: 0 },
-      }),
-    }, (args) => body({ ...args, clock: args.server.clock, gateway }));
-  } finally {
-    await gateway.close();
-  }
-}
-
-async function addUser(server, upn, displayName) {
-  for (const args of [['user', 'add', upn, '--display-name', displayName, '--password', PASSWORD],
-    ['mfa', 'set', upn, 'enabled']]) {
-    const r = await server.cli(args);
-    assert.equal(r.code, 0, `tessera ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-  }
-}
-
-const refreshes = async (page) => (await page.locator('meta[http-equiv="refresh"]').count()) > 0;
-
-/** Waits until the page no longer looks again by itself (its text or call has gone out). */
-async function untilSettled(page, timeoutMs = MOVES_ON_WITHIN_MS) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await page.waitForLoadState('load');
-      if (!await refreshes(page)) return;
-    } catch {
-      // the page was replaced by its refresh while we looked
-    }
-    if (Date.now() > deadline) assert.fail(`the page still refreshes itself after ${timeoutMs} ms: ${await pageState(page)}`);
-    await sleep(200);
-  }
-}
-
-async function expectText(page, expected, what) {
-  const text = await bodyText(page);
-  assert.ok(text.includes(expected), `${what} should say ${JSON.stringify(expected)}; page text: ${text}`);
-}
-
-/** Follows a link and waits for the page it leads to. */
-async function followLink(page, name) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.getByRole('link', { name, exact: true }).click(),
-  ]);
-}
+const withPhoneServer = (name, serverOptions, body) =>
+  withGatewayServer(browser, name, { clock: true, ...serverOptions }, body);
 
 const methodList = (page) => page.getByRole('list', { name: 'Sign-in methods', exact: true });
 
 async function listedMethods(page) {
   return (await methodList(page).getByRole('listitem').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-}
-
-/**
- * From "More information required" through the app's "Enter code": scans the QR code (a
- * screenshot of it, read by zbarimg) and verifies with the code of the test clock's time step.
- * Ends on the page after Verify. Returns the app's secret.
- */
-async function registerApp(page, clock, shot) {
-  await expectHeading(page, 'More information required');
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Keep your account secure');
-  await page.getByRole('radio', { name: 'Authenticator app', exact: true }).check();
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Set up your authenticator app');
-  const qr = page.getByRole('img', { name: 'QR code for your authenticator app', exact: true });
-  const qrFile = path.join(shot.dir, 'qr-app.png');
-  await qr.screenshot({ path: qrFile });
-  const secret = new URL(await decodeQr(qrFile)).searchParams.get('secret');
-  assert.ok(secret, 'the QR code should carry the app\'s secret');
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Enter code');
-  await field(page, 'Code').fill(await totp(secret, clock.step()));
-  await clickAndWait(page, 'Verify');
-  return secret;
-}
-
-/** From "More information required" to the "Phone" page. */
-async function choosePhone(page) {
-  await expectHeading(page, 'More information required');
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Keep your account secure');
-  await page.getByRole('radio', { name: 'Phone', exact: true }).check();
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Phone');
-}
-
-/** On "Phone": picks the region, types the number, chooses the way, presses Next. */
-async function enterPhone(page, { number = TYPED_NUMBER, way = 'Text me a code', shot } = {}) {
-  await expectHeading(page, 'Phone');
-  await page.getByLabel('Country or region', { exact: true }).selectOption({ label: UK });
-  await field(page, 'Phone number').fill(number);
-  await page.getByRole('radio', { name: way, exact: true }).check();
-  if (shot) await shot(page, 'phone');
-  await clickAndWait(page, 'Next');
-}
-
-/** A texted verification code to `to` after the first `since` texts. */
-async function nextCode(gateway, since, to = E164) {
-  return codeOf(await gateway.waitForText(to, { since }));
 }
 
 /** Registers the phone by text at sign-in (the user has no method yet); ends on Security info. */
@@ -180,14 +68,6 @@ async function signInToTexted(page, server, gateway) {
   return code;
 }
 
-/** On a challenge page: "Sign in another way", then the way named `way`. */
-async function signInAnotherWay(page, way, shot) {
-  await followLink(page, 'Sign in another way');
-  await expectHeading(page, 'Verify your identity');
-  if (shot) await shot(page, 'verify-your-identity');
-  await clickAndWait(page, way);
-}
-
 /**
  * Alice registers the app at her first sign-in and adds her phone (by text) on Security info, in
  * the fresh MFA of that sign-in; then signs out. One text has gone out.
@@ -208,31 +88,6 @@ async function appAndPhone(page, server, clock, gateway, shot) {
   await clickAndWait(page, 'Sign out');
 }
 
-/** Signs in with the password; ends on the app's "Enter code" (the default), nothing sent. */
-async function signInToApp(page, server, gateway) {
-  const before = gateway.texts.length + gateway.calls.length;
-  await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
-  await expectHeading(page, 'Enter code');
-  assert.doesNotMatch(await bodyText(page), /We texted your phone/, 'the default (the app) should be asked for first');
-  assert.equal(gateway.texts.length + gateway.calls.length, before, 'asking for the app\'s code sends nothing');
-}
-
-/** Waits for the page to look again by itself (its meta refresh, a GET), as a person would. */
-async function afterItsRefresh(page, what) {
-  let looksAgain = false;
-  for (let i = 0; i < 10 && !looksAgain; i++) {
-    try {
-      await page.waitForLoadState('load');
-      looksAgain = await refreshes(page);
-    } catch {
-      // replaced by its refresh while we looked
-    }
-    if (!looksAgain) await sleep(100);
-  }
-  assert.ok(looksAgain, `${what} should look again by itself: ${await pageState(page)}`);
-  await page.waitForNavigation({ waitUntil: 'load', timeout: 10000 });
-}
-
 async function expectSignedInByPhone(server) {
   const rows = await server.signIns();
   assert.equal(rows[0]?.UPN, server.upn, describeRows(rows));
@@ -244,7 +99,7 @@ test('"Sign in another way": a user whose default is the app chooses a text and 
   { timeout: 120000 }, async (t) => {
     await withPhoneServer(t.name, {}, async ({ server, clock, gateway, page, shot }) => {
       await appAndPhone(page, server, clock, gateway, shot);
-      await signInToApp(page, server, gateway);
+      await signInToAppCode(page, server, gateway);
       await shot(page, 'enter-code-app');
       await followLink(page, 'Sign in another way');
       await expectHeading(page, 'Verify your identity');
@@ -274,7 +129,7 @@ test('"Sign in another way": a user whose default is the app chooses a call and 
   { timeout: 120000 }, async (t) => {
     await withPhoneServer(t.name, {}, async ({ server, clock, gateway, page, shot }) => {
       await appAndPhone(page, server, clock, gateway, shot);
-      await signInToApp(page, server, gateway);
+      await signInToAppCode(page, server, gateway);
       await signInAnotherWay(page, CALL_WAY, shot);
       await expectHeading(page, 'Approve sign in request');
       await expectText(page, `We're calling your phone ${MASKED}. Please answer it to continue.`, 'the calling page');

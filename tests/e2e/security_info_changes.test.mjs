@@ -16,34 +16,27 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  bodyText, clickAndWait, decodeQr, describeRows, expectAlert, expectHeading, field, launchBrowser,
-  pageState, totp, withServer,
+  bodyText, clickAndWait, describeRows, expectAlert, expectHeading, field, launchBrowser,
+  pageState, totp,
 } from './tessera.mjs';
 import { signInWithPassword, staySignedIn, submitCode } from './journey.mjs';
-import { emailCodeOf, startSmtpSink } from './smtp_sink.mjs';
-import { codeOf, startTwilioGateway } from './twilio_gateway.mjs';
+import {
+  afterItsRefresh, APP_CODE_TEXT, APP_WAY, CALL_DONE, enterPhone, expectText, followLink, FROM,
+  MINUTE, MOVES_ON_WITHIN_MS, PASSWORD, PHONE, registerApp, scanQr, setUpApp, signInToAppCode,
+  signOut, TENANT, untilSettled, waysOffered, withGatewayServer, WRONG_CODE,
+} from './phone_journey.mjs';
+import { emailCodeOf } from './smtp_sink.mjs';
+import { codeOf } from './twilio_gateway.mjs';
 
-const PASSWORD = 'Correct-Horse-Battery-9';
-const TENANT = 'tessera';  // [tenant] name's default
-const FROM = 'tessera@example.org';
 const CODE_SUBJECT = `${TENANT} verification code`;
 const NOTICE_SUBJECT = `${TENANT}: your security info changed`;
-const UK = 'United Kingdom (+44)';
-const PHONE = { typed: '07400 123456', e164: '+447400123456', shown: '+44 7400 123456', masked: '+XX XXXXXXXX56' };
 const NEW_PHONE = { typed: '07400 654321', e164: '+447400654321', shown: '+44 7400 654321', masked: '+XX XXXXXXXX21' };
 const ALTERNATE = { typed: '07400 765432', e164: '+447400765432', shown: '+44 7400 765432' };
 const ADDRESS = 'alice@example.net';
 const MASKED_ADDRESS = 'al*****@example.net';
-const APP_WAY = 'Use a verification code from my authenticator app';
 const APP_DEFAULT = 'Authenticator app – code';
 const WITH_EMAIL = 'app_code,text_message,phone_call,email';
-const WRONG_CODE = "That code didn't work. Check the code and try again.";
 const NEEDS_PROOF = "To change your security info, first verify it's you.";
-const CALL_DONE = 'Thank you. You can go back to your screen now. Goodbye.';
-const APP_CODE_TEXT = 'Enter the code displayed in the authenticator app on your mobile device.';
-const MINUTE = 60;
-// A page waiting for its text or call looks again every 2 s; allow a few of those.
-const MOVES_ON_WITHIN_MS = 15000;
 
 // What a notice says (security_info_service.cc notice_text), in a text (after the tenant's name)
 // and in an email's text part.
@@ -67,30 +60,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * and stands still until the test moves it. The user (password PASSWORD) is Enabled, so the first
  * sign-in registers a method.
  */
-async function withChangesServer(name, serverOptions, body) {
-  const sink = await startSmtpSink();
-  try {
-    const gateway = await startTwilioGateway();
-    try {
-      await withServer(browser, name, {
-        password: PASSWORD,
-        mfaState: 'enabled',
-        clock: true,
-        ...serverOptions,
-        config: ({ baseUrl }) => ({
-          server: { public_url: baseUrl },
-          phone: gateway.phoneConfig(),
-          email: sink.emailConfig(FROM),
-          delivery: { retry_backoff_ms: 0 },
-        }),
-      }, (args) => body({ ...args, clock: args.server.clock, gateway, sink }));
-    } finally {
-      await gateway.close();
-    }
-  } finally {
-    await sink.close();
-  }
-}
+const withChangesServer = (name, serverOptions, body) =>
+  withGatewayServer(browser, name, { smtp: true, clock: true, ...serverOptions }, body);
 
 // ---------------------------------------------------------------- what went out
 
@@ -139,52 +110,6 @@ const emailNotice = (what, kind) => ({ to: ADDRESS, subject: NOTICE_SUBJECT, tex
 
 // ---------------------------------------------------------------- pages
 
-const refreshes = async (page) => (await page.locator('meta[http-equiv="refresh"]').count()) > 0;
-
-/** Waits until the page no longer looks again by itself (its text has gone out). */
-async function untilSettled(page, timeoutMs = MOVES_ON_WITHIN_MS) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await page.waitForLoadState('load');
-      if (!await refreshes(page)) return;
-    } catch {
-      // the page was replaced by its refresh while we looked
-    }
-    if (Date.now() > deadline) assert.fail(`the page still refreshes itself after ${timeoutMs} ms: ${await pageState(page)}`);
-    await sleep(200);
-  }
-}
-
-/** Waits for the page to look again by itself (its meta refresh, a GET), as a person would. */
-async function afterItsRefresh(page, what) {
-  let looksAgain = false;
-  for (let i = 0; i < 10 && !looksAgain; i++) {
-    try {
-      await page.waitForLoadState('load');
-      looksAgain = await refreshes(page);
-    } catch {
-      // replaced by its refresh while we looked
-    }
-    if (!looksAgain) await sleep(100);
-  }
-  assert.ok(looksAgain, `${what} should look again by itself: ${await pageState(page)}`);
-  await page.waitForNavigation({ waitUntil: 'load', timeout: 10000 });
-}
-
-async function expectText(page, expected, what) {
-  const text = await bodyText(page);
-  assert.ok(text.includes(expected), `${what} should say ${JSON.stringify(expected)}; page text: ${text}`);
-}
-
-/** Follows a link and waits for the page it leads to. */
-async function followLink(page, name) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.getByRole('link', { name, exact: true }).click(),
-  ]);
-}
-
 const oneLine = (text) => text.replace(/\s+/g, ' ').trim();
 
 /**
@@ -214,54 +139,13 @@ async function expectDefault(page, label) {
   await expectText(page, `Default sign-in method: ${label} Change`, 'Security info');
 }
 
-async function signOut(page) {
-  await clickAndWait(page, 'Sign out');
-  await expectHeading(page, 'Sign in');
-}
-
-/** Screenshots the QR code on "Set up your authenticator app", reads it, returns its secret. */
-async function scanQr(page, shot, name) {
-  await expectHeading(page, 'Set up your authenticator app');
-  const qr = page.getByRole('img', { name: 'QR code for your authenticator app', exact: true });
-  const qrFile = path.join(shot.dir, `${name}.png`);
-  await qr.screenshot({ path: qrFile });
-  const uri = await decodeQr(qrFile);
-  assert.match(uri, /^otpauth:\/\/totp\//, `the QR code should hold an otpauth://totp/ URI, got ${uri}`);
-  const secret = new URL(uri).searchParams.get('secret');
-  assert.ok(secret, `the QR code should carry the app's secret: ${uri}`);
-  return secret;
-}
-
-/** On "Set up your authenticator app": scans, Next, types the test clock's code, Verify. */
-async function setUpApp(page, clock, shot, name) {
-  const secret = await scanQr(page, shot, name);
-  await clickAndWait(page, 'Next');
-  await submitCode(page, await totp(secret, clock.step()));
-  return secret;
-}
-
 /** The first sign-in of an Enabled user, registering the authenticator app; ends on Security info. */
 async function signInRegisteringApp(page, server, clock, shot) {
   await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
-  await expectHeading(page, 'More information required');
-  await clickAndWait(page, 'Next');
-  await expectHeading(page, 'Keep your account secure');
-  await page.getByRole('radio', { name: 'Authenticator app', exact: true }).check();
-  await clickAndWait(page, 'Next');
-  const secret = await setUpApp(page, clock, shot, 'qr-first-app');
+  const secret = await registerApp(page, clock, shot, 'qr-first-app');
   await staySignedIn(page, 'No');
   assert.deepEqual(await listedMethods(page), ['Authenticator app']);
   return secret;
-}
-
-/** On "Phone" (or "Alternate phone"): picks the region, types the number, chooses the way, Next. */
-async function enterPhone(page, { number = PHONE.typed, way = 'Text me a code', heading = 'Phone', shot } = {}) {
-  await expectHeading(page, heading);
-  await page.getByLabel('Country or region', { exact: true }).selectOption({ label: UK });
-  await field(page, 'Phone number').fill(number);
-  await page.getByRole('radio', { name: way, exact: true }).check();
-  if (shot) await shot(page, heading.toLowerCase().replace(/ /g, '-'));
-  await clickAndWait(page, 'Next');
 }
 
 /** The first sign-in of an Enabled user, registering PHONE by text; ends on Security info. */
@@ -339,22 +223,6 @@ async function deleteMethod(page, kind, shot) {
   if (shot) await shot(page, `delete-${kind.toLowerCase().replace(/ /g, '-')}`);
   await clickAndWait(page, 'OK');
   await expectHeading(page, 'Security info');
-}
-
-/** The ways "Verify your identity" offers, as written on its buttons. */
-async function waysOffered(page) {
-  await expectHeading(page, 'Verify your identity');
-  const list = page.getByRole('list', { name: 'Sign-in methods', exact: true });
-  return (await list.getByRole('button').allInnerTexts()).map((t) => t.trim());
-}
-
-/** Signs in with the password to the app's "Enter code" (the default), nothing sent. */
-async function signInToAppCode(page, server, gateway) {
-  const before = gateway.texts.length + gateway.calls.length;
-  await signInWithPassword(page, server.baseUrl, server.upn, PASSWORD);
-  await expectHeading(page, 'Enter code');
-  await expectText(page, APP_CODE_TEXT, 'the app\'s "Enter code"');
-  assert.equal(gateway.texts.length + gateway.calls.length, before, 'asking for the app\'s code sends nothing');
 }
 
 async function newestSignIn(server) {
