@@ -1,9 +1,10 @@
 // The tests' own Twilio-shaped gateway: what tessera's [phone] section points at. It takes the two
 // REST calls tessera makes (Messages.json, Calls.json: form-encoded, HTTP Basic auth with the
 // account SID and auth token), answers them as Twilio does (201, JSON with a "sid" and "status":
-// "queued"), and records them. A recorded call is "answered" with answer(call, digits), which does
+// "queued"), and records them. A recorded call is "answered" with answer(call, keys), which does
 // what Twilio's voice platform does: fetch the call's TwiML from its Url with a signed request,
-// follow its <Gather> to the action URL with the pressed digits, and return the final TwiML.
+// gather the pressed keys as its <Gather> says (gatheredDigits), post them to its action URL, and
+// return the final TwiML.
 // Failure modes: "fail" answers every REST call with 500, "hang" never answers.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -79,6 +80,24 @@ export function parseTwiml(document) {
   };
 }
 
+/**
+ * The Digits Twilio posts for the keys a person pressed ("0#": 0, then #) under `gather` (its
+ * attributes, see parseTwiml): the keys up to, not counting, its finishOnKey ("#" when absent,
+ * none when ""), and no more than numDigits of them. "" means nothing is posted, unless the
+ * gather has actionOnEmptyResult="true".
+ */
+export function gatheredDigits(keys, gather) {
+  const finishOnKey = gather.finishOnKey ?? '#';
+  const numDigits = gather.numDigits ? Number(gather.numDigits) : Infinity;
+  let digits = '';
+  for (const key of keys) {
+    if (finishOnKey !== '' && key === finishOnKey) break;
+    digits += key;
+    if (digits.length >= numDigits) break;
+  }
+  return digits;
+}
+
 function sid(prefix) {
   return prefix + randomBytes(16).toString('hex');
 }
@@ -112,7 +131,7 @@ function basicAuthMatches(header, user, password) {
  *   texts / calls: what was accepted ({sid, to, from, body} / {sid, to, from, url, method});
  *   requests: every REST call that reached it ({resource, mode, authorized, closed});
  *   setMode('ok' | 'fail' | 'hang'); waitForText(to), waitForCall(to): the next new one;
- *   answer(call, digits, {authToken}): the call's webhook round trip (see the file's comment);
+ *   answer(call, keys, {token}): the call's webhook round trip (see the file's comment);
  *   close().
  */
 export async function startTwilioGateway({
@@ -207,19 +226,27 @@ export async function startTwilioGateway({
     waitForCall(to, { since = 0, timeoutMs = 10000 } = {}) { return waitForNew(calls, 'call', to, since, timeoutMs); },
     callParams,
     /**
-     * Picks up `call` and presses `digits`, as Twilio does: POSTs the call's Url with the call's
-     * parameters, signed; takes the returned TwiML's <Gather> action; POSTs Digits there, signed.
-     * Returns {first, firstTwiml, final, finalTwiml, actionUrl}; final is null when the first
-     * document has no <Gather> (or was refused), as Twilio then would not press anything.
+     * Picks up `call` and presses `keys` ("#", "0#"), as Twilio does: POSTs the call's Url with the
+     * call's parameters, signed; takes the returned TwiML's <Gather>; POSTs to its action, signed,
+     * the Digits it gathers of the keys (gatheredDigits: "0#" under numDigits="1" is "0").
+     * Returns {first, firstTwiml, final, finalTwiml, actionUrl, digits}; final is null when the
+     * first document has no <Gather> (or was refused), or the gather got nothing to post, as
+     * Twilio then would not post anything.
      */
-    async answer(call, digits, { token = authToken } = {}) {
+    async answer(call, keys, { token = authToken } = {}) {
       const params = callParams(call);
       const first = await postAsTwilio(call.url, params, token);
       const firstTwiml = parseTwiml(first.body);
       if (first.status !== 200 || !firstTwiml.gather) return { first, firstTwiml, final: null, finalTwiml: null };
       const { gather } = firstTwiml;
       const actionUrl = new URL(gather.action ?? call.url, call.url).href;
-      const pressed = { ...params, Digits: digits, FinishedOnKey: '' };
+      const digits = gatheredDigits(keys, gather);
+      if (digits === '' && gather.actionOnEmptyResult !== 'true') {
+        return { first, firstTwiml, final: null, finalTwiml: null, actionUrl, digits };
+      }
+      const finishOnKey = gather.finishOnKey ?? '#';
+      const finishedOnKey = finishOnKey !== '' && keys[digits.length] === finishOnKey ? finishOnKey : '';
+      const pressed = { ...params, Digits: digits, FinishedOnKey: finishedOnKey };
       let final;
       if ((gather.method ?? 'POST').toUpperCase() === 'GET') {
         const target = new URL(actionUrl);
@@ -229,7 +256,7 @@ export async function startTwilioGateway({
       } else {
         final = await postAsTwilio(actionUrl, pressed, token);
       }
-      return { first, firstTwiml, final, finalTwiml: parseTwiml(final.body), actionUrl };
+      return { first, firstTwiml, final, finalTwiml: parseTwiml(final.body), actionUrl, digits };
     },
     async close() {
       server.closeAllConnections();
