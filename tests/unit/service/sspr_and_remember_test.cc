@@ -1,5 +1,8 @@
 // Remember this device, fraud reports and self-service password reset (issue 10), through the
 // real services and delivery path.
+#include <atomic>
+#include <thread>
+
 #include "service/fraud_reports.h"
 #include "service/password_reset_service.h"
 #include "unit/service/phone_fixture.h"
@@ -371,6 +374,40 @@ TEST_F(SsprAndRememberTest, TwoProofsAskForTwoDifferentMethods) {
   page =
       *reset_->submit_code(page.flow_id, "phone_code", FormValues{{"code", gateway_.last_code()}});
   EXPECT_TRUE(std::holds_alternative<step::ResetNewPassword>(page.flow.step));
+}
+
+// Parallel posts of the last step (a double-click, a replay): exactly one resets the password.
+TEST_F(SsprAndRememberTest, OfParallelNewPasswordsExactlyOneResets) {
+  set("sspr_enabled", "true");
+  add_phone_user("kim@example.com");
+  ResetPage page = *reset_->start();
+  page = *reset_->submit_username(page.flow_id, "username", "kim@example.com", kClient.ip);
+  page = *reset_->submit_way(page.flow_id, "reset_choose", "phone:text", "+447400123456");
+  dispatcher_->drain();
+  page =
+      *reset_->submit_code(page.flow_id, "phone_code", FormValues{{"code", gateway_.last_code()}});
+  ASSERT_TRUE(std::holds_alternative<step::ResetNewPassword>(page.flow.step));
+  constexpr int kRacers = 4;
+  std::vector<std::thread> racers;
+  std::atomic<int> done_count = 0;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      const std::string password = "Racing-Horse-" + std::to_string(i) + "x";
+      auto result = reset_->submit_new_password(page.flow_id, "reset_password",
+                                                SecretBytes::from_string(password),
+                                                SecretBytes::from_string(password));
+      if (result.ok() && std::holds_alternative<step::ResetDone>(result->flow.step)) ++done_count;
+    });
+  }
+  for (auto& racer : racers)
+    racer.join();
+  EXPECT_EQ(done_count.load(), 1);
+  int resets = 0;
+  const std::vector<AuditLogEntry> audit = *store_->list_audit(100);
+  for (const AuditLogEntry& entry : audit) {
+    if (entry.action == "user.reset_password") ++resets;
+  }
+  EXPECT_EQ(resets, 1);
 }
 
 }  // namespace
