@@ -558,7 +558,8 @@ test('0# on a sign-in call reports fraud: the waiting sign-in is ended, the user
       const answered = await gateway.answer(call, '0#');
       assert.equal(answered.digits, '0', 'Twilio posts the 0 of 0# (numDigits="1")');
       assert.equal(answered.final?.status, 200, `the answer's TwiML: ${answered.final?.body}`);
-      assert.notDeepEqual(answered.finalTwiml.says, [CALL_DONE], 'a report does not approve');
+      assert.deepEqual(answered.finalTwiml.says, ['Thank you. Your report has been received. Goodbye.'],
+        'the call says the report was received (docs/pages.md, Fraud reports)');
       assert.ok(answered.finalTwiml.hangsUp, `the call hangs up: ${answered.final.body}`);
       // The calling page, looking again by itself, is sent back to Sign in.
       await expectHeading(page, 'Sign in', MOVES_ON_WITHIN_MS);
