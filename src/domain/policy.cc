@@ -293,6 +293,10 @@ std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy
   };
 }
 
+std::string_view shown_policy_key(std::string_view key) {
+  return key == "remember_mfa_enabled" ? std::string_view("remember_mfa_days") : key;
+}
+
 // A domain name as DNS allows it (RFC 1035 labels of letters, digits and inner hyphens), lower
 // case.
 std::optional<std::string> normalise_domain_name(std::string_view text) {

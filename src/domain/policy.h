@@ -83,6 +83,9 @@ Status validate(const OrgPolicy& policy);
 Status set_policy_value(OrgPolicy& policy, std::string_view key, std::string_view value);
 std::vector<std::pair<std::string, std::string>> describe_policy(const OrgPolicy& policy);
 
+// The key a setting is shown (and audited) under: remember_mfa_enabled's is remember_mfa_days.
+std::string_view shown_policy_key(std::string_view key);
+
 // Whether "Don't ask again for N days" is on.
 inline bool remembers_mfa(const OrgPolicy& policy) {
   return policy.remember_mfa_days > 0;

@@ -36,6 +36,23 @@ std::vector<const SignInMethod*> MethodRegistry::registrable(const AllowedMethod
   return out;
 }
 
+std::vector<const SignInMethod*> MethodRegistry::password_resetting(
+    const AllowedMethods& allowed) const {
+  std::vector<const SignInMethod*> out;
+  for (const auto& method : methods_) {
+    if (method->serves_password_reset() && method->registrable_by(allowed) &&
+        !method->reset_ways(allowed).empty()) {
+      out.push_back(method.get());
+    }
+  }
+  return out;
+}
+
+int reset_methods_required(const MethodRegistry& methods, const OrgPolicy& policy) {
+  const int kinds = static_cast<int>(methods.password_resetting(policy.allowed_methods).size());
+  return std::min(policy.sspr_methods_required, kinds);
+}
+
 const OrgPolicy& policy_of(const MethodContext& context) {
   static const OrgPolicy defaults;
   return context.policy != nullptr ? *context.policy : defaults;

@@ -227,10 +227,17 @@ class MethodRegistry {
   // The registered methods people may add on Security info, in order.
   std::vector<const SignInMethod*> registrable(const AllowedMethods& allowed) const;
   std::vector<const SignInMethod*> all() const;
+  // The registered methods that can reset a password under `allowed` and may be registered.
+  std::vector<const SignInMethod*> password_resetting(const AllowedMethods& allowed) const;
 
  private:
   std::vector<std::unique_ptr<SignInMethod>> methods_;
 };
+
+// How many methods self-service password reset asks for: the policy's sspr_methods_required, but
+// never more than there are kinds of method that can reset a password under the policy (else
+// nobody could ever finish "Keep your account secure" or a reset).
+int reset_methods_required(const MethodRegistry& methods, const OrgPolicy& policy);
 
 // A new Method row from an accepted registration: the default when none of `existing` is.
 Method registered_method(std::string id, std::string user_id, const SignInMethod& method,

@@ -13,15 +13,17 @@ constexpr std::size_t kMaxLinkTokenLength = 128;
 // The email the admin address gets.
 Outgoing admin_email(const std::string& to, const User& user, std::string_view source, bool blocked,
                      Timestamp now, std::string_view tenant) {
-  const std::string how = source == "call" ? "answered a sign-in call with 0#"
+  const std::string how = source == "call" ? "answered a call from us with 0#"
                                            : "followed \"This wasn't me\" in a sign-in email";
+  const std::string outcome =
+      blocked ? "The account is now blocked until an admin unblocks it (tessera user unblock " +
+                    user.upn + ")."
+      : user.status != UserStatus::active
+          ? std::string("The account was blocked already.")
+          : std::string("The account was not blocked (policy fraud_block_user is off).");
   std::string text = user.upn + " reported a sign-in to " + std::string(tenant) +
                      " they didn't start: they " + how + " at " + format_timestamp(now) +
-                     ".\n\nThe sign-in was stopped. " +
-                     (blocked ? "The account is now blocked until an admin unblocks it "
-                                "(tessera user unblock " +
-                                    user.upn + ")."
-                              : "The account was not blocked (policy fraud_block_user is off).") +
+                     ".\n\nThe sign-in was stopped. " + outcome +
                      "\n\nSomeone may know this user's password: reset it and check the sign-in "
                      "log (tessera log sign-ins).\n";
   return Outgoing{DeliveryChannel::email, to,

@@ -207,7 +207,8 @@ Result<ResetPage> PasswordResetService::submit_username(std::string_view flow_id
   SignInFlow flow = start_flow(now);
   flow.kind = FlowKind::password_reset;
   flow.security_version = security_version;
-  flow.reset_required = policy.sspr_methods_required;
+  flow.reset_required = reset_methods_required(methods_, policy);
+  if (flow.reset_required < 1) return restart();  // nothing could prove it is them
   flow.step = step::ResetChooseProof{upn, user_id};
   loaded.step = std::string(step_name(flow.step));
   TESSERA_RETURN_IF_ERROR(write(store_, loaded, flow));

@@ -160,13 +160,9 @@ SignInPage SignInService::page_for(const Loaded& loaded, SignInFlow flow, StepMe
     auto policy = store_.load_policy();
     auto methods = store_.list_methods(keep->user_id);
     if (policy.ok() && methods.ok()) {
-      page.reset_info_required = policy->sspr_methods_required;
+      page.reset_info_required = reset_methods_required(methods_, *policy);
       page.reset_info_registered = reset_methods_of(*methods, *policy);
-      for (const SignInMethod* method : methods_.registrable(policy->allowed_methods)) {
-        if (!method->serves_password_reset() ||
-            method->reset_ways(policy->allowed_methods).empty()) {
-          continue;
-        }
+      for (const SignInMethod* method : methods_.password_resetting(policy->allowed_methods)) {
         SignInPage::ResetInfoItem item{std::string(method->kind_name()),
                                        std::string(method->display_name()), ""};
         for (const Method& registered : *methods) {
@@ -363,7 +359,8 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   Decided decided{decide_sign_in(facts), TransitionContext{facts.now}};
   decided.context.stay_prompt_suppressed = user.stay_prompt_suppressed;
   decided.context.remember_days = policy.remember_mfa_days;
-  if (policy.sspr_enabled && reset_methods_of(methods, policy) < policy.sspr_methods_required) {
+  if (policy.sspr_enabled &&
+      reset_methods_of(methods, policy) < reset_methods_required(methods_, policy)) {
     // "Keep your account secure" follows; its grace days run from the first time it asked.
     decided.context.reset_info_needed = true;
     const Timestamp asked = user.reset_prompted_at.value_or(facts.now);
@@ -559,9 +556,6 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   std::optional<FraudReport> fraud_report;
   if (correct) {
     TESSERA_ASSIGN_OR_RETURN(fraud_report, store_.untold_fraud_report(user.id));
-    if (fraud_report && user.status == UserStatus::active) {
-      TESSERA_RETURN_IF_ERROR(store_.mark_fraud_reports_told(user.id, now));
-    }
   }
 
   // From here the flow knows who this is, and at which security version.
@@ -581,7 +575,13 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
   }
   loaded->user = std::move(user);
   auto page = finish_page(*loaded, std::move(transition), client);
-  if (page.ok()) page->fraud_report = std::move(fraud_report);
+  // Told once, on the page after the password; a sign-in that goes straight to Security info
+  // shows no page, so it is told next time.
+  if (page.ok() && fraud_report && !std::holds_alternative<step::SignedIn>(page->flow.step) &&
+      !std::holds_alternative<step::EnterUsername>(page->flow.step)) {
+    TESSERA_RETURN_IF_ERROR(store_.mark_fraud_reports_told(loaded->user->id, now));
+    page->fraud_report = std::move(fraud_report);
+  }
   return page;
 }
 
@@ -719,7 +719,8 @@ Result<SignInPage> SignInService::submit_reset_info(std::string_view flow_id,
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
   if (action == "finish") {
     TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(loaded->user->id));
-    const int missing = policy.sspr_methods_required - reset_methods_of(methods, policy);
+    const int missing =
+        reset_methods_required(methods_, policy) - reset_methods_of(methods, policy);
     if (policy.sspr_enabled && missing > 0) {
       SignInFlow unchanged = std::move(loaded->flow);
       SignInPage page = page_for(*loaded, std::move(unchanged), StepMessage::none);
@@ -731,9 +732,9 @@ Result<SignInPage> SignInService::submit_reset_info(std::string_view flow_id,
         *loaded, advance(std::move(loaded->flow), event::ResetInfoFinished{}, context), client);
   }
   const SignInMethod* method = methods_.find(action);
-  if (method == nullptr || !method->serves_password_reset() ||
-      !method->registrable_by(policy.allowed_methods) ||
-      method->reset_ways(policy.allowed_methods).empty()) {
+  const auto resetting = methods_.password_resetting(policy.allowed_methods);
+  if (method == nullptr ||
+      std::find(resetting.begin(), resetting.end(), method) == resetting.end()) {
     (void)store_.delete_flow(loaded->id_hash);
     return restart(SignInFlow::Notice::interrupted);
   }
@@ -929,7 +930,8 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
       TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
       TESSERA_ASSIGN_OR_RETURN(std::vector<Method> existing, store_.list_methods(user.id));
       const bool resets = !method->reset_ways(policy.allowed_methods).empty();
-      if (resets && reset_methods_of(existing, policy) + 1 >= policy.sspr_methods_required) {
+      if (resets &&
+          reset_methods_of(existing, policy) + 1 >= reset_methods_required(methods_, policy)) {
         loaded->flow.reset_info_needed = false;
       }
     }

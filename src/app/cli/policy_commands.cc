@@ -42,7 +42,7 @@ void register_policy_commands(CLI::App& app, CommandContext& context) {
     auto changed = (*runtime)->policy().set(*key, *value, Actor::cli());
     if (!changed.ok()) return context.fail(changed.status());
     for (const auto& [name, text] : describe_policy(*changed)) {
-      if (name == *key) std::printf("%s = %s\n", name.c_str(), text.c_str());
+      if (name == shown_policy_key(*key)) std::printf("%s = %s\n", name.c_str(), text.c_str());
     }
   });
 }

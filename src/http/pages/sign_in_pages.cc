@@ -151,10 +151,10 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   if (error.empty()) error = page.method_problem;
   if (page.fraud_report) {
     const std::string when = format_timestamp(page.fraud_report->reported_at);
-    if (page.message == StepMessage::account_blocked) {
+    if (page.message == StepMessage::account_blocked && page.fraud_report->blocked) {
       error = "Your account has been blocked because you reported a sign-in you didn't start (" +
               when + "). Contact your administrator to unblock it.";
-    } else {
+    } else if (page.message != StepMessage::account_blocked) {
       data.set("banner",
                "On " + when + " you reported a sign-in you didn't start, and we stopped it" +
                    (page.fraud_report->blocked ? " and blocked your account until it was unblocked"

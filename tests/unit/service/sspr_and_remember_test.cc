@@ -410,5 +410,31 @@ TEST_F(SsprAndRememberTest, OfParallelNewPasswordsExactlyOneResets) {
   EXPECT_EQ(resets, 1);
 }
 
+// Two proofs where only email can reset (no texts allowed): one is asked for, or nobody could
+// ever finish.
+TEST_F(SsprAndRememberTest, NoMoreProofsAreAskedThanThePolicyLeavesMethodsFor) {
+  set("sspr_enabled", "true");
+  set("sspr_methods_required", "2");
+  set("allowed_methods", "app_code,phone_call");
+  add_user("lena@example.com", MfaState::disabled);
+  SignInPage page = through_password("lena@example.com");
+  ASSERT_TRUE(std::holds_alternative<step::KeepAccountSecure>(page.flow.step));
+  EXPECT_EQ(page.reset_info_required, 1);
+  ASSERT_EQ(page.reset_info.size(), 1u);
+  EXPECT_EQ(page.reset_info[0].kind, "email");
+  ResetPage reset = *reset_->start();
+  reset = *reset_->submit_username(reset.flow_id, "username", "lena@example.com", kClient.ip);
+  EXPECT_EQ(reset.proofs_required, 1);
+  ASSERT_EQ(reset.choices.size(), 1u);
+  EXPECT_EQ(reset.choices[0].choice, "email:");
+}
+
+TEST_F(SsprAndRememberTest, TheOldRememberKeyIsShownAndAuditedAsTheDays) {
+  ASSERT_TRUE(policy_->set("remember_mfa_enabled", "true", Actor::cli()).ok());
+  const std::vector<AuditLogEntry> audit = *store_->list_audit(1);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].detail, "remember_mfa_days = 14");
+}
+
 }  // namespace
 }  // namespace tessera
