@@ -239,7 +239,7 @@ Result<ResetPage> PasswordResetService::submit_way(std::string_view flow_id,
     TESSERA_ASSIGN_OR_RETURN(ResetPage page, page_for(*loaded, policy));
     page.problem =
         "Type your email address or phone number in full, as you registered it (phone "
-        "numbers with their country code, such as +44 7700 900123).";
+        "numbers with their country code, such as +44 7400 123456).";
     return page;
   }
   // The user's method of that kind at that destination, if any; otherwise a stand-in of the
@@ -411,7 +411,9 @@ Result<ResetPage> PasswordResetService::submit_new_password(std::string_view flo
     TESSERA_RETURN_IF_ERROR(tx.delete_user_sessions(user.id));
     TESSERA_RETURN_IF_ERROR(tx.delete_user_flows(user.id, loaded->id_hash));
     TESSERA_RETURN_IF_ERROR(tx.forget_remembered_devices(user.id).status());
-    TESSERA_RETURN_IF_ERROR(tx.reset_throttle(throttles::account_passwords(user.id).key));
+    // Every password lockout of theirs: the account's and each familiar network's.
+    TESSERA_RETURN_IF_ERROR(
+        tx.reset_user_throttles(user.id, std::string(throttles::kPasswordThrottlePrefix)));
     TESSERA_RETURN_IF_ERROR(
         tx.append_audit(AuditLogEntry{new_id(rng_), now, user.upn, "user.reset_password", user.upn,
                                       "self-service password reset"}));

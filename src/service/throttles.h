@@ -34,6 +34,9 @@ namespace throttles {
 
 // Passwords tried for an account from anywhere but its familiar networks.
 ThrottleKey account_passwords(const std::string& user_id);
+// The prefix of every password counter of a user (the account's and each familiar network's), to
+// lift them all at once (a password reset).
+inline constexpr std::string_view kPasswordThrottlePrefix = "password:";
 // Passwords tried for an account from one of its familiar networks (smart lockout).
 ThrottleKey familiar_network_passwords(const std::string& user_id, const std::string& network);
 // Passwords tried for a name that is no user, under a keyed hash of the name.

@@ -299,6 +299,7 @@ class SqlStore final : public Store {
                                                       const ThrottleRule& rule) override;
   Result<std::optional<ThrottleState>> find_throttle(const std::string& key) override;
   Status reset_throttle(const std::string& key) override;
+  Status reset_user_throttles(const std::string& user_id, const std::string& prefix) override;
   Status lock_throttle(const ThrottleKey& key, Timestamp locked_until) override;
   Result<std::int64_t> forget_idle_throttles(Timestamp now) override;
 

@@ -111,6 +111,20 @@ Status SqlStore::reset_throttle(const std::string& key) {
       .status();
 }
 
+Status SqlStore::reset_user_throttles(const std::string& user_id, const std::string& prefix) {
+  TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
+  std::string pattern;  // the prefix as it is (its wildcards escaped), then anything
+  for (const char c : prefix) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  pattern.push_back('%');
+  return connection
+      ->execute("DELETE FROM throttles WHERE user_id = $1 AND key LIKE $2 ESCAPE '\\'",
+                {user_id, pattern})
+      .status();
+}
+
 Status SqlStore::lock_throttle(const ThrottleKey& key, Timestamp locked_until) {
   TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
   auto locked = connection->execute(

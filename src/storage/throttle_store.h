@@ -32,6 +32,9 @@ class ThrottleStore {
   virtual Result<std::optional<ThrottleState>> find_throttle(const std::string& key) = 0;
   // Forgets the count and lifts the lock; ok when there was none.
   virtual Status reset_throttle(const std::string& key) = 0;
+  // Resets every throttle of the user whose key starts with `prefix` (e.g. "password:", the
+  // account's and each familiar network's password counters).
+  virtual Status reset_user_throttles(const std::string& user_id, const std::string& prefix) = 0;
   // Locks the key until `locked_until`, keeping its count (an admin's or a test's lock).
   virtual Status lock_throttle(const ThrottleKey& key, Timestamp locked_until) = 0;
   // Throttles whose rule forgets them once idle, idle at `now` and locking nothing; their number.

@@ -485,6 +485,30 @@ TEST_P(StoreTest, HostileTextIsStoredVerbatim) {
   EXPECT_EQ(*store_->count_users(), 1);
 }
 
+TEST_P(StoreTest, AUsersThrottlesResetByPrefixOnlyTheirsAndOnlyThatPrefix) {
+  const User alice = make_user("alice@example.com");
+  const User bob = make_user("bob@example.com");
+  ASSERT_TRUE(store_->create_user(alice, nullptr).ok());
+  ASSERT_TRUE(store_->create_user(bob, nullptr).ok());
+  const Timestamp now = from_unix_seconds(1'700'000'000);
+  const ThrottleKey account{"password:user:" + alice.id, alice.id};
+  const ThrottleKey office{"password:network:" + alice.id + ":10.0.0.0/24", alice.id};
+  const ThrottleKey codes{"codes:" + alice.id, alice.id};
+  const ThrottleKey bobs{"password:user:" + bob.id, bob.id};
+  const ThrottleKey lookalike{"passwordXuser:" + alice.id, alice.id};  // '_' or '%' must not match
+  for (const ThrottleKey* key : {&account, &office, &codes, &bobs, &lookalike}) {
+    ASSERT_TRUE(store_->count_attempt(*key, now, no_lockout()).ok());
+  }
+  ASSERT_TRUE(store_->reset_user_throttles(alice.id, "password:").ok());
+  EXPECT_EQ(*store_->find_throttle(account.key), std::nullopt);
+  EXPECT_EQ(*store_->find_throttle(office.key), std::nullopt);
+  EXPECT_TRUE(store_->find_throttle(codes.key)->has_value());
+  EXPECT_TRUE(store_->find_throttle(bobs.key)->has_value());
+  EXPECT_TRUE(store_->find_throttle(lookalike.key)->has_value());
+  ASSERT_TRUE(store_->reset_user_throttles(alice.id, "pass_ord").ok());  // no wildcard
+  EXPECT_TRUE(store_->find_throttle(lookalike.key)->has_value());
+}
+
 TEST_P(StoreTest, EachKeyCountsApartAndGoesWithItsUser) {
   User user = make_user("alice@example.com");
   ASSERT_TRUE(store_->create_user(user, nullptr).ok());
