@@ -11,7 +11,7 @@ mkdir -p "$results_dir"
 # Order: fast unit suites first, then the store suite (starts PostgreSQL), HTTP and CLI. Every suite
 # is required: a missing binary counts as a failure, never as a silent skip.
 suites=(tessera_base_tests tessera_crypto_tests tessera_domain_tests tessera_methods_tests
-        tessera_notify_tests tessera_service_tests
+        tessera_notify_tests tessera_service_tests tessera_oidc_tests
         tessera_app_tests tessera_store_tests tessera_http_tests tessera_cli_tests
         tessera_system_tests)
 
