@@ -13,7 +13,6 @@
 namespace tessera {
 namespace {
 
-constexpr std::size_t kMaxFlowIdLength = 128;
 constexpr std::size_t kMaxTypedUpnLength = 254;
 constexpr std::string_view kResetNotice =
     "Your password was reset. If this wasn't you, contact your IT department now.";
@@ -46,13 +45,6 @@ void append(std::string& list, std::string_view item) {
   list += item;
 }
 
-const std::string* user_of(const SignInStep& step) {
-  if (const auto* at = std::get_if<step::ResetChooseProof>(&step)) return &at->user_id;
-  if (const auto* at = std::get_if<step::Challenging>(&step)) return &at->user_id;
-  if (const auto* at = std::get_if<step::ResetNewPassword>(&step)) return &at->user_id;
-  return nullptr;
-}
-
 }  // namespace
 
 Result<ResetPage> PasswordResetService::restart() {
@@ -72,53 +64,11 @@ Result<ResetPage> PasswordResetService::start() {
 
 Result<std::optional<PasswordResetService::Loaded>> PasswordResetService::load(
     std::string_view flow_id, std::string_view posted_step) {
-  if (flow_id.empty() || flow_id.size() > kMaxFlowIdLength) return std::optional<Loaded>();
-  Loaded loaded;
-  loaded.id = std::string(flow_id);
-  loaded.id_hash = hash_token(flow_id);
-  auto record = store_.find_flow(loaded.id_hash, clock_.now());
-  if (!record.ok()) {
-    if (record.status().code() == ErrorCode::not_found) return std::optional<Loaded>();
-    return record.status();
-  }
-  auto flow = decode_flow(record->state);
-  if (!flow.ok() || flow->kind != FlowKind::password_reset) return std::optional<Loaded>();
-  if (!posted_step.empty() && step_name(flow->step) != posted_step) {
-    (void)store_.delete_flow(loaded.id_hash);
-    return std::optional<Loaded>();
-  }
-  if (const std::string* user_id = user_of(flow->step); user_id != nullptr && !user_id->empty()) {
-    auto user = store_.find_user_by_id(*user_id);
-    if (!user.ok() && user.status().code() != ErrorCode::not_found) return user.status();
-    if (!user.ok() || user->status != UserStatus::active ||
-        user->security_version != flow->security_version) {
-      (void)store_.delete_flow(loaded.id_hash);
-      return std::optional<Loaded>();
-    }
-    loaded.user = std::move(user).value();
-  }
-  loaded.version = record->version;
-  loaded.step = std::string(step_name(flow->step));
-  loaded.flow = std::move(flow).value();
-  return std::optional<Loaded>(std::move(loaded));
+  return load_stored_flow(store_, flow_id, FlowKind::password_reset, posted_step, clock_.now());
 }
 
 Status PasswordResetService::write(Store& store, Loaded& loaded, const SignInFlow& flow) {
-  const std::string step(step_name(flow.step));
-  const std::string* user_id = user_of(flow.step);
-  FlowRecord record{loaded.id_hash, encode_flow(flow), loaded.version, flow.expires_at,
-                    user_id != nullptr ? *user_id : std::string()};
-  if (step == loaded.step && loaded.version != 0) {
-    TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record));
-  } else if (loaded.version == 0) {
-    TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record));
-  } else {
-    IssuedToken fresh = issue_token(rng_);
-    TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record, &fresh.token_hash));
-    loaded.id = std::string(fresh.token.view());
-    loaded.id_hash = std::move(fresh.token_hash);
-  }
-  loaded.step = step;
+  TESSERA_RETURN_IF_ERROR(write_stored_flow(store, rng_, loaded, flow));
   loaded.flow = flow;
   return Status();
 }

@@ -31,6 +31,7 @@
 #include "service/deliveries.h"
 #include "service/password_hashing.h"
 #include "service/sign_in_service.h"
+#include "service/stored_flow.h"
 #include "storage/store.h"
 
 namespace tessera {
@@ -95,14 +96,7 @@ class PasswordResetService {
                                         const SecretBytes& fresh, const SecretBytes& confirm);
 
  private:
-  struct Loaded {
-    std::string id;
-    std::string id_hash;
-    std::int64_t version = 0;
-    std::string step;
-    SignInFlow flow;
-    std::optional<User> user;
-  };
+  using Loaded = StoredFlow;
   Result<std::optional<Loaded>> load(std::string_view flow_id, std::string_view posted_step);
   // Saves `flow` (in `store`, the store or a transaction) as the next version of `loaded`, under
   // a new id when its step changed.

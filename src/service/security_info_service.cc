@@ -7,20 +7,11 @@
 #include "service/code_input.h"
 #include "service/flow_codec.h"
 #include "service/sign_in_service.h"
+#include "service/stored_flow.h"
 #include "service/throttles.h"
 
 namespace tessera {
 namespace {
-
-const std::string* user_id_of_add_flow(const SignInFlow& flow) {
-  if (const auto* registering = std::get_if<step::Registering>(&flow.step)) {
-    return &registering->user_id;
-  }
-  if (const auto* challenging = std::get_if<step::Challenging>(&flow.step)) {
-    return &challenging->user_id;
-  }
-  return nullptr;
-}
 
 // What a notice of a change says, naming only the kind of method (it may go to another phone).
 std::string notice_text(std::string_view what, std::string_view kind) {
@@ -191,7 +182,7 @@ Result<std::optional<SendRefusal>> SecurityInfoService::save(const std::string& 
   auto write = [&](Store& store) {
     return store
         .save_flow(FlowRecord{id_hash, encode_flow(flow), version, flow.expires_at,
-                              *user_id_of_add_flow(flow)})
+                              *user_id_of(flow.step)})
         .status();
   };
   set_delivery(flow.step, "");
@@ -207,7 +198,7 @@ Result<std::optional<SendRefusal>> SecurityInfoService::save(const std::string& 
   Refused refused;
   TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
     TESSERA_ASSIGN_OR_RETURN(
-        auto queued, deliveries_->queue(tx, rng_, *user_id_of_add_flow(flow), *send, clock_.now()));
+        auto queued, deliveries_->queue(tx, rng_, *user_id_of(flow.step), *send, clock_.now()));
     if (const auto* id = std::get_if<std::string>(&queued)) {
       set_delivery(flow.step, *id);
     } else {
@@ -326,18 +317,15 @@ Result<AddMethodFlow> SecurityInfoService::begin_registration(const SessionRecor
 Result<SecurityInfoService::LoadedAdd> SecurityInfoService::load_add(const SessionRecord& session,
                                                                      std::string_view flow_id,
                                                                      FlowKind kind) {
-  if (flow_id.empty() || flow_id.size() > 128) return not_found("no method is being added");
-  std::string id_hash = hash_token(flow_id);
-  auto record = store_.find_flow(id_hash, clock_.now());
-  if (!record.ok()) return not_found("no method is being added");
-  auto flow = decode_flow(record->state);
-  if (!flow.ok() || flow->kind != kind) return not_found("no method is being added");
-  const std::string* user_id = user_id_of_add_flow(*flow);
+  TESSERA_ASSIGN_OR_RETURN(std::optional<StoredFlow> stored,
+                           find_stored_flow(store_, flow_id, kind, clock_.now()));
+  if (!stored) return not_found("no method is being added");
+  const std::string* user_id = user_id_of(stored->flow.step);
   if (user_id == nullptr || *user_id != session.user_id) {
     return not_found("no method is being added");
   }
-  LoadedAdd loaded{AddMethodFlow{std::string(flow_id), std::move(flow).value()}, std::move(id_hash),
-                   record->version};
+  LoadedAdd loaded{AddMethodFlow{std::string(flow_id), std::move(stored->flow)},
+                   std::move(stored->id_hash), stored->version};
   if (const std::string* delivery = delivery_of(loaded.added.flow.step); delivery != nullptr) {
     TESSERA_ASSIGN_OR_RETURN(loaded.added.delivery, delivery_outcome(store_, *delivery));
   }

@@ -35,24 +35,11 @@ MethodAtStep method_at_step(const MethodRegistry& methods, const SignInStep& ste
   return {};
 }
 
-constexpr std::size_t kMaxFlowIdLength = 128;
 constexpr std::size_t kMaxLoggedUpnLength = 254;
 
 bool is_final(const SignInStep& step) {
   return std::holds_alternative<step::StaySignedIn>(step) ||
          std::holds_alternative<step::SignedIn>(step);
-}
-
-const std::string* user_id_of(const SignInStep& step) {
-  return std::visit(
-      [](const auto& s) -> const std::string* {
-        if constexpr (requires { s.user_id; }) {
-          return &s.user_id;
-        } else {
-          return nullptr;
-        }
-      },
-      step);
 }
 
 }  // namespace
@@ -94,38 +81,13 @@ std::string SignInService::name_hash(std::string_view upn) const {
 
 Result<std::optional<SignInService::Loaded>> SignInService::load(std::string_view flow_id,
                                                                  std::string_view posted_step) {
-  if (flow_id.empty() || flow_id.size() > kMaxFlowIdLength) return std::optional<Loaded>();
-  Loaded loaded;
-  loaded.id = std::string(flow_id);
-  loaded.id_hash = hash_token(flow_id);
-  auto record = store_.find_flow(loaded.id_hash, clock_.now());
-  if (!record.ok()) {
-    if (record.status().code() == ErrorCode::not_found) return std::optional<Loaded>();
-    return record.status();
-  }
-  auto flow = decode_flow(record->state);
   // Only sign-in flows: an "add a method" flow of Security info must never reach a session here.
-  if (!flow.ok() || flow->kind != FlowKind::sign_in) return std::optional<Loaded>();
-  if (!posted_step.empty() && step_name(flow->step) != posted_step) {
-    // A form for another step: a replay, a skipped step or a second tab. This flow is over.
-    (void)store_.delete_flow(loaded.id_hash);
-    return std::optional<Loaded>();
-  }
-  if (const std::string* user_id = user_id_of(flow->step)) {
-    auto user = store_.find_user_by_id(*user_id);
-    if (!user.ok() && user.status().code() != ErrorCode::not_found) return user.status();
-    if (!user.ok() || user->status != UserStatus::active ||
-        user->security_version != flow->security_version) {
-      // Deleted, blocked or changed since the flow learnt who they are: start again.
-      (void)store_.delete_flow(loaded.id_hash);
-      return std::optional<Loaded>();
-    }
-    loaded.user = std::move(user).value();
-  }
-  loaded.version = record->version;
-  loaded.code_attempts = record->code_attempts;
-  loaded.step = std::string(step_name(flow->step));
-  loaded.flow = std::move(flow).value();
+  TESSERA_ASSIGN_OR_RETURN(
+      std::optional<StoredFlow> stored,
+      load_stored_flow(store_, flow_id, FlowKind::sign_in, posted_step, clock_.now()));
+  if (!stored) return std::optional<Loaded>();
+  Loaded loaded;
+  static_cast<StoredFlow&>(loaded) = std::move(*stored);
   return std::optional<Loaded>(std::move(loaded));
 }
 
@@ -204,22 +166,7 @@ Result<SignInPage> SignInService::current(std::string_view flow_id, const SignIn
 }
 
 Status SignInService::write_flow(Store& store, Loaded& loaded, const SignInFlow& flow) {
-  const std::string step(step_name(flow.step));
-  const std::string* user_id = user_id_of(flow.step);
-  FlowRecord record{loaded.id_hash, encode_flow(flow), loaded.version, flow.expires_at,
-                    user_id != nullptr ? *user_id : std::string()};
-  if (step == loaded.step) {
-    TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record));
-    return Status();
-  }
-  // A step further: a new id, so whoever held the old one (planted it, or saw it) holds nothing.
-  IssuedToken fresh = issue_token(rng_);
-  TESSERA_ASSIGN_OR_RETURN(loaded.version, store.save_flow(record, &fresh.token_hash));
-  loaded.id = std::string(fresh.token.view());
-  loaded.id_hash = std::move(fresh.token_hash);
-  loaded.step = step;
-  loaded.code_attempts = 0;
-  return Status();
+  return write_stored_flow(store, rng_, loaded, flow);
 }
 
 MethodContext SignInService::method_context(std::string_view upn, Timestamp now,

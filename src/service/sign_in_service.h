@@ -37,6 +37,7 @@
 #include "service/deliveries.h"
 #include "service/password_hashing.h"
 #include "service/session_service.h"
+#include "service/stored_flow.h"
 #include "service/throttles.h"
 #include "storage/store.h"
 
@@ -190,14 +191,7 @@ class SignInService {
                                  const SignInClient& client, bool remember_device = false);
 
  private:
-  struct Loaded {
-    std::string id;
-    std::string id_hash;
-    std::int64_t version = 0;
-    int code_attempts = 0;  // codes tried at this step, counted in the store
-    SignInFlow flow;
-    std::string step;          // the step the flow was loaded at: moving on gives it a new id
-    std::optional<User> user;  // the flow's user once known: active and unchanged when loaded
+  struct Loaded : StoredFlow {
     // What the stage the flow moves to asks to send; queued with the flow's next write.
     std::optional<Outgoing> send;
     std::optional<SendRefusal> send_refused;  // set when that send was refused
