@@ -32,6 +32,9 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
       {"password_hashing", {"memory_kib", "iterations", "workers", "queue_limit"}},
       {"tenant", {"name"}},
       {"log", {"level"}},
+      {"oidc",
+       {"access_token_seconds", "id_token_seconds", "code_seconds", "refresh_token_days",
+        "key_rotation_days"}},
   };
   return keys;
 }
@@ -236,6 +239,16 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
   TESSERA_RETURN_IF_ERROR(
       reader.integer("delivery", "queue_limit", 1, 1000000, delivery.queue_limit));
   TESSERA_RETURN_IF_ERROR(reader.integer("delivery", "workers", 1, 64, delivery.workers));
+  OidcConfig& oidc = config.oidc;
+  TESSERA_RETURN_IF_ERROR(
+      reader.seconds("oidc", "access_token_seconds", 60, 86400, oidc.access_token_lifetime));
+  TESSERA_RETURN_IF_ERROR(
+      reader.seconds("oidc", "id_token_seconds", 60, 86400, oidc.id_token_lifetime));
+  TESSERA_RETURN_IF_ERROR(reader.seconds("oidc", "code_seconds", 10, 600, oidc.code_lifetime));
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("oidc", "refresh_token_days", 1, 365, oidc.refresh_token_days));
+  TESSERA_RETURN_IF_ERROR(
+      reader.integer("oidc", "key_rotation_days", 0, 3650, oidc.key_rotation_days));
   std::string level = "info";
   TESSERA_RETURN_IF_ERROR(reader.string("log", "level", level));
   bool recognised = false;

@@ -16,6 +16,8 @@
 //              smtp_password (or TESSERA_SMTP_PASSWORD), from; off while smtp_host is empty
 //   [delivery] dev_outbox, timeout_seconds, tries, retry_backoff_ms, queue_limit, workers
 //   [log]      level = "debug" | "info" | "warn" | "error"
+//   [oidc]     access_token_seconds, id_token_seconds, code_seconds, refresh_token_days,
+//              key_rotation_days (0 = only `tessera keys rotate`)
 //
 // Relative paths are relative to the directory tessera was started in.
 #pragma once
@@ -92,6 +94,15 @@ struct HashingConfig {
   std::size_t queue_limit = 64;  // waiting hash jobs before the server answers 503
 };
 
+// The OpenID Connect provider's lifetimes (its issuer is server.public_url).
+struct OidcConfig {
+  std::chrono::seconds access_token_lifetime{600};
+  std::chrono::seconds id_token_lifetime{600};
+  std::chrono::seconds code_lifetime{60};
+  int refresh_token_days = 30;
+  int key_rotation_days = 90;
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig storage;
@@ -102,6 +113,7 @@ struct Config {
   PhoneConfig phone;
   EmailConfig email;
   DeliveryConfig delivery;
+  OidcConfig oidc;
 };
 
 // server.public_url, or http://ADDRESS:PORT when it is not set (without a trailing slash).

@@ -61,6 +61,8 @@ Runtime::Runtime(Config config, std::unique_ptr<Rng> rng, std::unique_ptr<Secret
       security_info_(*store_, methods_, *clock_, *rng_, &deliveries_, config_.tenant_name),
       fraud_reports_(*store_, *clock_, *rng_,
                      FraudReportSettings{config_.tenant_name, &deliveries_}),
+      keys_(*store_, *clock_, std::chrono::days(config_.oidc.key_rotation_days)),
+      clients_(*store_, *clock_, *rng_),
       csrf_key_(std::move(csrf_key)),
       name_key_(std::move(name_key)) {}
 

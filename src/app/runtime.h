@@ -12,6 +12,8 @@
 #include "crypto/aead.h"
 #include "crypto/password_hash.h"
 #include "methods/sign_in_method.h"
+#include "oidc/clients.h"
+#include "oidc/key_ring.h"
 #include "service/deliveries.h"
 #include "service/fraud_reports.h"
 #include "service/policy_service.h"
@@ -43,6 +45,9 @@ class Runtime {
   SecurityInfoService& security_info() { return security_info_; }
   // Reports of sign-ins a user didn't start (0# on a call, "This wasn't me" in an email).
   FraudReports& fraud_reports() { return fraud_reports_; }
+  // The OpenID Connect provider's signing keys and its registered apps.
+  KeyRing& keys() { return keys_; }
+  OidcClients& clients() { return clients_; }
   // Where methods' texts, calls and emails are queued (the server's dispatcher sends them).
   DeliveryQueue& deliveries() { return deliveries_; }
   // A key for CSRF tokens, derived from the master key (so every node has the same one).
@@ -69,6 +74,8 @@ class Runtime {
   SessionService sessions_;
   SecurityInfoService security_info_;
   FraudReports fraud_reports_;
+  KeyRing keys_;
+  OidcClients clients_;
   SecretBytes csrf_key_;
   SecretBytes name_key_;
 };

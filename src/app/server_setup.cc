@@ -97,6 +97,12 @@ Gateways gateways(TwilioGateway* twilio, SmtpMailer* mailer, DevOutbox* outbox) 
   return Gateways{twilio, twilio, mailer};
 }
 
+OidcSettings oidc_settings(const Config& config) {
+  return OidcSettings{public_url_of(config), config.oidc.access_token_lifetime,
+                      config.oidc.id_token_lifetime, config.oidc.code_lifetime,
+                      std::chrono::hours(24 * config.oidc.refresh_token_days)};
+}
+
 DispatchSettings dispatch_settings(const Config& config) {
   DispatchSettings settings;
   settings.workers = config.delivery.workers;
@@ -180,9 +186,18 @@ WebServer::WebServer(Runtime& runtime)
       password_reset_(runtime.store(), runtime.methods(), hashing_, runtime.clock(), runtime.rng(),
                       PasswordResetSettings{runtime.config().tenant_name, &runtime.deliveries(),
                                             runtime.config().server.sign_in_starts_per_network}),
-      web_{sign_in_,           runtime.sessions(),      runtime.security_info(),
-           runtime.methods(),  runtime.clock(),         runtime.config().tenant_name,
-           runtime.csrf_key(), runtime.fraud_reports(), password_reset_},
+      oidc_(runtime.store(), runtime.keys(), runtime.clients(), sign_in_, runtime.sessions(),
+            runtime.clock(), runtime.rng(), oidc_settings(runtime.config())),
+      web_{sign_in_,
+           runtime.sessions(),
+           runtime.security_info(),
+           runtime.methods(),
+           runtime.clock(),
+           runtime.config().tenant_name,
+           runtime.csrf_key(),
+           runtime.fraud_reports(),
+           password_reset_,
+           &oidc_},
       health_([&store = runtime.store()] { return database_health(store); },
               health_wait(runtime.config())),
       router_(make_router(web_, health_, delivery_routes_)),
@@ -200,6 +215,8 @@ WebServer::~WebServer() {
 
 Status WebServer::start() {
   TESSERA_RETURN_IF_ERROR(check_page_templates());
+  // The first signing keys are made (or due ones rotated) before the first request needs them.
+  TESSERA_RETURN_IF_ERROR(runtime_.keys().ensure_keys());
   runtime_.deliveries().set_waker(&dispatcher_);
   dispatcher_.start();
   for (const SignInMethod* method : runtime_.methods().all()) {

@@ -17,6 +17,9 @@ struct SessionRecord {
   Timestamp expires_at{};           // absolute timeout
   bool persistent = false;          // "Stay signed in?" Yes
   std::optional<Timestamp> mfa_at;  // when MFA was last proven in this session
+  // What the sign-in that made it did: RFC 8176 values, space-separated ("pwd otp mfa"); empty
+  // for a session older than schema version 9 (a password only, as far as anyone can tell).
+  std::string amr;
 };
 
 }  // namespace tessera

@@ -77,6 +77,8 @@ std::string_view to_string(DecisionRule rule) {
       return "trusted_ip";
     case DecisionRule::remembered_device:
       return "remembered_device";
+    case DecisionRule::app_requires_mfa:
+      return "app_requires_mfa";
     case DecisionRule::registration_required:
       return "registration_required";
   }
@@ -121,6 +123,8 @@ SignInDecision decide_sign_in(const SignInFacts& facts) {
     requirement = DecisionRule::user_state_enabled;
   } else if (org_requires_mfa(policy, facts.now)) {
     requirement = DecisionRule::org_policy_mfa_for_all;
+  } else if (facts.app_requires_mfa) {
+    requirement = DecisionRule::app_requires_mfa;
   }
   if (!requirement) return {NextStep::complete, DecisionRule::mfa_not_required};
 
@@ -141,17 +145,18 @@ SignInDecision decide_sign_in(const SignInFacts& facts) {
     decision.rule = DecisionRule::registration_required;
     const Timestamp grace_end = requirement_start(user, policy, facts.now) +
                                 std::chrono::days(policy.registration_grace_days);
-    decision.registration_skippable = policy.registration_grace_days > 0 && facts.now < grace_end;
+    decision.registration_skippable =
+        !facts.app_requires_mfa && policy.registration_grace_days > 0 && facts.now < grace_end;
     return decision;
   }
 
   // 5. Registered: the challenge, unless the network or a remembered device vouches.
-  if (in_trusted_range(policy, facts.client_ip)) {
+  if (!facts.app_requires_mfa && in_trusted_range(policy, facts.client_ip)) {
     decision.next = NextStep::complete;
     decision.rule = DecisionRule::trusted_ip;
     return decision;
   }
-  if (facts.remembered_device_valid && remembers_mfa(policy)) {
+  if (!facts.app_requires_mfa && facts.remembered_device_valid && remembers_mfa(policy)) {
     decision.next = NextStep::complete;
     decision.rule = DecisionRule::remembered_device;
     return decision;

@@ -37,6 +37,7 @@ enum class DecisionRule {
   trusted_ip,              // required, but the client IP is in a trusted range: challenge skipped
   remembered_device,       // required, but a valid remembered-device token: challenge skipped
   registration_required,   // required and nothing usable registered
+  app_requires_mfa,        // an app asked for MFA (OIDC acr_values, a client's require_mfa)
 };
 
 std::string_view to_string(NextStep step);
@@ -51,6 +52,10 @@ struct SignInFacts {
   bool remembered_device_valid = false;  // a valid remembered-device token for this user
   bool has_usable_method = false;        // a registered method the policy allows
   bool mfa_completed_in_flow = false;    // MFA (or a first registration) already done in this flow
+  // The app being signed in to demands MFA: required even where the user's state and the
+  // policy do not, and neither a trusted IP nor a remembered device skips it (the token must
+  // say MFA was done, and only a challenge does it).
+  bool app_requires_mfa = false;
   Timestamp now{};
 };
 

@@ -123,6 +123,7 @@ struct SignInFlow {
   bool mfa_required = false;        // from the decision after the password
   std::string decided_by;           // the DecisionRule that decided, for the sign-in log
   std::string method_used;          // the method's kind once MFA succeeded
+  std::string method_amr;           // and its RFC 8176 value (SignInMethod::amr), for tokens
   bool registered_in_flow = false;  // a first method was registered (state becomes Enforced)
   // The user's security_version when the flow learnt who they are: if it moves on (password
   // changed, blocked, an admin's MFA change), the flow ends at its next step.
@@ -144,6 +145,13 @@ struct SignInFlow {
   std::string reset_proved_ways;
   std::string reset_proved_methods;
   std::string reset_way;
+  // Where the browser goes once signed in: an app's sign-in request (an OpenID Connect
+  // authorization, kept by the oidc layer as opaque text), and the app's name for the sign-in
+  // log; empty = Security info. An app that demands MFA sets mfa_demanded
+  // (SignInFacts::app_requires_mfa).
+  std::string continuation;
+  std::string app;
+  bool mfa_demanded = false;
 };
 
 // Whether "Don't ask again for N days" is offered: a challenge (not a first registration) passed

@@ -153,7 +153,9 @@ class SignInMethod {
   virtual std::string_view default_label() const = 0;  // "Authenticator app – code"
   // Security info's "Default sign-in method: …" for one registered method ("Phone – call +44 …").
   virtual std::string default_label_of(const Method&) const { return std::string(default_label()); }
-  virtual std::string_view amr() const = 0;  // RFC 8176, e.g. "otp"
+  // RFC 8176's value for what proving this method at `at` (the stage whose answer was accepted)
+  // showed, e.g. "otp"; a phone's "sms" or "tel" depends on the way.
+  virtual std::string_view amr(const MethodStage& at) const = 0;
   // "Sign in another way" lists this ("Use a verification code from my authenticator app").
   virtual std::string_view other_way_text() const = 0;
   // Security info's link to prove it is you with this method before a change.

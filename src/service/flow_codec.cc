@@ -84,6 +84,7 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   object["mfa_required"] = flow.mfa_required;
   object["decided_by"] = flow.decided_by;
   object["method_used"] = flow.method_used;
+  if (!flow.method_amr.empty()) object["method_amr"] = flow.method_amr;
   object["registered_in_flow"] = flow.registered_in_flow;
   object["security_version"] = flow.security_version;
   if (!flow.replaces.empty()) object["replaces"] = flow.replaces;
@@ -96,6 +97,9 @@ SecretBytes encode_flow(const SignInFlow& flow) {
   object["reset_proved_ways"] = flow.reset_proved_ways;
   object["reset_proved_methods"] = flow.reset_proved_methods;
   object["reset_way"] = flow.reset_way;
+  if (!flow.continuation.empty()) object["continuation"] = flow.continuation;
+  if (!flow.app.empty()) object["app"] = flow.app;
+  if (flow.mfa_demanded) object["mfa_demanded"] = true;
   std::string text = json::serialize(object);
   SecretBytes bytes = SecretBytes::from_string(text);
   wipe_string(text);
@@ -191,6 +195,7 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     flow.mfa_required = flag("mfa_required");
     flow.decided_by = text("decided_by");
     flow.method_used = text("method_used");
+    flow.method_amr = text("method_amr");
     flow.registered_in_flow = flag("registered_in_flow");
     flow.security_version = number("security_version");
     flow.replaces = text("replaces");
@@ -205,6 +210,9 @@ Result<SignInFlow> decode_flow(const SecretBytes& bytes) {
     flow.reset_proved_ways = text("reset_proved_ways");
     flow.reset_proved_methods = text("reset_proved_methods");
     flow.reset_way = text("reset_way");
+    flow.continuation = text("continuation");
+    flow.app = text("app");
+    flow.mfa_demanded = flag("mfa_demanded");
     return flow;
   } catch (const std::exception&) {
     return data_loss("a stored sign-in flow is damaged");

@@ -42,10 +42,40 @@ bool is_final(const SignInStep& step) {
          std::holds_alternative<step::SignedIn>(step);
 }
 
+// RFC 8176 values of what a completed sign-in did: always the password, and the method that
+// proved the second factor (a first registration counts) with "mfa".
+std::string session_amr(const SignInFlow& flow) {
+  if (flow.method_amr.empty()) return "pwd";
+  return "pwd " + flow.method_amr + " mfa";
+}
+
 }  // namespace
 
 Result<SignInPage> SignInService::start(SignInFlow::Notice notice) {
   return restart(notice);
+}
+
+Result<SignInPage> SignInService::start_for_app(const AppSignIn& app, const SignInClient& client) {
+  const Timestamp now = clock_.now();
+  IssuedToken id = issue_token(rng_);
+  StoredFlow stored;
+  stored.id = std::string(id.token.view());
+  stored.id_hash = id.token_hash;
+  stored.flow = start_flow(now);
+  stored.flow.continuation = app.continuation;
+  stored.flow.app = app.app;
+  stored.flow.mfa_demanded = app.mfa_demanded;
+  stored.step = std::string(step_name(stored.flow.step));
+  // Stored at "Sign in" so the username carries the app on (submit_username); it holds nothing
+  // of a user.
+  TESSERA_RETURN_IF_ERROR(write_stored_flow(store_, rng_, stored, stored.flow));
+  if (!app.login_hint.empty() && app.login_hint.size() <= kMaxLoggedUpnLength) {
+    return submit_username(stored.id, step_name(stored.flow.step), app.login_hint, client);
+  }
+  SignInPage page;
+  page.flow_id = stored.id;
+  page.flow = std::move(stored.flow);
+  return page;
 }
 
 Result<SignInPage> SignInService::restart(SignInFlow::Notice notice) {
@@ -256,6 +286,9 @@ Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
       return page;
     }
   }
+  // An app's sign-in (start_for_app) was stored at "Sign in": where it returns to goes on.
+  TESSERA_ASSIGN_OR_RETURN(std::optional<StoredFlow> before,
+                           find_stored_flow(store_, flow_id, FlowKind::sign_in, now));
   if (flow_id.size() <= kMaxFlowIdLength) (void)store_.delete_flow(hash_token(flow_id));
   // The username starts the stored flow, always under a fresh id: an id someone planted in the
   // browser (flow fixation) is never the one that ends signed in.
@@ -264,6 +297,11 @@ Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
   loaded.id = std::string(id.token.view());
   loaded.id_hash = id.token_hash;
   loaded.flow = start_flow(now);
+  if (before && std::holds_alternative<step::EnterUsername>(before->flow.step)) {
+    loaded.flow.continuation = std::move(before->flow.continuation);
+    loaded.flow.app = std::move(before->flow.app);
+    loaded.flow.mfa_demanded = before->flow.mfa_demanded;
+  }
   loaded.step = std::string(step_name(loaded.flow.step));
   auto canonical = canonical_upn(username);
   // An invalid name goes on to "Enter password" like an unknown one: nothing is revealed.
@@ -278,7 +316,8 @@ Result<SignInPage> SignInService::submit_username(std::string_view flow_id,
 
 Result<SignInService::Decided> SignInService::decide_after_password(const User& user,
                                                                     const OrgPolicy& policy,
-                                                                    const SignInClient& client) {
+                                                                    const SignInClient& client,
+                                                                    bool app_requires_mfa) {
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));
   // The method to challenge: the default one if the policy allows its kind, else the first that
   // is allowed.
@@ -298,6 +337,7 @@ Result<SignInService::Decided> SignInService::decide_after_password(const User& 
   facts.policy = &policy;
   if (auto ip = IpAddress::parse(client.ip); ip.ok()) facts.client_ip = *ip;
   facts.has_usable_method = usable != nullptr;
+  facts.app_requires_mfa = app_requires_mfa;
   facts.now = clock_.now();
   if (usable != nullptr && remembers_mfa(policy)) {
     TESSERA_ASSIGN_OR_RETURN(facts.remembered_device_valid,
@@ -475,7 +515,8 @@ Result<SignInPage> SignInService::submit_password(std::string_view flow_id,
             store_.replace_password_hash(user.id, user.password_hash, *rehashed));
       }
     }
-    TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
+    TESSERA_ASSIGN_OR_RETURN(
+        Decided decided, decide_after_password(user, policy, client, loaded->flow.mfa_demanded));
     decision = decided.decision;
     context = std::move(decided.context);
     loaded->send = std::move(decided.send);
@@ -587,7 +628,8 @@ Result<SignInPage> SignInService::submit_new_password(
   // the one that does also carries the flow on.
   user.password_temporary = false;
   TESSERA_ASSIGN_OR_RETURN(OrgPolicy policy, store_.load_policy());
-  TESSERA_ASSIGN_OR_RETURN(Decided decided, decide_after_password(user, policy, client));
+  TESSERA_ASSIGN_OR_RETURN(Decided decided,
+                           decide_after_password(user, policy, client, loaded->flow.mfa_demanded));
   loaded->send = std::move(decided.send);
   loaded->report_link_hash = std::move(decided.report_link_hash);
   const std::string user_id = user.id;
@@ -896,6 +938,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
       return tx.append_audit(AuditLogEntry{new_id(rng_), now, "system", "mfa.set", user.upn,
                                            "enforced: registered " + kind});
     };
+    loaded->flow.method_amr = std::string(method->amr(at));
     return finish_page(*loaded,
                        advance(std::move(loaded->flow),
                                event::RegistrationAnswered{event::CodeOutcome::accepted}, context),
@@ -915,6 +958,7 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
       return tx.reset_throttle(codes.key);
     };
     SignInFlow flow = loaded->flow;
+    flow.method_amr = std::string(method->amr(at));
     auto page = finish_page(
         *loaded,
         advance(std::move(flow), event::ChallengeAnswered{event::CodeOutcome::accepted}, context),
@@ -983,6 +1027,7 @@ Result<SignInPage> SignInService::finish_page(Loaded& loaded, Transition transit
     std::optional<Timestamp> mfa_at;
     if (!transition.flow.method_used.empty()) mfa_at = now;
     session = sessions_.prepare(user.id, done.persistent, mfa_at, record);
+    record.amr = session_amr(transition.flow);
     if (done.remember_device) {
       IssuedToken token = issue_token(rng_);
       const Timestamp until = now + std::chrono::days(transition.flow.remember_days);
@@ -1054,7 +1099,7 @@ SignInLogEntry SignInService::log_entry(const SignInFlow& flow, const std::strin
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
   entry.client_ip = client.ip;
-  entry.app = client.app.empty() ? "Security info" : client.app;
+  entry.app = !flow.app.empty() ? flow.app : client.app.empty() ? "Security info" : client.app;
   entry.result = result;
   entry.failure_reason = std::string(reason);
   entry.mfa_required = flow.mfa_required;

@@ -130,6 +130,16 @@ struct SignInClient {
   std::string device_token;  // the remembered-device cookie, if the browser sent one
 };
 
+// A sign-in an app asked for (an OpenID Connect authorization): where the browser returns once
+// signed in, opaque to the sign-in (SignInFlow::continuation), the app's name for the log, and
+// whether it demands MFA.
+struct AppSignIn {
+  std::string continuation;
+  std::string app;
+  bool mfa_demanded = false;
+  std::string login_hint;  // the username to start with; empty = ask
+};
+
 class SignInService {
  public:
   // `name_key` keys the hash under which attempts on unknown usernames are counted (derived from
@@ -148,6 +158,9 @@ class SignInService {
 
   // A new flow at "Sign in".
   Result<SignInPage> start(SignInFlow::Notice notice = SignInFlow::Notice::none);
+  // A flow for `app`, stored at "Sign in" (or at "Enter password" for a login_hint); the page
+  // at SignedIn then carries app.continuation in its flow.
+  Result<SignInPage> start_for_app(const AppSignIn& app, const SignInClient& client);
   // The page the flow is at (GET after a redirect); a new flow when `flow_id` is unknown. A stage
   // that waits for its call's answer moves on here once the answer is known.
   Result<SignInPage> current(std::string_view flow_id, const SignInClient& client = {});
@@ -260,8 +273,9 @@ class SignInService {
   Status queue_send(Store& tx, Loaded& loaded, SignInFlow& flow);
   // The decision once the password is right, and the context to advance the flow with (the
   // method to challenge); reads the user's methods once for both.
+  // `app_requires_mfa`: the flow's app demands MFA (SignInFlow::mfa_demanded).
   Result<Decided> decide_after_password(const User& user, const OrgPolicy& policy,
-                                        const SignInClient& client);
+                                        const SignInClient& client, bool app_requires_mfa);
   SignInLogEntry log_entry(const SignInFlow& flow, const std::string& user_id, std::string_view upn,
                            const SignInClient& client, SignInResult result,
                            std::string_view reason);

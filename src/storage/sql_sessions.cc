@@ -10,12 +10,12 @@ Status SqlStore::create_session(const SessionRecord& session) {
 }
 
 Status SqlStore::insert_session(SqlConnection& connection, const SessionRecord& session) {
-  auto inserted =
-      connection.execute("INSERT INTO sessions (" + std::string(kSessionColumns) +
-                             ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                         {session.token_hash, session.user_id, seconds(session.created_at),
-                          seconds(session.last_seen_at), seconds(session.expires_at),
-                          std::int64_t{session.persistent}, optional_seconds(session.mfa_at)});
+  auto inserted = connection.execute(
+      "INSERT INTO sessions (" + std::string(kSessionColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {session.token_hash, session.user_id, seconds(session.created_at),
+       seconds(session.last_seen_at), seconds(session.expires_at), std::int64_t{session.persistent},
+       optional_seconds(session.mfa_at), session.amr});
   if (!inserted.ok() && inserted.status().code() == ErrorCode::failed_precondition) {
     return not_found("no such user for this session");
   }

@@ -1,7 +1,7 @@
 // The SqlStore's declaration, shared by the files that implement it (one per aggregate:
 // sql_users.cc, sql_throttles.cc, sql_methods.cc, sql_sessions.cc, sql_flows.cc, sql_policy.cc,
-// sql_logs.cc, sql_deliveries.cc, sql_security_events.cc; sql_store.cc holds the schema and the
-// unit of work). Internal to the storage layer.
+// sql_logs.cc, sql_deliveries.cc, sql_security_events.cc, sql_oidc.cc; sql_store.cc holds the
+// schema and the unit of work). Internal to the storage layer.
 #pragma once
 
 #include <algorithm>
@@ -34,7 +34,7 @@ constexpr std::string_view kUserColumns =
 constexpr std::string_view kMethodColumns =
     "id, user_id, kind, label, detail, sealed_secret, is_default, created_at, last_used_step";
 constexpr std::string_view kSessionColumns =
-    "token_hash, user_id, created_at, last_seen_at, expires_at, persistent, mfa_at";
+    "token_hash, user_id, created_at, last_seen_at, expires_at, persistent, mfa_at, amr";
 constexpr std::string_view kDeliveryColumns =
     "id, channel, destination, user_id, sealed_content, status, attempts, last_error, provider_id, "
     "answer, created_at, updated_at";
@@ -107,6 +107,7 @@ inline SessionRecord session_from(const SqlRow& row) {
   session.expires_at = from_unix_seconds(row.integer(4));
   session.persistent = row.integer(5) != 0;
   session.mfa_at = optional_timestamp(row, 6);
+  session.amr = row.text(7);
   return session;
 }
 
@@ -328,6 +329,30 @@ class SqlStore final : public Store {
   Result<std::string> take_report_link(const std::string& token_hash, Timestamp now) override;
   Result<std::string> peek_report_link(const std::string& token_hash, Timestamp now) override;
   Result<std::size_t> delete_expired_report_links(Timestamp now) override;
+
+  // The OpenID Connect provider (sql_oidc.cc).
+  Status add_oidc_client(const OidcClient& client, const AuditLogEntry* audit) override;
+  Result<OidcClient> find_oidc_client(const std::string& id) override;
+  Result<std::vector<OidcClient>> list_oidc_clients() override;
+  Status delete_oidc_client(const std::string& id, const AuditLogEntry* audit) override;
+  Result<std::vector<OidcSigningKey>> list_signing_keys(Timestamp retired_since) override;
+  Status rotate_signing_keys(const std::vector<OidcSigningKey>& keys, Timestamp now,
+                             const AuditLogEntry* audit) override;
+  Status add_oidc_grant(const OidcGrant& grant, const OidcCode& code) override;
+  Result<OidcGrant> find_oidc_grant(const std::string& id) override;
+  Result<Redemption> redeem_oidc_code(const std::string& code_hash, Timestamp now,
+                                      OidcCode& code) override;
+  Status add_refresh_token(const OidcRefreshToken& token) override;
+  Result<Redemption> redeem_refresh_token(const std::string& token_hash, Timestamp now,
+                                          OidcRefreshToken& token) override;
+  Result<std::optional<OidcRefreshToken>> find_refresh_token(
+      const std::string& token_hash) override;
+  Status revoke_oidc_grant(const std::string& grant_id, Timestamp now) override;
+  Result<std::size_t> revoke_session_grants(const std::string& session_hash,
+                                            Timestamp now) override;
+  Status revoke_access_token(const std::string& jti, Timestamp expires_at) override;
+  Result<bool> access_token_revoked(const std::string& jti) override;
+  Result<std::size_t> delete_expired_oidc(Timestamp now) override;
 
  private:
   static Status upsert_network(SqlConnection& connection, const std::string& user_id,

@@ -1,7 +1,7 @@
 // The Store is the seam between tessera and its database. Every piece of state lives here so that
 // any node can serve any request. It is made of one small interface per aggregate (users,
 // familiar networks, throttles, methods, sessions, flows, policy, logs, deliveries, remembered
-// devices, fraud reports; each in its
+// devices, fraud reports, the OpenID Connect provider; each in its
 // own header) and one unit of work, transaction(), that a use case opens to change several of them
 // at once. Two implementations share one SQL layer: SQLite (embedded, WAL) and PostgreSQL (libpq,
 // pooled); one test suite (tests/store) proves they behave the same.
@@ -33,6 +33,7 @@
 #include "storage/fraud_report_store.h"
 #include "storage/log_store.h"
 #include "storage/method_store.h"
+#include "storage/oidc_store.h"
 #include "storage/policy_store.h"
 #include "storage/remembered_device_store.h"
 #include "storage/session_store.h"
@@ -51,7 +52,8 @@ class Store : public UserStore,
               public LogStore,
               public DeliveryStore,
               public RememberedDeviceStore,
-              public FraudReportStore {
+              public FraudReportStore,
+              public OidcStore {
  public:
   ~Store() override = default;
 

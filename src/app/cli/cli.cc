@@ -25,6 +25,7 @@ int run_cli(int argc, char** argv) {
   register_mfa_commands(app, context);
   register_policy_commands(app, context);
   register_log_commands(app, context);
+  register_client_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -46,5 +46,6 @@ void register_user_commands(CLI::App& app, CommandContext& context);
 void register_mfa_commands(CLI::App& app, CommandContext& context);
 void register_policy_commands(CLI::App& app, CommandContext& context);
 void register_log_commands(CLI::App& app, CommandContext& context);
+void register_client_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace tessera

@@ -7,6 +7,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "methods/sign_in_method.h"
+#include "oidc/provider.h"
 #include "service/sign_in_service.h"
 
 namespace tessera {
@@ -17,6 +18,13 @@ void add_security_info_routes(Router& router, WebContext& context);
 void add_report_routes(Router& router, WebContext& context);
 // "Forgot my password": /signin/forgot and its steps.
 void add_password_reset_routes(Router& router, WebContext& context);
+// The OpenID Connect provider (when context.oidc is set): discovery, JWKS, /authorize, /token,
+// /userinfo, /introspect, /revoke, /logout.
+void add_oidc_routes(Router& router, WebContext& context);
+// The response for an OpenID Connect browser outcome (a redirect to the app, a form_post page,
+// the sign-in pages, an error page, the sign-out pages).
+Response browser_response(const Request& request, WebContext& context,
+                          const BrowserOutcome& outcome);
 
 // The response for where a sign-in flow stands: its page with the flow cookie, or — once signed
 // in — the session cookie and a redirect to Security info.

@@ -60,6 +60,7 @@ std::string notice_text(SignInFlow::Notice notice) {
 }
 
 SignInClient client_of(const Request& request) {
+  // The app, when the flow is an app's, is the flow's (SignInFlow::app).
   return SignInClient{request.client_ip, "Security info", cookie_value(request, kDeviceCookie)};
 }
 
@@ -130,6 +131,12 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   if (const auto* done = std::get_if<step::SignedIn>(&page.flow.step)) {
     (void)done;
     Response response = Response::redirect("/security-info");
+    // Signed in for an app: back to it, with its code.
+    if (!page.flow.continuation.empty() && context.oidc != nullptr && page.session) {
+      auto outcome = context.oidc->resume(page.flow.continuation, page.session->token.view());
+      if (!outcome.ok()) return failure_page(context, outcome.status());
+      response = browser_response(request, context, *outcome);
+    }
     clear_cookie(response, request, kFlowCookie);
     if (page.session) {
       set_cookie(response, request, kSessionCookie, page.session->token.view(),

@@ -16,6 +16,8 @@
 
 namespace tessera {
 
+class OidcProvider;
+
 struct WebContext {
   SignInService& sign_in;
   SessionService& sessions;
@@ -26,6 +28,8 @@ struct WebContext {
   SecretBytes csrf_key;     // 32 bytes derived from the master key
   FraudReports& fraud_reports;
   PasswordResetService& password_reset;
+  // The OpenID Connect provider; null: no app can sign in through tessera (its routes are off).
+  OidcProvider* oidc = nullptr;
 };
 
 }  // namespace tessera

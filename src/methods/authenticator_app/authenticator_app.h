@@ -12,7 +12,7 @@ class AuthenticatorApp final : public SignInMethod {
   MethodKind kind() const override { return MethodKind::authenticator_app; }
   std::string_view display_name() const override { return "Authenticator app"; }
   std::string_view default_label() const override { return "Authenticator app – code"; }
-  std::string_view amr() const override { return "otp"; }
+  std::string_view amr(const MethodStage&) const override { return "otp"; }
   std::string_view other_way_text() const override {
     return "Use a verification code from my authenticator app";
   }

@@ -16,7 +16,9 @@ class Email final : public SignInMethod {
   std::string_view display_name() const override { return "Email"; }
   std::string_view default_label() const override { return "Email – code"; }
   std::string default_label_of(const Method& method) const override;
-  std::string_view amr() const override { return "otp"; }  // RFC 8176 has no value for email
+  std::string_view amr(const MethodStage&) const override {
+    return "otp";
+  }  // RFC 8176 has no value for email
   std::string_view other_way_text() const override { return "Email a code to me"; }
   std::string_view step_up_text() const override { return "Verify with a code by email"; }
   bool allowed_by(const AllowedMethods& allowed) const override { return allowed.email; }

@@ -298,4 +298,9 @@ std::string_view Phone::template_text(std::string_view name) const {
   return phone_asset(std::string(name) + ".mustache");
 }
 
+std::string_view Phone::amr(const MethodStage& at) const {
+  // A call is proven by the phone (RFC 8176 "tel"), a text by the code it carried ("sms").
+  return at.name == kCall || at.name == kVerifyCall ? "tel" : "sms";
+}
+
 }  // namespace tessera

@@ -30,7 +30,7 @@ class Phone final : public SignInMethod {
     return line_ == PhoneLine::main ? "Phone – text" : "Alternate phone – call";
   }
   std::string default_label_of(const Method& method) const override;
-  std::string_view amr() const override { return line_ == PhoneLine::main ? "sms" : "tel"; }
+  std::string_view amr(const MethodStage& at) const override;
   std::string_view other_way_text() const override {
     return line_ == PhoneLine::main ? "Text or call my phone" : "Call my alternate phone";
   }

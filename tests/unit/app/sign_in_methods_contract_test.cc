@@ -104,7 +104,7 @@ TEST_P(MethodContract, NamesAreStableAndComplete) {
   EXPECT_EQ(parse_method_kind(method.kind_name()), method.kind());
   EXPECT_FALSE(method.display_name().empty());
   EXPECT_FALSE(method.default_label().empty());
-  EXPECT_FALSE(method.amr().empty());
+  EXPECT_FALSE(method.amr(MethodStage{}).empty());
   EXPECT_FALSE(method.other_way_text().empty());
   EXPECT_FALSE(method.step_up_text().empty());
   for (const std::string_view name : method.template_names())
