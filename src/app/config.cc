@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -19,8 +20,9 @@ const std::map<std::string, KeySet, std::less<>>& known_keys() {
       {"server",
        {"address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
         "header_timeout_seconds", "body_timeout_seconds", "idle_timeout_seconds", "max_connections",
-        "max_connections_per_client", "sign_in_starts_per_network", "trusted_proxies",
-        "public_url"}},
+        "max_connections_per_client", "sign_in_starts_per_network", "trusted_proxies", "public_url",
+        "cookie_domain"}},
+      {"forward_auth", {"allowed_hosts", "mfa_hosts"}},
       {"phone", {"api_base_url", "account_sid", "auth_token", "from"}},
       {"email",
        {"smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "from"}},
@@ -133,6 +135,31 @@ class Reader {
     return Status();
   }
 
+  // A list of host names, lower-cased.
+  Status hosts(std::string_view section, std::string_view key,
+               std::vector<std::string>& out) const {
+    const auto node = root_[section][key];
+    if (!node) return Status();
+    const toml::array* items = node.as_array();
+    if (items == nullptr) {
+      return error(name(section, key), "must be a list of host names, e.g. [\"app.example.com\"]");
+    }
+    std::vector<std::string> hosts;
+    for (const toml::node& item : *items) {
+      const auto text = item.value<std::string>();
+      if (!text || text->empty() || text->size() > 253 ||
+          text->find_first_of(" /:@?#") != std::string::npos) {
+        return error(name(section, key), "must hold host names without scheme, port or path");
+      }
+      std::string host = *text;
+      for (char& c : host)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      hosts.push_back(std::move(host));
+    }
+    out = std::move(hosts);
+    return Status();
+  }
+
   Status seconds(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max,
                  std::chrono::seconds& out) const {
     std::int64_t value = out.count();
@@ -216,6 +243,10 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
       reader.integer("password_hashing", "queue_limit", 1, 100000, hashing.queue_limit));
 
   TESSERA_RETURN_IF_ERROR(reader.string("server", "public_url", server.public_url));
+  TESSERA_RETURN_IF_ERROR(reader.string("server", "cookie_domain", server.cookie_domain));
+  TESSERA_RETURN_IF_ERROR(
+      reader.hosts("forward_auth", "allowed_hosts", config.forward_auth.allowed_hosts));
+  TESSERA_RETURN_IF_ERROR(reader.hosts("forward_auth", "mfa_hosts", config.forward_auth.mfa_hosts));
   TESSERA_RETURN_IF_ERROR(reader.string("tenant", "name", config.tenant_name));
   PhoneConfig& phone = config.phone;
   TESSERA_RETURN_IF_ERROR(reader.string("phone", "api_base_url", phone.api_base_url));
@@ -298,6 +329,14 @@ Status validate(const Config& config) {
   if (config.tenant_name.empty() || config.tenant_name.size() > 64 ||
       config.tenant_name.find(':') != std::string::npos) {
     return invalid_argument("tenant.name must be 1-64 characters without ':'");
+  }
+  for (const std::string& host : config.forward_auth.mfa_hosts) {
+    if (std::find(config.forward_auth.allowed_hosts.begin(),
+                  config.forward_auth.allowed_hosts.end(),
+                  host) == config.forward_auth.allowed_hosts.end()) {
+      return invalid_argument("forward_auth.mfa_hosts: " + host +
+                              " is not in forward_auth.allowed_hosts");
+    }
   }
   if (!config.server.public_url.empty() && config.server.public_url.rfind("http://", 0) != 0 &&
       config.server.public_url.rfind("https://", 0) != 0) {

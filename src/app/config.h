@@ -4,7 +4,8 @@
 //   [server]   address, port, io_threads, header_limit_bytes, body_limit_bytes,
 //              header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds, max_connections,
 //              max_connections_per_client, sign_in_starts_per_network, trusted_proxies,
-//              public_url (where people and gateways reach tessera; default http://ADDRESS:PORT)
+//              public_url (where people and gateways reach tessera; default http://ADDRESS:PORT),
+//              cookie_domain (the session cookie's Domain, for forward auth across subdomains)
 //   [storage]  kind = "sqlite" | "postgres", sqlite_path, postgres_url, pool_size,
 //              busy_timeout_ms, wait_timeout_ms
 //   [security] master_key_file
@@ -16,6 +17,8 @@
 //              smtp_password (or TESSERA_SMTP_PASSWORD), from; off while smtp_host is empty
 //   [delivery] dev_outbox, timeout_seconds, tries, retry_backoff_ms, queue_limit, workers
 //   [log]      level = "debug" | "info" | "warn" | "error"
+//   [forward_auth] allowed_hosts (the hosts /auth/verify vouches for and /signin?rd= returns
+//              to), mfa_hosts (of those, the ones that require MFA)
 //   [oidc]     access_token_seconds, id_token_seconds, code_seconds, refresh_token_days,
 //              key_rotation_days (0 = only `tessera keys rotate`)
 //
@@ -56,6 +59,14 @@ struct ServerConfig {
   // The address people and gateways reach tessera at (calls fetch their TwiML under it, and the
   // webhook's signature covers it); empty = http://ADDRESS:PORT.
   std::string public_url;
+  // The session cookie's Domain (e.g. "example.com"), so one sign-in covers the apps behind a
+  // forward-auth proxy on its subdomains; empty = tessera's own host only.
+  std::string cookie_domain;
+};
+
+struct ForwardAuthConfig {
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> mfa_hosts;
 };
 
 inline constexpr const char* kPhoneAuthTokenEnvironmentVariable = "TESSERA_PHONE_AUTH_TOKEN";
@@ -114,6 +125,7 @@ struct Config {
   EmailConfig email;
   DeliveryConfig delivery;
   OidcConfig oidc;
+  ForwardAuthConfig forward_auth;
 };
 
 // server.public_url, or http://ADDRESS:PORT when it is not set (without a trailing slash).

@@ -7,6 +7,7 @@
 #include "app/open_files.h"
 #include "base/log.h"
 #include "http/health.h"
+#include "http/pages/cookies.h"
 #include "http/pages/render.h"
 #include "http/pages/web_routes.h"
 
@@ -188,6 +189,10 @@ WebServer::WebServer(Runtime& runtime)
                                             runtime.config().server.sign_in_starts_per_network}),
       oidc_(runtime.store(), runtime.keys(), runtime.clients(), sign_in_, runtime.sessions(),
             runtime.clock(), runtime.rng(), oidc_settings(runtime.config())),
+      forward_auth_(sign_in_, runtime.sessions(),
+                    ForwardAuthSettings{public_url_of(runtime.config()),
+                                        runtime.config().forward_auth.allowed_hosts,
+                                        runtime.config().forward_auth.mfa_hosts}),
       web_{sign_in_,
            runtime.sessions(),
            runtime.security_info(),
@@ -197,7 +202,8 @@ WebServer::WebServer(Runtime& runtime)
            runtime.csrf_key(),
            runtime.fraud_reports(),
            password_reset_,
-           &oidc_},
+           &oidc_,
+           forward_auth_.enabled() ? &forward_auth_ : nullptr},
       health_([&store = runtime.store()] { return database_health(store); },
               health_wait(runtime.config())),
       router_(make_router(web_, health_, delivery_routes_)),
@@ -217,6 +223,7 @@ Status WebServer::start() {
   TESSERA_RETURN_IF_ERROR(check_page_templates());
   // The first signing keys are made (or due ones rotated) before the first request needs them.
   TESSERA_RETURN_IF_ERROR(runtime_.keys().ensure_keys());
+  share_session_cookie_with(runtime_.config().server.cookie_domain);
   runtime_.deliveries().set_waker(&dispatcher_);
   dispatcher_.start();
   for (const SignInMethod* method : runtime_.methods().all()) {

@@ -25,6 +25,7 @@
 #include "notify/outbox/dev_outbox.h"
 #include "notify/smtp/smtp_mailer.h"
 #include "notify/twilio/twilio_client.h"
+#include "oidc/forward_auth.h"
 #include "oidc/provider.h"
 #include "service/delivery_dispatcher.h"
 #include "service/sign_in_service.h"
@@ -63,6 +64,7 @@ class WebServer {
   SignInService sign_in_;
   PasswordResetService password_reset_;
   OidcProvider oidc_;
+  ForwardAuth forward_auth_;
   WebContext web_;
   HealthProbe health_;
   Router router_;

@@ -392,7 +392,8 @@ Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
   if (login_hint.empty() && !hinted_subject.empty()) {
     if (auto hinted = store_.find_user_by_id(hinted_subject); hinted.ok()) login_hint = hinted->upn;
   }
-  AppSignIn app{request.serialise(), client->name, mfa_asked, std::move(login_hint)};
+  AppSignIn app{std::string(kOidcContinuation) + request.serialise(), client->name, mfa_asked,
+                std::move(login_hint)};
   SignInClient signing_in = browser;
   signing_in.app = client->name;
   TESSERA_ASSIGN_OR_RETURN(SignInPage started, sign_in_.start_for_app(app, signing_in));
@@ -407,7 +408,9 @@ Result<BrowserOutcome> OidcProvider::resume(std::string_view continuation,
   BrowserOutcome page;
   page.kind = BrowserOutcome::Kind::error_page;
   page.text = "The app's sign-in request could not be completed. Go back to the app and try again.";
-  const std::optional<Request> request = Request::parse(continuation);
+  if (continuation.substr(0, kOidcContinuation.size()) != kOidcContinuation) return page;
+  const std::optional<Request> request =
+      Request::parse(continuation.substr(kOidcContinuation.size()));
   if (!request) return page;
   auto client = clients_.find(request->client_id);
   // The client may have been deleted, or its redirect URI removed, during the sign-in.

@@ -36,6 +36,9 @@ namespace tessera {
 inline constexpr std::string_view kAcrPassword = "urn:tessera:acr:password";
 inline constexpr std::string_view kAcrMfa = "urn:tessera:acr:mfa";
 
+// How a sign-in flow's continuation (SignInFlow::continuation) marks an OIDC authorization.
+inline constexpr std::string_view kOidcContinuation = "oidc:";
+
 struct OidcSettings {
   std::string issuer;  // [server] public_url, no trailing slash
   std::chrono::seconds access_token_lifetime{600};
@@ -97,7 +100,8 @@ class OidcProvider {
   // GET or POST /authorize. `session_token`: the browser's session cookie (may be empty).
   Result<BrowserOutcome> authorize(const OidcParams& params, std::string_view session_token,
                                    const SignInClient& client);
-  // Once the sign-in that authorize() started is done: the code for its request.
+  // Once the sign-in that authorize() started is done: the code for its request (`continuation`
+  // is the flow's, starting with kOidcContinuation).
   Result<BrowserOutcome> resume(std::string_view continuation, std::string_view session_token);
 
   // POST /token. `authorization`: the Authorization header, or empty.

@@ -5,8 +5,24 @@
 namespace tessera {
 namespace {
 
+std::string& session_domain() {
+  static std::string domain;
+  return domain;
+}
+
+bool shared(std::string_view name) {
+  return name == kSessionCookie && !session_domain().empty();
+}
+
+// A cookie shared with a parent domain cannot be __Host- (which forbids Domain); __Secure- still
+// keeps a plain-http page from setting it.
 std::string cookie_name(const Request& request, std::string_view name) {
-  return (request_is_https(request) ? "__Host-" : "") + std::string(name);
+  if (!request_is_https(request)) return std::string(name);
+  return (shared(name) ? "__Secure-" : "__Host-") + std::string(name);
+}
+
+std::string domain_attribute(std::string_view name) {
+  return shared(name) ? "; Domain=" + session_domain() : std::string();
 }
 
 // RFC 7231 IMF-fixdate, as cookies want.
@@ -24,6 +40,10 @@ void add_set_cookie(Response& response, std::string value) {
 }
 
 }  // namespace
+
+void share_session_cookie_with(std::string domain) {
+  session_domain() = std::move(domain);
+}
 
 bool request_is_https(const Request& request) {
   return request.https;
@@ -56,6 +76,7 @@ void set_cookie(Response& response, const Request& request, std::string_view nam
                 std::string_view value, std::optional<Timestamp> expires) {
   std::string cookie =
       cookie_name(request, name) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Lax";
+  cookie += domain_attribute(name);
   if (request_is_https(request)) cookie += "; Secure";
   if (expires) cookie += "; Expires=" + http_date(*expires);
   add_set_cookie(response, std::move(cookie));
@@ -65,6 +86,7 @@ void clear_cookie(Response& response, const Request& request, std::string_view n
   std::string cookie = cookie_name(request, name) +
                        "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; "
                        "Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+  cookie += domain_attribute(name);
   if (request_is_https(request)) cookie += "; Secure";
   add_set_cookie(response, std::move(cookie));
 }

@@ -29,6 +29,11 @@ bool request_is_https(const Request& request);
 // set), otherwise only under its plain name; the first one wins. Empty when absent.
 std::string cookie_value(const Request& request, std::string_view name);
 
+// [server] cookie_domain: the session cookie is sent to `domain` and its subdomains (Domain=), so
+// one sign-in covers the apps behind a forward-auth proxy; empty = this host only. Set once at
+// start, before the server runs.
+void share_session_cookie_with(std::string domain);
+
 // Adds a Set-Cookie header. `expires` empty = a browser-session cookie.
 void set_cookie(Response& response, const Request& request, std::string_view name,
                 std::string_view value, std::optional<Timestamp> expires = std::nullopt);

@@ -257,3 +257,45 @@ void add_oidc_routes(Router& router, WebContext& context) {
 }
 
 }  // namespace tessera
+
+namespace tessera {
+
+std::optional<Response> continue_to_app(const Request& request, WebContext& context,
+                                        const SignInPage& page) {
+  const std::string_view continuation = page.flow.continuation;
+  if (continuation.empty() || !page.session) return std::nullopt;
+  if (continuation.starts_with(kOidcContinuation) && context.oidc != nullptr) {
+    auto outcome = context.oidc->resume(continuation, page.session->token.view());
+    if (!outcome.ok()) return failure_page(context, outcome.status());
+    return browser_response(request, context, *outcome);
+  }
+  if (continuation.starts_with(kForwardContinuation) && context.forward_auth != nullptr) {
+    return browser_response(request, context, context.forward_auth->resume(continuation));
+  }
+  return std::nullopt;
+}
+
+void add_forward_auth_routes(Router& router, WebContext& context) {
+  if (context.forward_auth == nullptr) return;
+  ForwardAuth& forward = *context.forward_auth;
+  router.add(
+      HttpMethod::get, "/auth/verify",
+      [&forward, &context](const Request& request) -> Response {
+        auto answer =
+            forward.verify(request.header("x-original-url"), request.header("x-original-method"),
+                           cookie_value(request, kSessionCookie));
+        if (!answer.ok()) return failure_page(context, answer.status());
+        Response response = Response::text(answer->status, "");
+        if (answer->status == 200) {
+          response.set_header("Remote-User", answer->user);
+          response.set_header("Remote-Name", answer->name);
+          response.set_header("Remote-Email", answer->email);
+        } else if (answer->status == 401) {
+          response.set_header("Location", answer->location);
+        }
+        return response;
+      },
+      Dispatch::blocking);
+}
+
+}  // namespace tessera

@@ -7,6 +7,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "methods/sign_in_method.h"
+#include "oidc/forward_auth.h"
 #include "oidc/provider.h"
 #include "service/sign_in_service.h"
 
@@ -21,6 +22,12 @@ void add_password_reset_routes(Router& router, WebContext& context);
 // The OpenID Connect provider (when context.oidc is set): discovery, JWKS, /authorize, /token,
 // /userinfo, /introspect, /revoke, /logout.
 void add_oidc_routes(Router& router, WebContext& context);
+// GET /auth/verify (when context.forward_auth is set).
+void add_forward_auth_routes(Router& router, WebContext& context);
+// Where a sign-in for an app goes once signed in (SignInFlow::continuation): back to the app
+// with its code, or to the forward-auth URL; nullopt for a flow of no app.
+std::optional<Response> continue_to_app(const Request& request, WebContext& context,
+                                        const SignInPage& page);
 // The response for an OpenID Connect browser outcome (a redirect to the app, a form_post page,
 // the sign-in pages, an error page, the sign-out pages).
 Response browser_response(const Request& request, WebContext& context,

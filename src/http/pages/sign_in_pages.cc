@@ -131,11 +131,8 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
   if (const auto* done = std::get_if<step::SignedIn>(&page.flow.step)) {
     (void)done;
     Response response = Response::redirect("/security-info");
-    // Signed in for an app: back to it, with its code.
-    if (!page.flow.continuation.empty() && context.oidc != nullptr && page.session) {
-      auto outcome = context.oidc->resume(page.flow.continuation, page.session->token.view());
-      if (!outcome.ok()) return failure_page(context, outcome.status());
-      response = browser_response(request, context, *outcome);
+    if (std::optional<Response> app = continue_to_app(request, context, page)) {
+      response = std::move(*app);
     }
     clear_cookie(response, request, kFlowCookie);
     if (page.session) {
@@ -311,16 +308,28 @@ void add_sign_in_routes(Router& router, WebContext& context) {
     if (!page.ok()) return failure_page(context, page.status());
     return sign_in_response(request, context, *page);
   };
-  // "Sign in" always starts afresh (nothing is stored until the username, so it runs on the io
-  // thread); the step URLs show where the flow really is.
+  // "Sign in" always starts afresh (nothing is stored until the username, unless an app sent
+  // the person: its sign-in is stored); the step URLs show where the flow really is.
   router.add(
       HttpMethod::get, "/signin",
       [&context](const Request& request) -> Response {
+        // Sent by a forward-auth proxy: sign in for that address (/signin?rd=URL[&acr=mfa]).
+        if (context.forward_auth != nullptr && !request.query.empty()) {
+          const auto query = request.query_params();
+          if (const auto rd = query.find("rd"); rd != query.end()) {
+            const auto acr = query.find("acr");
+            auto outcome = context.forward_auth->sign_in_for(
+                rd->second, acr != query.end() && acr->second == "mfa",
+                cookie_value(request, kSessionCookie), client_of(request));
+            if (!outcome.ok()) return failure_page(context, outcome.status());
+            return browser_response(request, context, *outcome);
+          }
+        }
         auto page = context.sign_in.start();
         if (!page.ok()) return failure_page(context, page.status());
         return sign_in_response(request, context, *page);
       },
-      Dispatch::io_thread);
+      Dispatch::blocking);
   for (const char* path : {"/signin/username", "/signin/password", "/signin/update-password",
                            "/signin/more-information", "/signin/register/method", "/signin/method",
                            "/signin/register/app", "/signin/register/verify", "/signin/code",

@@ -16,6 +16,7 @@
 
 namespace tessera {
 
+class ForwardAuth;
 class OidcProvider;
 
 struct WebContext {
@@ -30,6 +31,8 @@ struct WebContext {
   PasswordResetService& password_reset;
   // The OpenID Connect provider; null: no app can sign in through tessera (its routes are off).
   OidcProvider* oidc = nullptr;
+  // Forward auth for reverse proxies (/auth/verify, /signin?rd=); null: off.
+  ForwardAuth* forward_auth = nullptr;
 };
 
 }  // namespace tessera

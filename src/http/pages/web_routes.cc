@@ -11,6 +11,7 @@ void add_web_routes(Router& router, WebContext& context) {
   add_report_routes(router, context);
   add_password_reset_routes(router, context);
   add_oidc_routes(router, context);
+  add_forward_auth_routes(router, context);
   router.add(HttpMethod::get, "/static/tessera.css", [](const Request&) { return stylesheet(); });
 }
 
