@@ -7,9 +7,8 @@ import {
 
 const noShot = async () => {};
 
-/** From anywhere: open the start page and submit the username; ends on "Enter password". */
-export async function enterUsername(page, baseUrl, upn, shot = noShot) {
-  await page.goto(`${baseUrl}/`);
+/** On "Sign in" (wherever it was reached from): submits the username; ends on "Enter password". */
+export async function submitUsername(page, upn, shot = noShot) {
   await expectHeading(page, 'Sign in');
   await shot(page, 'sign-in');
   await field(page, 'Email or username').fill(upn);
@@ -17,14 +16,29 @@ export async function enterUsername(page, baseUrl, upn, shot = noShot) {
   await expectHeading(page, 'Enter password');
 }
 
-/** Signs in with username and password; ends on whatever page comes after "Enter password". */
-export async function signInWithPassword(page, baseUrl, upn, password, shot = noShot) {
-  await enterUsername(page, baseUrl, upn, shot);
+/** From anywhere: open the start page and submit the username; ends on "Enter password". */
+export async function enterUsername(page, baseUrl, upn, shot = noShot) {
+  await page.goto(`${baseUrl}/`);
+  await submitUsername(page, upn, shot);
+}
+
+/**
+ * On "Enter password": checks that it shows the UPN, types the password and presses Sign in; ends
+ * on whatever page comes after it.
+ */
+export async function submitPassword(page, upn, password, shot = noShot) {
+  await expectHeading(page, 'Enter password');
   const text = await bodyText(page);
   assert.ok(text.includes(upn), `"Enter password" should show the UPN ${upn} above the field; page text: ${text}`);
   await shot(page, 'enter-password');
   await field(page, 'Password').fill(password);
   return clickAndWait(page, 'Sign in');
+}
+
+/** Signs in with username and password; ends on whatever page comes after "Enter password". */
+export async function signInWithPassword(page, baseUrl, upn, password, shot = noShot) {
+  await enterUsername(page, baseUrl, upn, shot);
+  return submitPassword(page, upn, password, shot);
 }
 
 /** On "Update your password": fills the three fields and submits. */

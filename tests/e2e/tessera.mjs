@@ -290,21 +290,35 @@ export async function screenshotter(testName) {
 // ---------------------------------------------------------------- page assertions
 
 /**
+ * Runs body({context, page, shot}) in a fresh browser context of `browser` (a person's browser
+ * that has seen nothing yet); screenshots the page as "failure" when the body throws, and always
+ * closes the context.
+ */
+export async function withContext(browser, name, body, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  try {
+    const page = await context.newPage();
+    const shot = await screenshotter(name);
+    try {
+      await body({ context, page, shot });
+    } catch (e) {
+      await shot(page, 'failure').catch(() => {});
+      throw e;
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+/**
  * Runs body({server, context, page, shot}) with a private tessera and a fresh browser context of
- * `browser`; screenshots the page as "failure" when the body throws, and always cleans up.
+ * `browser` (withContext); always stops the server.
  */
 export async function withServer(browser, name, serverOptions, body, contextOptions = {}) {
   const server = await startTessera(serverOptions);
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  const shot = await screenshotter(name);
   try {
-    await body({ server, context, page, shot });
-  } catch (e) {
-    await shot(page, 'failure').catch(() => {});
-    throw e;
+    await withContext(browser, name, (args) => body({ server, ...args }), contextOptions);
   } finally {
-    await context.close();
     await server.stop();
   }
 }
