@@ -18,6 +18,8 @@ packages=(
   python3-aiosmtpd
   # browser end-to-end tests (tests/e2e): Debian's chromium driven by the npm package playwright-core
   chromium fonts-dejavu-core nodejs
+  # relying parties of the browser tests (tests/e2e/relying_parties): each test runs its own
+  nginx apache2 libapache2-mod-auth-openidc
 )
 
 missing=()
@@ -68,5 +70,16 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests start nginx and Apache themselves, on free ports; the system services the packages
+# start (where no policy-rc.d forbids it) are stopped and disabled again when installed just now.
+for service in nginx apache2; do
+  if [[ " ${missing[*]} " == *" $service "* ]]; then
+    if [ -d /run/systemd/system ]; then
+      "${sudo_cmd[@]}" systemctl disable --now "$service" >/dev/null 2>&1 || true
+    else
+      "${sudo_cmd[@]}" service "$service" stop >/dev/null 2>&1 || true
+    fi
+  fi
+done
 install_phonenumber_headers
 echo "install-deps: done"
