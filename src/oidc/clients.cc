@@ -11,6 +11,7 @@
 #include "base/ids.h"
 #include "crypto/token.h"
 #include "oidc/jws.h"
+#include "oidc/web_address.h"
 
 namespace tessera {
 namespace {
@@ -101,11 +102,12 @@ std::string redirect_uri_problem(std::string_view uri) {
     return "\"" + std::string(uri) + "\" must be https (or http to this machine)";
   }
   if (parsed->has_fragment()) return "\"" + std::string(uri) + "\" has a fragment";
-  if (scheme == "http" && !is_loopback_host(parsed->encoded_host())) {
+  const std::string host = web_host_of(uri);
+  if (host.empty()) return "\"" + std::string(uri) + "\" has no plain host[:port] and /path";
+  if (scheme == "http" && !is_loopback_host(host)) {
     return "\"" + std::string(uri) + "\" must be https: plain http is only for 127.0.0.1, " +
            "localhost or [::1]";
   }
-  if (parsed->encoded_host().empty()) return "\"" + std::string(uri) + "\" has no host";
   return "";
 }
 

@@ -6,18 +6,13 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "oidc/web_address.h"
+
 namespace tessera {
 namespace {
 
 constexpr std::size_t kMaxOriginalUrlLength = 4096;
 constexpr std::size_t kMaxMethodLength = 16;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // An HTTP method is a token (RFC 9110 §9.1); upper-case letters are all real ones use.
 bool is_method(std::string_view method) {
@@ -42,10 +37,7 @@ std::string header_safe(std::string_view text) {
 
 std::string ForwardAuth::allowed_host(std::string_view url) const {
   if (url.empty() || url.size() > kMaxOriginalUrlLength) return "";
-  const auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return "";
-  if (parsed->scheme() != "https" && parsed->scheme() != "http") return "";
-  const std::string host = lower(parsed->encoded_host());
+  const std::string host = web_host_of(url);
   if (host.empty() || !contains(settings_.allowed_hosts, host)) return "";
   return host;
 }

@@ -87,12 +87,29 @@ Result<std::string> KeyRing::sign(JwsAlg alg, const boost::json::object& claims,
 
 Result<VerifiedJws> KeyRing::verify(std::string_view token) {
   TESSERA_ASSIGN_OR_RETURN(std::shared_ptr<const Loaded> loaded, keys());
-  return verify_jws(token, [&](std::string_view kid) -> const VerifyKey* {
-    for (const VerifyKey& key : loaded->verifying) {
-      if (key.kid() == kid) return &key;
+  bool unknown_kid = false;
+  auto check = [&](const Loaded& ring) {
+    unknown_kid = false;
+    return verify_jws(token, [&](std::string_view kid) -> const VerifyKey* {
+      for (const VerifyKey& key : ring.verifying) {
+        if (key.kid() == kid) return &key;
+      }
+      unknown_kid = true;
+      return nullptr;
+    });
+  };
+  auto verified = check(*loaded);
+  // A key another node made since this one last read them: read again (at most every
+  // kUnknownKidReload, so tokens under made-up kids cannot make every request read the store).
+  if (!verified.ok() && unknown_kid && clock_.now() - loaded->loaded_at >= kUnknownKidReload) {
+    TESSERA_RETURN_IF_ERROR(ensure_keys());
+    {
+      std::lock_guard lock(mutex_);
+      loaded = loaded_;
     }
-    return nullptr;
-  });
+    verified = check(*loaded);
+  }
+  return verified;
 }
 
 Result<boost::json::object> KeyRing::jwks() {

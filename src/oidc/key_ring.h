@@ -3,8 +3,10 @@
 // when the current ones are older than the rotation period; a retired key's public half stays in
 // the JWKS for kRetiredKeyKept, longer than any token it signed lives.
 //
-// Every node reads the same keys from the store and re-reads them at most every kKeyReload, so a
-// rotation on one node reaches the others without a restart. Thread-safe.
+// Every node reads the same keys from the store and re-reads them every kKeyReload, and at once
+// (at most every kUnknownKidReload) for a token under a kid it does not know, so a rotation on one
+// node reaches the others without a restart; another node's JWKS may lag by up to kKeyReload.
+// Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -24,6 +26,8 @@ namespace tessera {
 
 inline constexpr std::chrono::hours kRetiredKeyKept{24};
 inline constexpr std::chrono::seconds kKeyReload{60};
+// A token under a kid this node does not know makes it read the keys again, at most this often.
+inline constexpr std::chrono::seconds kUnknownKidReload{1};
 inline constexpr std::chrono::days kDefaultKeyRotation{90};
 
 class KeyRing {

@@ -6,13 +6,13 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/url/url.hpp>
 
 #include "base/ct_equal.h"
 #include "base/ids.h"
 #include "crypto/hmac.h"
 #include "crypto/token.h"
 #include "oidc/base64url.h"
+#include "oidc/web_address.h"
 
 namespace tessera {
 
@@ -243,11 +243,8 @@ BrowserOutcome OidcProvider::answer(const Request& request,
     out.fields = std::move(fields);
     return out;
   }
-  boost::urls::url url(request.redirect_uri);
-  for (const auto& [name, value] : fields)
-    url.params().append({name, value});
   out.kind = BrowserOutcome::Kind::redirect;
-  out.location = std::string(url.buffer());
+  out.location = with_query(request.redirect_uri, fields);
   return out;
 }
 
@@ -341,14 +338,10 @@ Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
   // Who the id_token_hint names (signature checked; it may have expired).
   std::string hinted_subject;
   if (const std::string hint = param(params, "id_token_hint"); !hint.empty()) {
-    auto verified = keys_.verify(hint);
-    const json::value* sub = verified.ok() ? verified->claims.if_contains("sub") : nullptr;
-    const json::value* iss = verified.ok() ? verified->claims.if_contains("iss") : nullptr;
-    if (sub == nullptr || !sub->is_string() || iss == nullptr || !iss->is_string() ||
-        iss->as_string() != settings_.issuer) {
+    const std::optional<json::object> claims = id_token_claims(hint);
+    if (!claims)
       return error_answer(request, "invalid_request", "id_token_hint is not one of ours");
-    }
-    hinted_subject = std::string(sub->as_string());
+    hinted_subject = std::string(claims->at("sub").as_string());
   }
 
   // Does the browser's session do?
@@ -387,11 +380,11 @@ Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
         request, lacks_mfa ? "interaction_required" : "login_required",
         lacks_mfa ? "the app asks for MFA, which needs the person" : "the person is not signed in");
   }
-  // The same person signs in again: their name is known.
-  if (login_hint.empty() && user) login_hint = user->upn;
-  if (login_hint.empty() && !hinted_subject.empty()) {
+  // The person the app names signs in: the id_token_hint's, else the session's own.
+  if (login_hint.empty() && !hinted_subject.empty() && (!user || user->id != hinted_subject)) {
     if (auto hinted = store_.find_user_by_id(hinted_subject); hinted.ok()) login_hint = hinted->upn;
   }
+  if (login_hint.empty() && user) login_hint = user->upn;
   AppSignIn app{std::string(kOidcContinuation) + request.serialise(), client->name, mfa_asked,
                 std::move(login_hint)};
   SignInClient signing_in = browser;
@@ -401,6 +394,29 @@ Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
   out.kind = BrowserOutcome::Kind::sign_in;
   out.page = std::move(started);
   return out;
+}
+
+std::string OidcProvider::return_address(std::string_view continuation) {
+  if (!continuation.starts_with(kOidcContinuation)) return "";
+  const std::optional<Request> request =
+      Request::parse(continuation.substr(kOidcContinuation.size()));
+  return request ? request->redirect_uri : std::string();
+}
+
+std::optional<json::object> OidcProvider::id_token_claims(std::string_view token) {
+  auto verified = keys_.verify(token);
+  if (!verified.ok()) return std::nullopt;
+  // An ID token, not an access token (which a resource server holds, and must not sign anyone
+  // out with).
+  const json::value* typ = verified->header.if_contains("typ");
+  if (typ != nullptr && (!typ->is_string() || typ->as_string() != "JWT")) return std::nullopt;
+  const json::value* iss = verified->claims.if_contains("iss");
+  const json::value* sub = verified->claims.if_contains("sub");
+  if (iss == nullptr || !iss->is_string() || iss->as_string() != settings_.issuer ||
+      sub == nullptr || !sub->is_string()) {
+    return std::nullopt;
+  }
+  return std::move(verified->claims);
 }
 
 Result<BrowserOutcome> OidcProvider::resume(std::string_view continuation,
@@ -669,7 +685,16 @@ Result<json::object> OidcProvider::live_access_token(std::string_view token) {
   TESSERA_ASSIGN_OR_RETURN(bool revoked,
                            store_.access_token_revoked(std::string(jti->as_string())));
   if (revoked) return unauthenticated("revoked");
-  if (const json::value* gid = claims.if_contains("gid"); gid != nullptr) {
+  if (const json::value* gid = claims.if_contains("gid"); gid == nullptr) {
+    // A client's own token (client_credentials) ends with its client.
+    const json::value* owner = claims.if_contains("client_id");
+    if (owner == nullptr || !owner->is_string()) return unauthenticated("malformed");
+    auto client = clients_.find(owner->as_string());
+    if (!client.ok()) {
+      if (client.status().code() == ErrorCode::not_found) return unauthenticated("no client");
+      return client.status();
+    }
+  } else {
     if (!gid->is_string()) return unauthenticated("malformed");
     TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant,
                              standing_grant(std::string(gid->as_string()), clock_.now()));
@@ -784,12 +809,9 @@ Result<BrowserOutcome> OidcProvider::end_session(const OidcParams& params,
   std::string client_id = param(params, "client_id");
   std::string hinted_subject;
   if (!hint.empty()) {
-    auto verified = keys_.verify(hint);
-    const json::value* iss = verified.ok() ? verified->claims.if_contains("iss") : nullptr;
-    const json::value* aud = verified.ok() ? verified->claims.if_contains("aud") : nullptr;
-    const json::value* sub = verified.ok() ? verified->claims.if_contains("sub") : nullptr;
-    if (iss == nullptr || !iss->is_string() || iss->as_string() != settings_.issuer ||
-        aud == nullptr || !aud->is_string() || sub == nullptr || !sub->is_string() ||
+    const std::optional<json::object> claims = id_token_claims(hint);
+    const json::value* aud = claims ? claims->if_contains("aud") : nullptr;
+    if (aud == nullptr || !aud->is_string() ||
         (!client_id.empty() && aud->as_string() != client_id)) {
       out.text =
           "The app's sign-out request is not valid (id_token_hint). You are still signed "
@@ -797,7 +819,7 @@ Result<BrowserOutcome> OidcProvider::end_session(const OidcParams& params,
       return out;
     }
     client_id = std::string(aud->as_string());
-    hinted_subject = std::string(sub->as_string());
+    hinted_subject = std::string(claims->at("sub").as_string());
   }
   std::optional<OidcClient> client;
   if (!client_id.empty()) {
@@ -829,10 +851,8 @@ Result<BrowserOutcome> OidcProvider::end_session(const OidcParams& params,
     out.end_session = true;
   }
   if (!post_logout.empty()) {
-    boost::urls::url url(post_logout);
-    if (!state.empty()) url.params().append({"state", state});
     out.kind = BrowserOutcome::Kind::redirect;
-    out.location = std::string(url.buffer());
+    out.location = state.empty() ? post_logout : with_query(post_logout, {{"state", state}});
     return out;
   }
   out.kind = BrowserOutcome::Kind::signed_out;

@@ -104,6 +104,10 @@ class OidcProvider {
   // is the flow's, starting with kOidcContinuation).
   Result<BrowserOutcome> resume(std::string_view continuation, std::string_view session_token);
 
+  // Where the authorization kept in a sign-in's `continuation` returns to (its redirect URI);
+  // empty when it is not one.
+  static std::string return_address(std::string_view continuation);
+
   // POST /token. `authorization`: the Authorization header, or empty.
   Result<JsonOutcome> token(const OidcParams& form, std::string_view authorization);
   // POST /introspect (RFC 7662) and /revoke (RFC 7009).
@@ -129,6 +133,9 @@ class OidcProvider {
                                    bool with_nonce);
   Result<std::string> access_token(const std::string& client_id, const std::string& subject,
                                    const std::string& scope, const OidcGrant* grant, Timestamp now);
+  // The claims of an ID token this provider signed (expired or not), naming a subject; nullopt
+  // for anything else (an access token included).
+  std::optional<boost::json::object> id_token_claims(std::string_view token);
   // The claims of an access token this provider issued that is live; unauthenticated otherwise.
   Result<boost::json::object> live_access_token(std::string_view token);
   // The client a token-endpoint-style request authenticates as, or the JSON error to answer.

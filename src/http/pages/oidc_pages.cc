@@ -11,6 +11,7 @@
 #include "http/pages/page_handlers.h"
 #include "oidc/base64url.h"
 #include "oidc/provider.h"
+#include "oidc/web_address.h"
 
 namespace tessera {
 namespace {
@@ -31,9 +32,10 @@ const std::string& auto_submit_hash() {
 }
 
 // The origin of a registered redirect URI ("https://app.example:8443"), for form-action.
+// Empty for an address that is not plain http(s)://host[:port]/path.
 std::string origin_of(std::string_view uri) {
   const auto parsed = boost::urls::parse_absolute_uri(uri);
-  if (!parsed) return "'none'";
+  if (!parsed || web_host_of(uri).empty()) return "";
   std::string origin = std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host());
   if (parsed->has_port()) origin += ":" + std::string(parsed->port());
   return origin;
@@ -259,6 +261,25 @@ void add_oidc_routes(Router& router, WebContext& context) {
 }  // namespace tessera
 
 namespace tessera {
+
+void allow_app_form_target(Response& response, std::string_view continuation) {
+  std::string target;
+  if (continuation.starts_with(kOidcContinuation)) {
+    target = OidcProvider::return_address(continuation);
+  } else if (continuation.starts_with(kForwardContinuation)) {
+    target = std::string(continuation.substr(kForwardContinuation.size()));
+  }
+  const std::string origin = origin_of(target);
+  if (origin.empty()) return;
+  const std::optional<std::string_view> policy = response.header("Content-Security-Policy");
+  if (!policy) return;
+  std::string widened(*policy);
+  const std::string self = "form-action 'self'";
+  const std::size_t at = widened.find(self);
+  if (at == std::string::npos) return;
+  widened.insert(at + self.size(), " " + origin);
+  response.set_header("Content-Security-Policy", std::move(widened));
+}
 
 std::optional<Response> continue_to_app(const Request& request, WebContext& context,
                                         const SignInPage& page) {

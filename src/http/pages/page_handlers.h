@@ -28,6 +28,9 @@ void add_forward_auth_routes(Router& router, WebContext& context);
 // with its code, or to the forward-auth URL; nullopt for a flow of no app.
 std::optional<Response> continue_to_app(const Request& request, WebContext& context,
                                         const SignInPage& page);
+// Widens `response`'s Content-Security-Policy form-action to the origin the sign-in `continuation`
+// returns to (an app's redirect URI, a forward-auth address), when it names one.
+void allow_app_form_target(Response& response, std::string_view continuation);
 // The response for an OpenID Connect browser outcome (a redirect to the app, a form_post page,
 // the sign-in pages, an error page, the sign-out pages).
 Response browser_response(const Request& request, WebContext& context,

@@ -16,6 +16,7 @@ constexpr std::string_view kPageTemplates[] = {
     "choose_method",  "enter_code",   "stay_signed_in",      "other_ways",      "reset_username",
     "message",        "busy",         "security_info",       "delete_method",   "dev_outbox",
     "default_method", "report_fraud", "keep_account_secure", "reset_choose",    "reset_password",
+    "form_post",      "sign_out",
 };
 
 std::string template_file(std::string_view name) {

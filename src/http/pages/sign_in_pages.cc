@@ -126,7 +126,9 @@ Response busy_page(const Request& request, WebContext& context) {
   return response;
 }
 
-Response sign_in_response(const Request& request, WebContext& context, const SignInPage& page) {
+namespace {
+
+Response sign_in_page(const Request& request, WebContext& context, const SignInPage& page) {
   const std::string& tenant = context.tenant_name;
   if (const auto* done = std::get_if<step::SignedIn>(&page.flow.step)) {
     (void)done;
@@ -260,6 +262,16 @@ Response sign_in_response(const Request& request, WebContext& context, const Sig
     response.set_header("Retry-After", std::to_string(page.retry_after_seconds));
   }
   set_cookie(response, request, kFlowCookie, page.flow_id);
+  return response;
+}
+
+}  // namespace
+
+Response sign_in_response(const Request& request, WebContext& context, const SignInPage& page) {
+  Response response = sign_in_page(request, context, page);
+  // A sign-in for an app ends with a form whose answer redirects to the app: the browser checks
+  // that redirect against the form page's form-action, so the app's origin is allowed there.
+  if (!page.flow.continuation.empty()) allow_app_form_target(response, page.flow.continuation);
   return response;
 }
 
