@@ -63,16 +63,33 @@ Status KeyRing::rotate(const AuditLogEntry* audit) {
   return Status();
 }
 
-Result<std::shared_ptr<const KeyRing::Loaded>> KeyRing::keys() {
+Status KeyRing::rotate_if_due() {
+  std::shared_ptr<const Loaded> loaded;
   {
     std::lock_guard lock(mutex_);
-    const Timestamp now = clock_.now();
-    if (loaded_ && now - loaded_->loaded_at < kKeyReload && now >= loaded_->loaded_at) {
-      return loaded_;
-    }
+    loaded = loaded_;
   }
-  TESSERA_RETURN_IF_ERROR(ensure_keys());
+  if (loaded && (rotation_.count() == 0 || loaded->current_since + rotation_ > clock_.now())) {
+    return Status();
+  }
+  return ensure_keys();
+}
+
+// Only reads: sign() and verify() may run inside a store transaction, where a write on another
+// connection would wait for the transaction itself (rotate_if_due() writes, outside one).
+Result<std::shared_ptr<const KeyRing::Loaded>> KeyRing::keys() {
   std::lock_guard lock(mutex_);
+  const Timestamp now = clock_.now();
+  if (loaded_ && now - loaded_->loaded_at < kKeyReload && now >= loaded_->loaded_at) {
+    return loaded_;
+  }
+  auto reloaded = load();
+  if (!reloaded.ok()) {
+    // A store that cannot be read now leaves the keys in use as they were.
+    if (loaded_ && reloaded.status().code() != ErrorCode::not_found) return loaded_;
+    return reloaded.status();
+  }
+  loaded_ = std::move(reloaded).value();
   return loaded_;
 }
 
@@ -102,9 +119,9 @@ Result<VerifiedJws> KeyRing::verify(std::string_view token) {
   // A key another node made since this one last read them: read again (at most every
   // kUnknownKidReload, so tokens under made-up kids cannot make every request read the store).
   if (!verified.ok() && unknown_kid && clock_.now() - loaded->loaded_at >= kUnknownKidReload) {
-    TESSERA_RETURN_IF_ERROR(ensure_keys());
     {
       std::lock_guard lock(mutex_);
+      TESSERA_ASSIGN_OR_RETURN(loaded_, load());
       loaded = loaded_;
     }
     verified = check(*loaded);

@@ -38,10 +38,15 @@ class KeyRing {
 
   // Loads the keys, making the first pair when there is none (and rotating when they are due).
   Status ensure_keys();
+  // ensure_keys() when the keys that sign are older than the rotation period (or none are loaded
+  // yet); cheap otherwise. Writes: never call it inside a store transaction.
+  Status rotate_if_due();
   // Makes a new ES256 and RS256 pair the keys that sign; the old ones are retired (still in the
   // JWKS for kRetiredKeyKept). `audit` is appended with the change.
   Status rotate(const AuditLogEntry* audit);
 
+  // sign(), verify() and jwks() only read the store (they may run inside a transaction): the first
+  // keys are made by ensure_keys() or rotate_if_due().
   // A compact JWS of `claims` by the current key of `alg`.
   Result<std::string> sign(JwsAlg alg, const boost::json::object& claims,
                            std::string_view typ = "JWT");

@@ -228,6 +228,7 @@ json::object OidcProvider::discovery() const {
 }
 
 Result<json::object> OidcProvider::jwks() {
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   return keys_.jwks();
 }
 
@@ -258,6 +259,8 @@ BrowserOutcome OidcProvider::error_answer(const Request& request, std::string_vi
 Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
                                                std::string_view session_token,
                                                const SignInClient& browser) {
+  // Keys are rotated on the way in, outside any transaction (tokens are signed inside them).
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   BrowserOutcome page;
   page.kind = BrowserOutcome::Kind::error_page;
   // Until the client and its redirect URI are known to match, nothing is sent anywhere.
@@ -491,15 +494,16 @@ Result<std::variant<OidcClient, JsonOutcome>> OidcProvider::authenticated_client
   return Answer(std::move(client).value());
 }
 
-Result<std::optional<OidcGrant>> OidcProvider::standing_grant(const std::string& grant_id,
+Result<std::optional<OidcGrant>> OidcProvider::standing_grant(Store& store,
+                                                              const std::string& grant_id,
                                                               Timestamp now) {
-  auto grant = store_.find_oidc_grant(grant_id);
+  auto grant = store.find_oidc_grant(grant_id);
   if (!grant.ok()) {
     if (grant.status().code() == ErrorCode::not_found) return std::optional<OidcGrant>();
     return grant.status();
   }
   if (grant->revoked_at || grant->expires_at <= now) return std::optional<OidcGrant>();
-  auto user = store_.find_user_by_id(grant->user_id);
+  auto user = store.find_user_by_id(grant->user_id);
   if (!user.ok()) {
     if (user.status().code() == ErrorCode::not_found) return std::optional<OidcGrant>();
     return user.status();
@@ -531,10 +535,10 @@ Result<std::string> OidcProvider::access_token(const std::string& client_id,
   return keys_.sign(JwsAlg::es256, claims, "at+jwt");
 }
 
-Result<JsonOutcome> OidcProvider::grant_tokens(const OidcClient& client, const OidcGrant& grant,
-                                               bool with_nonce) {
+Result<JsonOutcome> OidcProvider::grant_tokens(Store& tx, const OidcClient& client,
+                                               const OidcGrant& grant, bool with_nonce) {
   const Timestamp now = clock_.now();
-  TESSERA_ASSIGN_OR_RETURN(User user, store_.find_user_by_id(grant.user_id));
+  TESSERA_ASSIGN_OR_RETURN(User user, tx.find_user_by_id(grant.user_id));
   JsonOutcome out;
   TESSERA_ASSIGN_OR_RETURN(std::string access,
                            access_token(client.id, user.id, grant.scope, &grant, now));
@@ -564,7 +568,7 @@ Result<JsonOutcome> OidcProvider::grant_tokens(const OidcClient& client, const O
   }
   if (has_grant(client, kGrantRefreshToken)) {
     IssuedToken refresh = issue_token(rng_);
-    TESSERA_RETURN_IF_ERROR(store_.add_refresh_token(
+    TESSERA_RETURN_IF_ERROR(tx.add_refresh_token(
         OidcRefreshToken{refresh.token_hash, grant.id, now, grant.expires_at, std::nullopt}));
     out.body["refresh_token"] = std::string(refresh.token.view());
   }
@@ -572,6 +576,7 @@ Result<JsonOutcome> OidcProvider::grant_tokens(const OidcClient& client, const O
 }
 
 Result<JsonOutcome> OidcProvider::token(const OidcParams& form, std::string_view authorization) {
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   TESSERA_ASSIGN_OR_RETURN(auto authenticated, authenticated_client(form, authorization));
   if (auto* refusal = std::get_if<JsonOutcome>(&authenticated)) return std::move(*refusal);
   const OidcClient& client = std::get<OidcClient>(authenticated);
@@ -605,32 +610,46 @@ Result<JsonOutcome> OidcProvider::token(const OidcParams& form, std::string_view
     const std::string code = param(form, "code");
     if (code.empty()) return json_error(400, "invalid_request", "code is missing");
     const std::string redirect_uri = param(form, "redirect_uri");
-    OidcCode found;
-    TESSERA_ASSIGN_OR_RETURN(Redemption redeemed,
-                             store_.redeem_oidc_code(hash_token(code), now, found));
-    if (redeemed == Redemption::already_used) {
-      // RFC 6749 §4.1.2: a code used twice revokes what its first use issued.
-      TESSERA_RETURN_IF_ERROR(store_.revoke_oidc_grant(found.grant_id, now));
-      return json_error(400, "invalid_grant", "the code was already used");
-    }
-    if (redeemed != Redemption::redeemed) {
-      return json_error(400, "invalid_grant", "the code is unknown or expired");
-    }
-    TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant, standing_grant(found.grant_id, now));
-    if (!grant || grant->client_id != client.id) {
-      return json_error(400, "invalid_grant", "the code was not issued to this client");
-    }
-    if (redirect_uri != found.redirect_uri) {
-      return json_error(400, "invalid_grant", "redirect_uri differs from the authorization's");
-    }
-    const std::string verifier = param(form, "code_verifier");
-    if (!found.code_challenge.empty() && !verifier_matches(verifier, found.code_challenge)) {
-      return json_error(400, "invalid_grant", "the PKCE code_verifier does not match");
-    }
-    if (found.code_challenge.empty() && !verifier.empty()) {
-      return json_error(400, "invalid_grant", "no code_challenge was sent for this code");
-    }
-    return grant_tokens(client, *grant, true);
+    // The redemption and what it issues commit together (a code is never spent for nothing).
+    JsonOutcome out;
+    TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+      OidcCode found;
+      TESSERA_ASSIGN_OR_RETURN(Redemption redeemed,
+                               tx.redeem_oidc_code(hash_token(code), now, found));
+      if (redeemed == Redemption::already_used) {
+        // RFC 6749 §4.1.2: a code used twice revokes what its first use issued.
+        TESSERA_RETURN_IF_ERROR(tx.revoke_oidc_grant(found.grant_id, now));
+        out = json_error(400, "invalid_grant", "the code was already used");
+        return Status();
+      }
+      if (redeemed != Redemption::redeemed) {
+        out = json_error(400, "invalid_grant", "the code is unknown or expired");
+        return Status();
+      }
+      // Refused from here on, the code stays spent: whoever holds it is not its client.
+      TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant,
+                               standing_grant(tx, found.grant_id, now));
+      if (!grant || grant->client_id != client.id) {
+        out = json_error(400, "invalid_grant", "the code was not issued to this client");
+        return Status();
+      }
+      if (redirect_uri != found.redirect_uri) {
+        out = json_error(400, "invalid_grant", "redirect_uri differs from the authorization's");
+        return Status();
+      }
+      const std::string verifier = param(form, "code_verifier");
+      if (!found.code_challenge.empty() && !verifier_matches(verifier, found.code_challenge)) {
+        out = json_error(400, "invalid_grant", "the PKCE code_verifier does not match");
+        return Status();
+      }
+      if (found.code_challenge.empty() && !verifier.empty()) {
+        out = json_error(400, "invalid_grant", "no code_challenge was sent for this code");
+        return Status();
+      }
+      TESSERA_ASSIGN_OR_RETURN(out, grant_tokens(tx, client, *grant, true));
+      return Status();
+    }));
+    return out;
   }
 
   // refresh_token: rotated at every use; a rotated one presented again revokes the family.
@@ -646,18 +665,30 @@ Result<JsonOutcome> OidcProvider::token(const OidcParams& form, std::string_view
   if (!owner.ok() || owner->client_id != client.id) {
     return json_error(400, "invalid_grant", "the refresh token was not issued to this client");
   }
-  OidcRefreshToken used;
-  TESSERA_ASSIGN_OR_RETURN(Redemption redeemed, store_.redeem_refresh_token(token_hash, now, used));
-  if (redeemed == Redemption::already_used) {
-    TESSERA_RETURN_IF_ERROR(store_.revoke_oidc_grant(stored->grant_id, now));
-    return json_error(400, "invalid_grant", "the refresh token was already used");
-  }
-  if (redeemed != Redemption::redeemed) {
-    return json_error(400, "invalid_grant", "the refresh token has expired");
-  }
-  TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant, standing_grant(stored->grant_id, now));
-  if (!grant) return json_error(400, "invalid_grant", "the grant was revoked or has ended");
-  return grant_tokens(client, *grant, false);
+  // The old token is spent and the new one stored together: a failure loses neither.
+  JsonOutcome out;
+  TESSERA_RETURN_IF_ERROR(store_.transaction([&](Store& tx) -> Status {
+    OidcRefreshToken used;
+    TESSERA_ASSIGN_OR_RETURN(Redemption redeemed, tx.redeem_refresh_token(token_hash, now, used));
+    if (redeemed == Redemption::already_used) {
+      TESSERA_RETURN_IF_ERROR(tx.revoke_oidc_grant(stored->grant_id, now));
+      out = json_error(400, "invalid_grant", "the refresh token was already used");
+      return Status();
+    }
+    if (redeemed != Redemption::redeemed) {
+      out = json_error(400, "invalid_grant", "the refresh token has expired");
+      return Status();
+    }
+    TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant,
+                             standing_grant(tx, stored->grant_id, now));
+    if (!grant) {
+      out = json_error(400, "invalid_grant", "the grant was revoked or has ended");
+      return Status();
+    }
+    TESSERA_ASSIGN_OR_RETURN(out, grant_tokens(tx, client, *grant, false));
+    return Status();
+  }));
+  return out;
 }
 
 Result<json::object> OidcProvider::live_access_token(std::string_view token) {
@@ -697,13 +728,14 @@ Result<json::object> OidcProvider::live_access_token(std::string_view token) {
   } else {
     if (!gid->is_string()) return unauthenticated("malformed");
     TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant,
-                             standing_grant(std::string(gid->as_string()), clock_.now()));
+                             standing_grant(store_, std::string(gid->as_string()), clock_.now()));
     if (!grant) return unauthenticated("the grant was revoked or has ended");
   }
   return std::move(claims);
 }
 
 Result<json::object> OidcProvider::userinfo(std::string_view access_token) {
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   TESSERA_ASSIGN_OR_RETURN(json::object claims, live_access_token(access_token));
   const json::value* gid = claims.if_contains("gid");
   const json::value* scope = claims.if_contains("scope");
@@ -727,6 +759,7 @@ Result<json::object> OidcProvider::userinfo(std::string_view access_token) {
 
 Result<JsonOutcome> OidcProvider::introspect(const OidcParams& form,
                                              std::string_view authorization) {
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   TESSERA_ASSIGN_OR_RETURN(auto authenticated, authenticated_client(form, authorization));
   if (auto* refusal = std::get_if<JsonOutcome>(&authenticated)) return std::move(*refusal);
   const OidcClient& client = std::get<OidcClient>(authenticated);
@@ -751,7 +784,8 @@ Result<JsonOutcome> OidcProvider::introspect(const OidcParams& form,
   TESSERA_ASSIGN_OR_RETURN(std::optional<OidcRefreshToken> refresh,
                            store_.find_refresh_token(hash_token(token)));
   if (!refresh || refresh->used_at || refresh->expires_at <= now) return out;
-  TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant, standing_grant(refresh->grant_id, now));
+  TESSERA_ASSIGN_OR_RETURN(std::optional<OidcGrant> grant,
+                           standing_grant(store_, refresh->grant_id, now));
   // A refresh token is told only to the client it was issued to.
   if (!grant || grant->client_id != client.id) return out;
   out.body = json::object{{"active", true},
@@ -766,6 +800,7 @@ Result<JsonOutcome> OidcProvider::introspect(const OidcParams& form,
 }
 
 Result<JsonOutcome> OidcProvider::revoke(const OidcParams& form, std::string_view authorization) {
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   TESSERA_ASSIGN_OR_RETURN(auto authenticated, authenticated_client(form, authorization));
   if (auto* refusal = std::get_if<JsonOutcome>(&authenticated)) return std::move(*refusal);
   const OidcClient& client = std::get<OidcClient>(authenticated);
@@ -801,6 +836,7 @@ Result<JsonOutcome> OidcProvider::revoke(const OidcParams& form, std::string_vie
 
 Result<BrowserOutcome> OidcProvider::end_session(const OidcParams& params,
                                                  std::string_view session_token, bool confirmed) {
+  TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   BrowserOutcome out;
   out.kind = BrowserOutcome::Kind::error_page;
   const std::string hint = param(params, "id_token_hint");

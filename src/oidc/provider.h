@@ -129,7 +129,8 @@ class OidcProvider {
                         std::vector<std::pair<std::string, std::string>> fields) const;
   BrowserOutcome error_answer(const Request& request, std::string_view error,
                               std::string_view description) const;
-  Result<JsonOutcome> grant_tokens(const OidcClient& client, const OidcGrant& grant,
+  // The tokens of `grant`; a new refresh token is stored in `tx`.
+  Result<JsonOutcome> grant_tokens(Store& tx, const OidcClient& client, const OidcGrant& grant,
                                    bool with_nonce);
   Result<std::string> access_token(const std::string& client_id, const std::string& subject,
                                    const std::string& scope, const OidcGrant* grant, Timestamp now);
@@ -142,7 +143,8 @@ class OidcProvider {
   Result<std::variant<OidcClient, JsonOutcome>> authenticated_client(
       const OidcParams& form, std::string_view authorization);
   // The grant if it still stands: not revoked or expired, its user active and unchanged.
-  Result<std::optional<OidcGrant>> standing_grant(const std::string& grant_id, Timestamp now);
+  Result<std::optional<OidcGrant>> standing_grant(Store& store, const std::string& grant_id,
+                                                  Timestamp now);
 
   Store& store_;
   KeyRing& keys_;

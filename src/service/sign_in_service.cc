@@ -101,6 +101,7 @@ void SignInService::sweep_expired_flows(Timestamp now) {
   (void)store_.delete_expired_flows(now);
   (void)store_.forget_idle_throttles(now);
   (void)store_.delete_expired_report_links(now);
+  (void)store_.delete_expired_oidc(now);  // codes, refresh tokens and grants of apps
 }
 
 std::string SignInService::name_hash(std::string_view upn) const {
@@ -938,7 +939,8 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
       return tx.append_audit(AuditLogEntry{new_id(rng_), now, "system", "mfa.set", user.upn,
                                            "enforced: registered " + kind});
     };
-    loaded->flow.method_amr = std::string(method->amr(at));
+    // Password reset info proves no second factor for this sign-in: only a first method does.
+    if (!reset_info) loaded->flow.method_amr = std::string(method->amr(at));
     return finish_page(*loaded,
                        advance(std::move(loaded->flow),
                                event::RegistrationAnswered{event::CodeOutcome::accepted}, context),

@@ -74,10 +74,19 @@ TEST_F(KeyRingTest, EnsureKeysMakesAnEs256AndAnRs256Key) {
   EXPECT_EQ(stored_keys(), 2u);
 }
 
-TEST_F(KeyRingTest, FirstSignMakesTheKeysWhenThereAreNone) {
+// Signing only reads (it runs inside store transactions): the first keys come from
+// ensure_keys() or rotate_if_due(), never from a signature.
+TEST_F(KeyRingTest, SigningBeforeTheFirstKeysIsRefusedAndWritesNothing) {
   KeyRing ring(*store_, clock_);
-  const std::string token = signed_by(ring, JwsAlg::es256);
-  EXPECT_FALSE(token.empty());
+  EXPECT_EQ(ring.sign(JwsAlg::es256, json::object{{"sub", "alice"}}).status().code(),
+            ErrorCode::not_found);
+  EXPECT_EQ(stored_keys(), 0u);
+}
+
+TEST_F(KeyRingTest, RotateIfDueMakesTheFirstKeys) {
+  KeyRing ring(*store_, clock_);
+  ASSERT_TRUE(ring.rotate_if_due().ok());
+  EXPECT_FALSE(signed_by(ring, JwsAlg::es256).empty());
   EXPECT_EQ(stored_keys(), 2u);
 }
 
@@ -99,6 +108,7 @@ TEST_F(KeyRingTest, SignedClaimsVerifyWithEitherAlg) {
 
 TEST_F(KeyRingTest, TamperedTokenOrAnotherKeysTokenDoesNotVerify) {
   KeyRing ring(*store_, clock_);
+  ASSERT_TRUE(ring.ensure_keys().ok());
   const std::string token = signed_by(ring, JwsAlg::es256);
   const std::size_t first_dot = token.find('.');
   const std::size_t second_dot = token.find('.', first_dot + 1);
@@ -181,11 +191,16 @@ TEST_F(KeyRingTest, RotationIsDueOnceTheKeysAreOlderThanTheRotationPeriod) {
   EXPECT_TRUE(ring.verify(first_token).ok());
 }
 
-TEST_F(KeyRingTest, DueRotationHappensAtTheNextReloadWithoutAnyoneAsking) {
+TEST_F(KeyRingTest, RotateIfDueRotatesOnceTheKeysAreOlderThanThePeriod) {
   const std::chrono::seconds rotation = std::chrono::days(7);
   KeyRing ring(*store_, clock_, rotation);
+  ASSERT_TRUE(ring.rotate_if_due().ok());
   const std::string first_token = signed_by(ring, JwsAlg::es256);
-  clock_.advance(rotation + kKeyReload);
+  clock_.advance(rotation - std::chrono::seconds(1));
+  ASSERT_TRUE(ring.rotate_if_due().ok());
+  EXPECT_EQ(stored_keys(), 2u);
+  clock_.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(ring.rotate_if_due().ok());
   const std::string token = signed_by(ring, JwsAlg::es256);
   EXPECT_NE(kid_of(token), kid_of(first_token));
   EXPECT_EQ(stored_keys(), 4u);
@@ -193,8 +208,10 @@ TEST_F(KeyRingTest, DueRotationHappensAtTheNextReloadWithoutAnyoneAsking) {
 
 TEST_F(KeyRingTest, ZeroRotationPeriodNeverRotates) {
   KeyRing ring(*store_, clock_, std::chrono::seconds(0));
+  ASSERT_TRUE(ring.rotate_if_due().ok());
   const std::string first_token = signed_by(ring, JwsAlg::es256);
   clock_.advance(std::chrono::days(1000));
+  ASSERT_TRUE(ring.rotate_if_due().ok());
   const std::string token = signed_by(ring, JwsAlg::es256);
   EXPECT_EQ(kid_of(token), kid_of(first_token));
   EXPECT_EQ(stored_keys(), 2u);
