@@ -8,6 +8,8 @@
 
 #include <toml++/toml.h>
 
+#include "oidc/web_address.h"
+
 namespace tessera {
 namespace {
 
@@ -341,6 +343,19 @@ Status validate(const Config& config) {
   if (!config.server.public_url.empty() && config.server.public_url.rfind("http://", 0) != 0 &&
       config.server.public_url.rfind("https://", 0) != 0) {
     return invalid_argument("server.public_url must start with http:// or https://");
+  }
+  if (!config.server.cookie_domain.empty()) {
+    // The browser refuses a Domain the page's own host is not under; a silently dropped cookie
+    // would leave everyone unable to stay signed in.
+    const std::string& domain = config.server.cookie_domain;
+    const std::string host = web_host_of(config.server.public_url);
+    const bool under = host == domain || (host.size() > domain.size() && host.ends_with(domain) &&
+                                          host[host.size() - domain.size() - 1] == '.');
+    if (host.empty() || !under) {
+      return invalid_argument("server.cookie_domain = \"" + domain +
+                              "\" needs server.public_url on that domain or under it (it is \"" +
+                              config.server.public_url + "\")");
+    }
   }
   if (!config.phone.account_sid.empty() && config.phone.from.empty()) {
     return invalid_argument("phone.from (an E.164 number) is required with phone.account_sid");

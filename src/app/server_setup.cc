@@ -219,7 +219,19 @@ WebServer::~WebServer() {
   dispatcher_.stop();
 }
 
+Status check_serve_settings(const Config& config) {
+  // Links in messages, the OIDC issuer, phone webhooks and forward auth's redirects are all built
+  // from the public address before the port is bound, so "any free port" needs it spelled out.
+  if (config.server.port == 0 && config.server.public_url.empty()) {
+    return invalid_argument(
+        "server.port = 0 picks a free port, so server.public_url must say where tessera is "
+        "reached: links, the OIDC issuer and the phone webhooks are built from it");
+  }
+  return Status();
+}
+
 Status WebServer::start() {
+  TESSERA_RETURN_IF_ERROR(check_serve_settings(runtime_.config()));
   TESSERA_RETURN_IF_ERROR(check_page_templates());
   // The first signing keys are made (or due ones rotated) before the first request needs them.
   TESSERA_RETURN_IF_ERROR(runtime_.keys().ensure_keys());

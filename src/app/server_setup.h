@@ -36,6 +36,10 @@ namespace tessera {
 // `open_files_limit` (open_files.h).
 ServerOptions server_options(const Config& config, std::uint64_t open_files_limit);
 
+// Whether `config` can be served as it is (WebServer::start() checks it too): invalid_argument
+// for port 0 without public_url.
+Status check_serve_settings(const Config& config);
+
 // Everything `tessera serve` runs. Members are declared in construction order.
 class WebServer {
  public:
@@ -43,7 +47,7 @@ class WebServer {
   // the limits chosen.
   explicit WebServer(Runtime& runtime);
   ~WebServer();
-  // Checks the page templates, then listens.
+  // Checks the settings (check_serve_settings) and the page templates, then listens.
   Status start();
   std::uint16_t port() const { return server_.port(); }
   HttpServer& server() { return server_; }

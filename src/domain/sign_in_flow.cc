@@ -170,7 +170,9 @@ bool accepts(const SignInStep& step, const SignInEvent& event) {
       step, event);
 }
 
-Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& context) {
+namespace {
+
+Transition advance_step(SignInFlow flow, SignInEvent event, const TransitionContext& context) {
   const Timestamp now = context.now;
   if (expired(flow, now)) return restart(now, SignInFlow::Notice::interrupted);
   if (!accepts(flow.step, event)) {
@@ -282,6 +284,22 @@ Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& 
           [&](auto&, auto&) -> Transition { return restart(now, SignInFlow::Notice::interrupted); },
       },
       current, event);
+}
+
+}  // namespace
+
+Transition advance(SignInFlow flow, SignInEvent event, const TransitionContext& context) {
+  // A restart begins again at "Sign in" for the same app: where the sign-in returns to goes on.
+  std::string continuation = flow.continuation;
+  std::string app = flow.app;
+  const bool mfa_demanded = flow.mfa_demanded;
+  Transition transition = advance_step(std::move(flow), std::move(event), context);
+  if (transition.restarted) {
+    transition.flow.continuation = std::move(continuation);
+    transition.flow.app = std::move(app);
+    transition.flow.mfa_demanded = mfa_demanded;
+  }
+  return transition;
 }
 
 }  // namespace tessera

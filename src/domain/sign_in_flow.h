@@ -240,8 +240,10 @@ enum class StepMessage {
 struct Transition {
   SignInFlow flow;
   StepMessage message = StepMessage::none;
-  bool restarted = false;  // back to EnterUsername (refused, expired, or too many attempts)
-  bool refused = false;    // the step has no transition for the event (see accepts())
+  // Back to EnterUsername (refused, expired, or too many attempts); an app's sign-in keeps its
+  // continuation, app and mfa_demanded, so it still returns to the app.
+  bool restarted = false;
+  bool refused = false;  // the step has no transition for the event (see accepts())
 };
 
 // Where a challenge begins: the user's method to challenge and the first stage its method shows.

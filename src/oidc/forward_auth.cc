@@ -42,6 +42,12 @@ std::string ForwardAuth::allowed_host(std::string_view url) const {
   return host;
 }
 
+std::string ForwardAuth::returnable_host(std::string_view url) const {
+  const bool https_only = settings_.public_url.starts_with("https://");
+  if (https_only && !url.starts_with("https://")) return "";
+  return allowed_host(url);
+}
+
 bool ForwardAuth::needs_mfa(std::string_view host) const {
   return contains(settings_.mfa_hosts, host);
 }
@@ -100,7 +106,7 @@ Result<VerifyAnswer> ForwardAuth::verify(std::optional<std::string_view> origina
 Result<BrowserOutcome> ForwardAuth::sign_in_for(std::string_view rd, bool mfa,
                                                 std::string_view session_token,
                                                 const SignInClient& client) {
-  const std::string host = allowed_host(rd);
+  const std::string host = returnable_host(rd);
   if (host.empty()) {
     BrowserOutcome page;
     page.kind = BrowserOutcome::Kind::error_page;
@@ -131,7 +137,7 @@ BrowserOutcome ForwardAuth::resume(std::string_view continuation) const {
   out.text = "The address you were sent back to is not one this sign-in service protects.";
   if (continuation.substr(0, kForwardContinuation.size()) != kForwardContinuation) return out;
   const std::string_view url = continuation.substr(kForwardContinuation.size());
-  if (allowed_host(url).empty()) return out;
+  if (returnable_host(url).empty()) return out;
   out.kind = BrowserOutcome::Kind::redirect;
   out.location = std::string(url);
   return out;

@@ -60,6 +60,9 @@ class ForwardAuth {
  private:
   // The host of `url` when it is an absolute http(s) URL to an allowed host, else empty.
   std::string allowed_host(std::string_view url) const;
+  // allowed_host() of an address a browser may be sent back to: over https when tessera's own
+  // public_url is (a signed-in browser is never sent to a page anyone on the path can read).
+  std::string returnable_host(std::string_view url) const;
   bool needs_mfa(std::string_view host) const;
   std::string sign_in_location(std::string_view url, bool mfa) const;
 

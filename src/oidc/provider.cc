@@ -23,10 +23,28 @@ namespace {
 constexpr std::size_t kMaxParamLength = 2048;
 constexpr std::size_t kMaxClaimsLength = 4096;
 
+constexpr std::size_t kMaxTokenParamLength = 8192;  // an ID token given back (id_token_hint)
+
+std::size_t bound_of(std::string_view name) {
+  if (name == "claims") return kMaxClaimsLength;
+  if (name == "id_token_hint") return kMaxTokenParamLength;
+  return kMaxParamLength;
+}
+
+// The value of a parameter, empty when missing or over its bound (which authorize() refuses
+// outright; see oversized()).
 std::string param(const OidcParams& params, std::string_view name) {
   const auto it = params.find(std::string(name));
-  if (it == params.end() || it->second.size() > kMaxParamLength) return "";
+  if (it == params.end() || it->second.size() > bound_of(name)) return "";
   return it->second;
+}
+
+// The name of a parameter longer than it may be (shortened for a message), or empty.
+std::string oversized(const OidcParams& params) {
+  for (const auto& [name, value] : params) {
+    if (value.size() > bound_of(name)) return name.substr(0, 40);
+  }
+  return "";
 }
 
 bool has(const OidcParams& params, std::string_view name) {
@@ -264,6 +282,11 @@ Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
   BrowserOutcome page;
   page.kind = BrowserOutcome::Kind::error_page;
   // Until the client and its redirect URI are known to match, nothing is sent anywhere.
+  const std::string too_long = oversized(params);
+  if (too_long == "client_id" || too_long == "redirect_uri") {
+    page.text = "The app's sign-in request is too long (" + too_long + ").";
+    return page;
+  }
   const std::string client_id = param(params, "client_id");
   if (client_id.empty()) {
     page.text = "The app's sign-in request is missing its client_id.";
@@ -287,6 +310,11 @@ Result<BrowserOutcome> OidcProvider::authorize(const OidcParams& params,
   request.state = param(params, "state");
   const std::string mode = param(params, "response_mode");
   request.form_post = mode == "form_post";
+  if (!too_long.empty()) {
+    return error_answer(
+        request, "invalid_request",
+        too_long + " is longer than " + std::to_string(bound_of(too_long)) + " characters");
+  }
   if (!mode.empty() && mode != "query" && mode != "form_post") {
     return error_answer(request, "invalid_request", "response_mode must be query or form_post");
   }
@@ -839,6 +867,7 @@ Result<BrowserOutcome> OidcProvider::end_session(const OidcParams& params,
   TESSERA_RETURN_IF_ERROR(keys_.rotate_if_due());
   BrowserOutcome out;
   out.kind = BrowserOutcome::Kind::error_page;
+  out.signing_out = true;
   const std::string hint = param(params, "id_token_hint");
   const std::string post_logout = param(params, "post_logout_redirect_uri");
   const std::string state = param(params, "state");
@@ -881,9 +910,7 @@ Result<BrowserOutcome> OidcProvider::end_session(const OidcParams& params,
     return out;
   }
   if (session) {
-    TESSERA_RETURN_IF_ERROR(sessions_.end(session_token));
-    TESSERA_RETURN_IF_ERROR(
-        store_.revoke_session_grants(session->token_hash, clock_.now()).status());
+    TESSERA_RETURN_IF_ERROR(sessions_.end(session_token));  // and the session's grants
     out.end_session = true;
   }
   if (!post_logout.empty()) {

@@ -64,6 +64,7 @@ struct BrowserOutcome {
   std::vector<std::pair<std::string, std::string>> fields;
   std::optional<SignInPage> page;  // sign_in
   bool end_session = false;        // the browser's session ended (clear its cookie)
+  bool signing_out = false;        // error_page: of the app's sign-out (end_session()), not sign-in
 };
 
 // What the token, introspection and revocation endpoints answer: a JSON body and a status.

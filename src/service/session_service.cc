@@ -54,8 +54,13 @@ Result<SessionRecord> SessionService::find(std::string_view token) {
 }
 
 Status SessionService::end(std::string_view token) {
-  const Status deleted = store_.delete_session(hash_token(token));
-  return deleted.code() == ErrorCode::not_found ? Status() : deleted;
+  const std::string hash = hash_token(token);
+  // Signing out also ends what apps were given from this session: their refresh tokens stop.
+  return store_.transaction([&](Store& tx) -> Status {
+    const Status deleted = tx.delete_session(hash);
+    if (!deleted.ok() && deleted.code() != ErrorCode::not_found) return deleted;
+    return tx.revoke_session_grants(hash, clock_.now()).status();
+  });
 }
 
 Result<User> SessionService::user_of(const SessionRecord& session) {

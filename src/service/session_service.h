@@ -45,6 +45,8 @@ class SessionService {
   Result<SessionRecord> find(std::string_view token);
   // The user a live session belongs to, as they are now (their role, their status).
   Result<User> user_of(const SessionRecord& session);
+  // Signs out: deletes the session and revokes the app grants made from it (their refresh
+  // tokens), in one transaction. Ending a session that is gone is no error.
   Status end(std::string_view token);
 
  private:

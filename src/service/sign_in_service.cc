@@ -56,22 +56,27 @@ Result<SignInPage> SignInService::start(SignInFlow::Notice notice) {
 }
 
 Result<SignInPage> SignInService::start_for_app(const AppSignIn& app, const SignInClient& client) {
-  const Timestamp now = clock_.now();
+  SignInFlow flow = start_flow(clock_.now());
+  flow.continuation = app.continuation;
+  flow.app = app.app;
+  flow.mfa_demanded = app.mfa_demanded;
+  TESSERA_ASSIGN_OR_RETURN(SignInPage page, store_at_sign_in(std::move(flow)));
+  if (!app.login_hint.empty() && app.login_hint.size() <= kMaxLoggedUpnLength) {
+    return submit_username(page.flow_id, step_name(page.flow.step), app.login_hint, client);
+  }
+  return page;
+}
+
+Result<SignInPage> SignInService::store_at_sign_in(SignInFlow flow) {
   IssuedToken id = issue_token(rng_);
   StoredFlow stored;
   stored.id = std::string(id.token.view());
   stored.id_hash = id.token_hash;
-  stored.flow = start_flow(now);
-  stored.flow.continuation = app.continuation;
-  stored.flow.app = app.app;
-  stored.flow.mfa_demanded = app.mfa_demanded;
+  stored.flow = std::move(flow);
   stored.step = std::string(step_name(stored.flow.step));
   // Stored at "Sign in" so the username carries the app on (submit_username); it holds nothing
   // of a user.
   TESSERA_RETURN_IF_ERROR(write_stored_flow(store_, rng_, stored, stored.flow));
-  if (!app.login_hint.empty() && app.login_hint.size() <= kMaxLoggedUpnLength) {
-    return submit_username(stored.id, step_name(stored.flow.step), app.login_hint, client);
-  }
   SignInPage page;
   page.flow_id = stored.id;
   page.flow = std::move(stored.flow);
@@ -235,6 +240,8 @@ Status SignInService::queue_send(Store& tx, Loaded& loaded, SignInFlow& flow) {
 Result<SignInPage> SignInService::save(Loaded& loaded, Transition transition) {
   if (transition.restarted) {
     (void)store_.delete_flow(loaded.id_hash);
+    // An app's sign-in starts again for the same app.
+    if (!transition.flow.continuation.empty()) return store_at_sign_in(std::move(transition.flow));
     return restart(transition.flow.notice);
   }
   Status saved;
@@ -933,8 +940,10 @@ Result<SignInPage> SignInService::submit_method_answer(std::string_view flow_id,
       const AuditLogEntry audit{new_id(rng_), now,      user.upn,
                                 "method.add", user.upn, "registered " + kind + " at sign-in"};
       TESSERA_RETURN_IF_ERROR(tx.add_method(added, &audit));
-      // Password reset info ("Keep your account secure") changes no MFA state.
+      // Password reset info ("Keep your account secure") changes no MFA state, nor does an app's
+      // demand on a user the admin left Disabled: that app asks again, the others do not.
       if (reset_info || user.mfa_state == MfaState::enforced) return Status();
+      if (user.mfa_state == MfaState::disabled && loaded->flow.mfa_demanded) return Status();
       TESSERA_RETURN_IF_ERROR(tx.update_mfa_state(user.id, MfaState::enforced, now));
       return tx.append_audit(AuditLogEntry{new_id(rng_), now, "system", "mfa.set", user.upn,
                                            "enforced: registered " + kind});

@@ -223,6 +223,8 @@ class SignInService {
   // answered with the wrong step, or whose user changed, is ended).
   Result<std::optional<Loaded>> load(std::string_view flow_id, std::string_view posted_step);
   Result<SignInPage> restart(SignInFlow::Notice notice);
+  // `flow` (at "Sign in", an app's) stored under a new id, so the username carries the app on.
+  Result<SignInPage> store_at_sign_in(SignInFlow flow);
   // Saves the flow after `transition` (under a new id when the step changed) and returns its page;
   // a restart or a concurrent change of the flow gives a new flow at "Sign in".
   Result<SignInPage> save(Loaded& loaded, Transition transition);

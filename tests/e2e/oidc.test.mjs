@@ -672,3 +672,36 @@ test('an RS256 client gets an RS256 ID token that openid-client verifies', { tim
     assert.equal(decodeJwt((await redeem(request, callback)).id_token).header.alg, 'ES256');
   });
 });
+
+test('an app\'s own page calls /userinfo and /token across origins, and signing out of tessera ends its refresh token',
+  { timeout: 30000 }, async (t) => {
+    await asPerson(t, async ({ page, shot }) => {
+      const { tokens, claims } = await signInToApp(page, shot);
+      // The browser is on the app's origin; its script calls tessera as a single-page app would,
+      // with the Authorization header that makes the browser ask first (CORS preflight).
+      assert.notEqual(new URL(page.url()).origin, new URL(server.baseUrl).origin);
+      const call = (url, init) => page.evaluate(async ({ url, init }) => {
+        const response = await fetch(url, init);
+        return { status: response.status, body: await response.json() };
+      }, { url, init });
+      const info = await call(`${server.baseUrl}/userinfo`,
+        { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(info.status, 200, JSON.stringify(info));
+      assert.equal(info.body.sub, claims.sub);
+      const basic = `Basic ${Buffer.from(`${app.id}:${app.secret}`).toString('base64')}`;
+      const refreshed = await call(`${server.baseUrl}/token`, {
+        method: 'POST',
+        headers: { Authorization: basic, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(tokens.refresh_token)}`,
+      });
+      assert.equal(refreshed.status, 200, JSON.stringify(refreshed));
+      assert.ok(refreshed.body.refresh_token, 'a new refresh token');
+
+      // Signing out of tessera (My Account's Sign out) ends what the app was given from it.
+      await page.goto(server.baseUrl + '/');
+      await shot(page, 'my-account-before-sign-out');
+      await signOut(page);
+      await refusedWith(oidc.refreshTokenGrant(await relyingParty(app), refreshed.body.refresh_token),
+        'invalid_grant', 400, 'the refresh token of a session signed out of');
+    });
+  });

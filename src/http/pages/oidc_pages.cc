@@ -52,6 +52,29 @@ std::string header_or_empty(const Request& request, std::string_view name) {
   return value ? std::string(*value) : std::string();
 }
 
+// Single-page apps call /token, /userinfo and /revoke from their own origin (fetch). Any origin
+// may: these endpoints read no cookie, so a page learns nothing its own credentials don't give.
+void allow_any_origin(Response& response) {
+  response.set_header("Access-Control-Allow-Origin", "*");
+  response.set_header("Access-Control-Expose-Headers", "WWW-Authenticate");
+}
+
+// The CORS preflight of an endpoint of allow_any_origin() (RFC 6750's Authorization header and
+// a form body are not "simple").
+void add_preflight(Router& router, std::string_view path, std::string_view methods) {
+  router.add(
+      HttpMethod::options, std::string(path),
+      [methods = std::string(methods)](const Request&) -> Response {
+        Response response = Response::text(204, "");
+        response.set_header("Access-Control-Allow-Origin", "*");
+        response.set_header("Access-Control-Allow-Methods", methods);
+        response.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        response.set_header("Access-Control-Max-Age", "600");
+        return response;
+      },
+      Dispatch::io_thread);
+}
+
 Response json_response(const JsonOutcome& outcome) {
   Response response = Response::json(outcome.status, boost::json::serialize(outcome.body));
   response.set_header("Cache-Control", "no-store");
@@ -60,12 +83,15 @@ Response json_response(const JsonOutcome& outcome) {
   return response;
 }
 
-Response error_page(WebContext& context, std::string text, int status = 400) {
+// The page of a request tessera refused; `signing_out` for the app's sign-out (/logout).
+Response error_page(WebContext& context, std::string text, bool signing_out, int status = 400) {
   PageData data;
-  data.set("heading", "We couldn't sign you in to the app");
+  data.set("heading", signing_out ? "We couldn't sign you out of the app"
+                                  : "We couldn't sign you in to the app");
   data.set("text", std::move(text));
-  return render_page(status, "message", "Sign-in request refused", std::move(data),
-                     context.tenant_name);
+  return render_page(status, "message",
+                     signing_out ? "Sign-out request refused" : "Sign-in request refused",
+                     std::move(data), context.tenant_name);
 }
 
 PageData hidden_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -89,7 +115,7 @@ Response browser_response(const Request& request, WebContext& context,
                           const BrowserOutcome& outcome) {
   switch (outcome.kind) {
     case BrowserOutcome::Kind::error_page:
-      return error_page(context, outcome.text);
+      return error_page(context, outcome.text, outcome.signing_out);
     case BrowserOutcome::Kind::redirect: {
       Response response = Response::redirect(outcome.location, 302);
       if (outcome.end_session) clear_cookie(response, request, kSessionCookie);
@@ -139,7 +165,7 @@ Response browser_response(const Request& request, WebContext& context,
       return render_page(200, "sign_out", "Sign out?", std::move(data), context.tenant_name);
     }
   }
-  return error_page(context, "Something went wrong.", 500);
+  return error_page(context, "Something went wrong.", outcome.signing_out, 500);
 }
 
 void add_oidc_routes(Router& router, WebContext& context) {
@@ -182,9 +208,12 @@ void add_oidc_routes(Router& router, WebContext& context) {
       [&oidc, &context](const Request& request) -> Response {
         auto outcome = oidc.token(request.form_params(), header_or_empty(request, "authorization"));
         if (!outcome.ok()) return failure_page(context, outcome.status());
-        return json_response(*outcome);
+        Response response = json_response(*outcome);
+        allow_any_origin(response);
+        return response;
       },
       Dispatch::blocking);
+  add_preflight(router, "/token", "POST");
   router.add(
       HttpMethod::post, "/introspect",
       [&oidc, &context](const Request& request) -> Response {
@@ -200,12 +229,15 @@ void add_oidc_routes(Router& router, WebContext& context) {
         auto outcome =
             oidc.revoke(request.form_params(), header_or_empty(request, "authorization"));
         if (!outcome.ok()) return failure_page(context, outcome.status());
-        return json_response(*outcome);
+        Response response = json_response(*outcome);
+        allow_any_origin(response);
+        return response;
       },
       Dispatch::blocking);
+  add_preflight(router, "/revoke", "POST");
 
   // RFC 6750: the Bearer token in the Authorization header, or (POST) as access_token in the form.
-  const Handler userinfo = [&oidc, &context](const Request& request) -> Response {
+  const Handler userinfo_answer = [&oidc, &context](const Request& request) -> Response {
     std::string token;
     const std::string authorization = header_or_empty(request, "authorization");
     if (authorization.size() > 7 && (authorization.compare(0, 7, "Bearer ") == 0 ||
@@ -232,8 +264,14 @@ void add_oidc_routes(Router& router, WebContext& context) {
     response.set_header("Cache-Control", "no-store");
     return response;
   };
+  const Handler userinfo = [userinfo_answer](const Request& request) -> Response {
+    Response response = userinfo_answer(request);
+    allow_any_origin(response);
+    return response;
+  };
   router.add(HttpMethod::get, "/userinfo", userinfo, Dispatch::blocking);
   router.add(HttpMethod::post, "/userinfo", userinfo, Dispatch::blocking);
+  add_preflight(router, "/userinfo", "GET, POST");
 
   router.add(
       HttpMethod::get, "/logout",

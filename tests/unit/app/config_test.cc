@@ -181,6 +181,33 @@ TEST(Config, TrustedProxiesAreAddressesOrRangesAndTyposAreRefused) {
   }
 }
 
+TEST(Config, CookieDomainMustCoverThePublicUrlsHost) {
+  const auto config_with = [](const std::string& public_url, const std::string& domain) {
+    return parse_config(
+        "[server]\npublic_url = \"" + public_url + "\"\ncookie_domain = \"" + domain + "\"\n",
+        "tessera.toml");
+  };
+  for (const auto& [url, domain] : std::vector<std::pair<std::string, std::string>>{
+           {"https://auth.example.com", "example.com"},
+           {"https://example.com/", "example.com"},
+           {"http://id.corp.example.com:9091", "corp.example.com"}}) {
+    SCOPED_TRACE(url + " " + domain);
+    EXPECT_TRUE(config_with(url, domain).ok()) << config_with(url, domain).status().message();
+  }
+  // A browser drops a cookie whose Domain its page is not under: nobody could stay signed in.
+  for (const auto& [url, domain] : std::vector<std::pair<std::string, std::string>>{
+           {"https://auth.example.com", "other.com"},
+           {"https://auth.badexample.com", "example.com"},
+           {"https://example.com", "auth.example.com"},
+           {"", "example.com"}}) {
+    SCOPED_TRACE(url + " " + domain);
+    const auto refused = config_with(url, domain);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("server.cookie_domain"), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 TEST(Config, SyntaxErrorsGiveFileLineAndColumn) {
   auto config = parse_config("[server]\nport = = 1\n", "broken.toml");
   ASSERT_FALSE(config.ok());

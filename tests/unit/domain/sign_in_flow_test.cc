@@ -168,6 +168,24 @@ TEST_F(SignInFlowTest, FiveWrongCodesEndTheChallenge) {
   EXPECT_EQ(flow_.notice, SignInFlow::Notice::too_many_attempts);
 }
 
+TEST_F(SignInFlowTest, AnAppsRestartedSignInStillReturnsToTheApp) {
+  flow_.continuation = "oidc:request-1";
+  flow_.app = "Wiki";
+  flow_.mfa_demanded = true;
+  reach_challenge();
+  for (int i = 0; i < kMaxWrongCodesPerChallenge - 1; ++i) {
+    send(event::ChallengeAnswered{event::CodeOutcome::wrong});
+  }
+  ASSERT_TRUE(send(event::ChallengeAnswered{event::CodeOutcome::wrong}).restarted);
+  EXPECT_TRUE(at<step::EnterUsername>());
+  EXPECT_EQ(flow_.continuation, "oidc:request-1");
+  EXPECT_EQ(flow_.app, "Wiki");
+  EXPECT_TRUE(flow_.mfa_demanded);
+  // A refused event restarts the same way.
+  ASSERT_TRUE(send(event::ChallengeAnswered{event::CodeOutcome::accepted}).restarted);
+  EXPECT_EQ(flow_.continuation, "oidc:request-1");
+}
+
 TEST_F(SignInFlowTest, EventsThatDoNotFitTheStepRestart) {
   // Jumping ahead: a code before the password, a stay answer at the username, etc.
   EXPECT_TRUE(send(event::ChallengeAnswered{event::CodeOutcome::accepted}).restarted);

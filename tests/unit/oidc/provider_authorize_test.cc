@@ -306,6 +306,34 @@ TEST_F(AuthorizeTest, EssentialMfaAcrInTheClaimsParameterStepsUpAPasswordSession
             Kind::redirect);
 }
 
+TEST_F(AuthorizeTest, ParametersOverTheirBoundAreRefusedNotIgnored) {
+  const std::string session = session_of(alice_, "pwd");
+  // A nonce or an acr_values that silently vanished would be a request the app did not make.
+  for (const char* name : {"nonce", "acr_values", "login_hint", "scope"}) {
+    SCOPED_TRACE(name);
+    expect_error_redirect(authorize(code_request(web_, {{name, std::string(2049, 'a')}}), session),
+                          "invalid_request");
+  }
+  expect_error_redirect(authorize(code_request(web_, {{"state", std::string(2049, 's')}}), session),
+                        "invalid_request", kRedirectUri, "");
+  // Before the client is known nothing is sent to the app: a page says what was wrong.
+  const BrowserOutcome long_id =
+      authorize(code_request(web_, {{"client_id", std::string(3000, 'c')}}), session);
+  EXPECT_EQ(long_id.kind, Kind::error_page);
+  EXPECT_NE(long_id.text.find("too long (client_id)"), std::string::npos) << long_id.text;
+  // claims has a bound of its own: an essential acr padded past 2048 characters still counts.
+  const std::string padded =
+      R"({"id_token":{"acr":{"essential":true,"values":["urn:tessera:acr:mfa"]}},)"
+      R"("userinfo":{"name":{"essential":false,"pad":")" +
+      std::string(2100, 'p') + R"("}}})";
+  const BrowserOutcome stepped = authorize(code_request(web_, {{"claims", padded}}), session);
+  ASSERT_EQ(stepped.kind, Kind::sign_in) << stepped.text << stepped.location;
+  EXPECT_TRUE(stepped.page->flow.mfa_demanded);
+  expect_error_redirect(
+      authorize(code_request(web_, {{"claims", std::string(4097, '{')}}), session),
+      "invalid_request");
+}
+
 TEST_F(AuthorizeTest, ClientThatRequiresMfaStepsUpAPasswordSession) {
   NewClient wanted;
   wanted.name = "Payroll";

@@ -160,6 +160,19 @@ TEST_F(TokenTest, SecondUseOfACodeIsRefusedAndRevokesWhatTheFirstIssued) {
   EXPECT_EQ(provider_->userinfo(access).status().code(), ErrorCode::unauthenticated);
 }
 
+TEST_F(TokenTest, SigningOutOfTesseraEndsTheRefreshTokensOfThatSessionOnly) {
+  const std::string signed_out = session_of(alice_);
+  const std::string other_browser = session_of(alice_);
+  const JsonOutcome ended = exchange(web_, code_for(web_, signed_out));
+  const JsonOutcome kept = exchange(web_, code_for(web_, other_browser));
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  // POST /signout, not the app's /logout: the person signs out of tessera itself.
+  ASSERT_TRUE(sessions_->end(signed_out).ok());
+  expect_error(refresh(web_, text_of(ended.body, "refresh_token")), 400, "invalid_grant");
+  EXPECT_EQ(refresh(web_, text_of(kept.body, "refresh_token")).status, 200);
+}
+
 TEST_F(TokenTest, WrongOrMissingVerifierIsInvalidGrant) {
   const std::string session = session_of(alice_);
   std::string wrong(kVerifier);

@@ -89,6 +89,48 @@ TEST_F(SignInServiceTest, RegistrationMakesTheUserEnforcedAndTheCodeCannotBeReus
   EXPECT_EQ(log()[0].decided_by, "user_state_enforced");
 }
 
+TEST_F(SignInServiceTest, AnAppsDemandLeavesADisabledUserDisabledAfterRegistering) {
+  add_user("alice@example.com", MfaState::disabled);
+  const AppSignIn app{"oidc:request", "Payroll", true, ""};
+  SignInPage page = *sign_in_->start_for_app(app, kClient);
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com", kClient);
+  page = *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
+                                    kClient);
+  register_app(page);
+  ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  EXPECT_EQ(page.flow.continuation, "oidc:request");
+  // Only the admin turns MFA on for everything; the next sign-in of tessera's own pages asks
+  // for no code.
+  EXPECT_EQ(store_->find_user_by_upn("alice@example.com")->mfa_state, MfaState::disabled);
+  page = through_password("alice@example.com");
+  EXPECT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+}
+
+TEST_F(SignInServiceTest, AnAppsSignInRestartedByWrongCodesStillReturnsToTheApp) {
+  add_user("alice@example.com", MfaState::enabled);
+  SignInPage page = through_password("alice@example.com");
+  const SecretBytes secret = register_app(page);
+  const std::string wrong = code(secret) == "000000" ? "111111" : "000000";
+  page = *sign_in_->start_for_app(AppSignIn{"oidc:request", "Payroll", false, ""}, kClient);
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com", kClient);
+  page = *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
+                                    kClient);
+  for (int i = 0; i < kMaxWrongCodesPerChallenge; ++i) {
+    page = *sign_in_->submit_code(page.flow_id, "enter_code", wrong, kClient);
+  }
+  ASSERT_TRUE(std::holds_alternative<step::EnterUsername>(page.flow.step));
+  EXPECT_EQ(page.flow.notice, SignInFlow::Notice::too_many_attempts);
+  // Signing in again from the page it restarted at ends where the app asked.
+  page = *sign_in_->submit_username(page.flow_id, "username", "alice@example.com", kClient);
+  page = *sign_in_->submit_password(page.flow_id, "password", SecretBytes::from_string(kPassword),
+                                    kClient);
+  clock_.advance(std::chrono::seconds(30));
+  page = *sign_in_->submit_code(page.flow_id, "enter_code", code(secret), kClient);
+  ASSERT_TRUE(std::holds_alternative<step::StaySignedIn>(page.flow.step));
+  EXPECT_EQ(page.flow.continuation, "oidc:request");
+  EXPECT_EQ(page.flow.app, "Payroll");
+}
+
 TEST_F(SignInServiceTest, WrongCodesEndTheChallengeAndThenLockTheUser) {
   add_user("alice@example.com", MfaState::enabled);
   SignInPage page = through_password("alice@example.com");
