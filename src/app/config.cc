@@ -298,12 +298,13 @@ Status read_config(const toml::table& root, std::string_view file, Config& confi
 
 }  // namespace
 
-std::string public_url_of(const Config& config) {
+std::string public_url_of(const Config& config, std::uint16_t bound_port) {
   std::string url = config.server.public_url;
   if (url.empty()) {
     const bool v6 = config.server.address.find(':') != std::string::npos;
+    const std::uint16_t port = bound_port != 0 ? bound_port : config.server.port;
     url = "http://" + (v6 ? "[" + config.server.address + "]" : config.server.address) + ":" +
-          std::to_string(config.server.port);
+          std::to_string(port);
   }
   while (!url.empty() && url.back() == '/')
     url.pop_back();

@@ -128,8 +128,9 @@ struct Config {
   ForwardAuthConfig forward_auth;
 };
 
-// server.public_url, or http://ADDRESS:PORT when it is not set (without a trailing slash).
-std::string public_url_of(const Config& config);
+// server.public_url, or http://ADDRESS:PORT when it is not set (without a trailing slash); PORT is
+// `bound_port` when given (the port that port = 0 chose), else server.port.
+std::string public_url_of(const Config& config, std::uint16_t bound_port = 0);
 
 Config default_config();
 // Reads and validates a TOML file. Errors name the file, and the key or line at fault.

@@ -98,18 +98,18 @@ Gateways gateways(TwilioGateway* twilio, SmtpMailer* mailer, DevOutbox* outbox) 
   return Gateways{twilio, twilio, mailer};
 }
 
-OidcSettings oidc_settings(const Config& config) {
-  return OidcSettings{public_url_of(config), config.oidc.access_token_lifetime,
-                      config.oidc.id_token_lifetime, config.oidc.code_lifetime,
+OidcSettings oidc_settings(const Config& config, const std::string& public_url) {
+  return OidcSettings{public_url, config.oidc.access_token_lifetime, config.oidc.id_token_lifetime,
+                      config.oidc.code_lifetime,
                       std::chrono::hours(24 * config.oidc.refresh_token_days)};
 }
 
-DispatchSettings dispatch_settings(const Config& config) {
+DispatchSettings dispatch_settings(const Config& config, const std::string& public_url) {
   DispatchSettings settings;
   settings.workers = config.delivery.workers;
   settings.tries = config.delivery.tries;
   settings.retry_backoff = config.delivery.retry_backoff;
-  settings.public_url = public_url_of(config);
+  settings.public_url = public_url;
   return settings;
 }
 
@@ -162,6 +162,10 @@ WebServer::WebServer(Runtime& runtime)
                      runtime.config().hashing.queue_limit),
       blocking_pool_(kBlockingThreads, kBlockingQueueLimit),
       hashing_(runtime.hasher(), hashing_pool_),
+      server_(fitted_server_options(runtime.config()), router_,
+              HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}),
+      bind_status_(server_.bind()),
+      public_url_(public_url_of(runtime.config(), server_.port())),
       twilio_(make_twilio(runtime.config())),
       mailer_(make_mailer(runtime.config(), runtime.clock(), runtime.rng())),
       outbox_(runtime.config().delivery.dev_outbox
@@ -169,10 +173,10 @@ WebServer::WebServer(Runtime& runtime)
                   : nullptr),
       dispatcher_(runtime.store(), runtime.clock(),
                   gateways(twilio_.get(), mailer_.get(), outbox_.get()),
-                  dispatch_settings(runtime.config())),
+                  dispatch_settings(runtime.config(), public_url_)),
       delivery_routes_{runtime.store(),
                        runtime.clock(),
-                       public_url_of(runtime.config()),
+                       public_url_,
                        SecretBytes::from_string(setting_or_environment(
                            runtime.config().phone.auth_token, kPhoneAuthTokenEnvironmentVariable)),
                        outbox_.get(),
@@ -182,16 +186,14 @@ WebServer::WebServer(Runtime& runtime)
       sign_in_(runtime.store(), runtime.methods(), hashing_, runtime.sessions(), runtime.clock(),
                runtime.rng(), runtime.name_key(),
                SignInSettings{runtime.config().server.sign_in_starts_per_network,
-                              runtime.config().tenant_name, &runtime.deliveries(),
-                              public_url_of(runtime.config())}),
+                              runtime.config().tenant_name, &runtime.deliveries(), public_url_}),
       password_reset_(runtime.store(), runtime.methods(), hashing_, runtime.clock(), runtime.rng(),
                       PasswordResetSettings{runtime.config().tenant_name, &runtime.deliveries(),
                                             runtime.config().server.sign_in_starts_per_network}),
       oidc_(runtime.store(), runtime.keys(), runtime.clients(), sign_in_, runtime.sessions(),
-            runtime.clock(), runtime.rng(), oidc_settings(runtime.config())),
+            runtime.clock(), runtime.rng(), oidc_settings(runtime.config(), public_url_)),
       forward_auth_(sign_in_, runtime.sessions(),
-                    ForwardAuthSettings{public_url_of(runtime.config()),
-                                        runtime.config().forward_auth.allowed_hosts,
+                    ForwardAuthSettings{public_url_, runtime.config().forward_auth.allowed_hosts,
                                         runtime.config().forward_auth.mfa_hosts}),
       web_{sign_in_,
            runtime.sessions(),
@@ -206,32 +208,21 @@ WebServer::WebServer(Runtime& runtime)
            forward_auth_.enabled() ? &forward_auth_ : nullptr},
       health_([&store = runtime.store()] { return database_health(store); },
               health_wait(runtime.config())),
-      router_(make_router(web_, health_, delivery_routes_)),
-      server_(fitted_server_options(runtime.config()), router_,
-              HttpServer::Pools{hashing_pool_, &blocking_pool_, &password_pool_}) {}
+      router_(make_router(web_, health_, delivery_routes_)) {}
 
 }  // namespace tessera
 
 namespace tessera {
 
 WebServer::~WebServer() {
+  // First, while the routes and services it calls into still exist (server_ outlives them).
+  server_.stop();
   runtime_.deliveries().set_waker(nullptr);
   dispatcher_.stop();
 }
 
-Status check_serve_settings(const Config& config) {
-  // Links in messages, the OIDC issuer, phone webhooks and forward auth's redirects are all built
-  // from the public address before the port is bound, so "any free port" needs it spelled out.
-  if (config.server.port == 0 && config.server.public_url.empty()) {
-    return invalid_argument(
-        "server.port = 0 picks a free port, so server.public_url must say where tessera is "
-        "reached: links, the OIDC issuer and the phone webhooks are built from it");
-  }
-  return Status();
-}
-
 Status WebServer::start() {
-  TESSERA_RETURN_IF_ERROR(check_serve_settings(runtime_.config()));
+  TESSERA_RETURN_IF_ERROR(bind_status_);
   TESSERA_RETURN_IF_ERROR(check_page_templates());
   // The first signing keys are made (or due ones rotated) before the first request needs them.
   TESSERA_RETURN_IF_ERROR(runtime_.keys().ensure_keys());

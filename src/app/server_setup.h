@@ -36,10 +36,6 @@ namespace tessera {
 // `open_files_limit` (open_files.h).
 ServerOptions server_options(const Config& config, std::uint64_t open_files_limit);
 
-// Whether `config` can be served as it is (WebServer::start() checks it too): invalid_argument
-// for port 0 without public_url.
-Status check_serve_settings(const Config& config);
-
 // Everything `tessera serve` runs. Members are declared in construction order.
 class WebServer {
  public:
@@ -47,7 +43,7 @@ class WebServer {
   // the limits chosen.
   explicit WebServer(Runtime& runtime);
   ~WebServer();
-  // Checks the settings (check_serve_settings) and the page templates, then listens.
+  // Checks the page templates, then accepts connections (on the port bound at construction).
   Status start();
   std::uint16_t port() const { return server_.port(); }
   HttpServer& server() { return server_; }
@@ -58,6 +54,13 @@ class WebServer {
   WorkerPool password_pool_;
   WorkerPool blocking_pool_;
   PooledPasswordHashing hashing_;
+  // Bound (not yet accepting) before anything else is wired, so that with port 0 the public URL
+  // names the port chosen. Its router_ is declared below: it is only used once start() runs.
+  HttpServer server_;
+  Status bind_status_;
+  // [server] public_url, or http://ADDRESS:PORT of the bound port: links in messages, the OIDC
+  // issuer, the phone webhooks and forward auth's redirects.
+  const std::string public_url_;
   // Delivery: the configured gateways (each may be absent), the dev outbox in front of them when
   // it is on, and the dispatcher that sends what the queue holds.
   std::unique_ptr<TwilioGateway> twilio_;
@@ -72,7 +75,6 @@ class WebServer {
   WebContext web_;
   HealthProbe health_;
   Router router_;
-  HttpServer server_;
 };
 
 }  // namespace tessera

@@ -40,6 +40,8 @@ struct Delivery {
   std::string last_error;   // the last try's error (never a secret), ≤ kMaxDeliveryErrorLength
   std::string provider_id;  // the gateway's id for it (Twilio's SID)
   CallAnswer answer = CallAnswer::none;
+  // A call: whether 0# reports fraud (a sign-in's call), or only declines (a registration's).
+  bool reports_fraud = true;
   Timestamp created_at{};
   Timestamp updated_at{};
 };

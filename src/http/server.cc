@@ -181,6 +181,7 @@ class HttpServer::Impl {
         blocking_pool_(pools.blocking != nullptr ? *pools.blocking : pool_),
         password_pool_(pools.password != nullptr ? *pools.password : blocking_pool_) {}
 
+  Status bind();
   Status start();
   void stop();
   void wait();
@@ -579,9 +580,10 @@ void HttpServer::Impl::Session::close() {
 
 // --- Impl ------------------------------------------------------------------------------------
 
-Status HttpServer::Impl::start() {
+Status HttpServer::Impl::bind() {
   std::lock_guard lock(lifecycle_mutex_);
   if (state_ != State::created) return failed_precondition("HTTP server already started");
+  if (acceptor_.is_open()) return Status::ok_status();
   const std::string where = host_port(options_.address, options_.port);
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(options_.address, ec);
@@ -603,6 +605,13 @@ Status HttpServer::Impl::start() {
   tcp::endpoint bound = acceptor_.local_endpoint(ec);
   if (ec) return fail("read the bound port of");
   port_ = bound.port();
+  return Status::ok_status();
+}
+
+Status HttpServer::Impl::start() {
+  if (Status bound = bind(); !bound.ok()) return bound;
+  std::lock_guard lock(lifecycle_mutex_);
+  if (state_ != State::created) return failed_precondition("HTTP server already started");
 
   work_.emplace(ioc_.get_executor());
   net::post(acceptor_.get_executor(), [this] { do_accept(); });
@@ -810,6 +819,9 @@ HttpServer::~HttpServer() {
   impl_->wait_for_jobs();
 }
 
+Status HttpServer::bind() {
+  return impl_->bind();
+}
 Status HttpServer::start() {
   return impl_->start();
 }

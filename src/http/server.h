@@ -85,12 +85,16 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds, listens and starts the io threads; returns once connections are being accepted. Fails
-  // with a message naming address:port when the address is invalid or cannot be bound (e.g. the
-  // port is in use), and with failed_precondition when called twice.
+  // Binds and listens without accepting yet, so port() is known (with port 0) before the rest of
+  // the program is wired. Fails with a message naming address:port when the address is invalid
+  // or cannot be bound (e.g. the port is in use); once bound, calling it again does nothing.
+  Status bind();
+
+  // Binds (unless bind() did), listens and starts the io threads; returns once connections are
+  // being accepted. Fails as bind() does, and with failed_precondition when called twice.
   Status start();
 
-  // The port actually bound (useful with port 0); 0 before a successful start().
+  // The port actually bound (useful with port 0); 0 before a successful bind() or start().
   std::uint16_t port() const;
 
   // Graceful stop: stops accepting, closes idle keep-alive connections, lets requests in flight

@@ -43,6 +43,8 @@ struct Outgoing {
   SecretBytes html;     // an email's HTML part
   // The message carries MethodContext::report_url ("This wasn't me"): the caller records the link.
   bool carries_report_link = false;
+  // A call whose 0# reports fraud (a sign-in's); a registration's call only declines with it.
+  bool reports_fraud = false;
 };
 
 // Where a method's registration or challenge stands: the method's own stage (the page it shows,

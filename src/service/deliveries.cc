@@ -45,6 +45,7 @@ Result<std::variant<std::string, SendRefusal>> DeliveryQueue::queue(Store& tx, R
   delivery.destination = message.to;
   delivery.user_id = user_id;
   delivery.content = encode_content(message);
+  delivery.reports_fraud = message.reports_fraud;
   delivery.created_at = now;
   delivery.updated_at = now;
   TESSERA_RETURN_IF_ERROR(tx.add_delivery(delivery));

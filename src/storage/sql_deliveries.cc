@@ -49,10 +49,11 @@ Status SqlStore::add_delivery(const Delivery& delivery) {
   }
   TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
   auto inserted = connection->execute("INSERT INTO deliveries (" + std::string(kDeliveryColumns) +
-                                          ") VALUES ($1, $2, $3, $4, $5, 0, 0, '', '', 0, $6, $7)",
+                                          ") VALUES ($1, $2, $3, $4, $5, 0, 0, '', '', 0, $6, $7, $8)",
                                       {delivery.id, static_cast<std::int64_t>(delivery.channel),
                                        delivery.destination, delivery.user_id, std::move(content),
-                                       seconds(delivery.created_at), seconds(delivery.updated_at)});
+                                       seconds(delivery.created_at), seconds(delivery.updated_at),
+                                       static_cast<std::int64_t>(delivery.reports_fraud ? 1 : 0)});
   if (!inserted.ok() && inserted.status().code() == ErrorCode::failed_precondition) {
     return not_found("no such user for this delivery");
   }
@@ -164,6 +165,7 @@ Result<Delivery> SqlStore::delivery_from(const SqlRow& row) {
                                                         "answer of delivery", delivery.id));
   delivery.created_at = from_unix_seconds(row.integer(10));
   delivery.updated_at = from_unix_seconds(row.integer(11));
+  delivery.reports_fraud = row.integer(12) != 0;
   return delivery;
 }
 

@@ -37,7 +37,7 @@ constexpr std::string_view kSessionColumns =
     "token_hash, user_id, created_at, last_seen_at, expires_at, persistent, mfa_at, amr";
 constexpr std::string_view kDeliveryColumns =
     "id, channel, destination, user_id, sealed_content, status, attempts, last_error, provider_id, "
-    "answer, created_at, updated_at";
+    "answer, created_at, updated_at, reports_fraud";
 constexpr std::string_view kKeyCheckPlaintext = "tessera master key check";
 constexpr std::size_t kMaxListLimit = 1000;
 constexpr std::string_view kAdvanceStep =

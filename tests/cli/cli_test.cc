@@ -395,13 +395,5 @@ TEST_F(Cli, GroupReadableKeyFileIsRefused) {
   expect_one_error_line(tessera("user list"), "chmod");
 }
 
-TEST_F(Cli, ServingOnAnyFreePortNeedsThePublicUrl) {
-  init();
-  std::ofstream(dir_.path() / "tessera.toml", std::ios::app) << "[server]\nport = 0\n";
-  // Links, the OIDC issuer and webhooks would otherwise name port 0.
-  const CommandRun run = tessera("serve");
-  expect_one_error_line(run, "server.public_url");
-}
-
 }  // namespace
 }  // namespace tessera

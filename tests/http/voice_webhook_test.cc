@@ -36,10 +36,17 @@ class VoiceWebhook : public ServiceTest {
     user.display_name = "Alice";
     user.password_hash = "x";
     ASSERT_TRUE(store_->create_user(user, nullptr).ok());
+    add_call("call1", "CA1", true);
+  }
+
+  // A call to the user the gateway has placed; `reports_fraud` as a sign-in's call, else as the
+  // call verifying a phone being added.
+  void add_call(const std::string& id, const std::string& sid, bool reports_fraud) {
     Outgoing call{DeliveryChannel::call, "+447400123456", "",
                   SecretBytes::from_string("This is Contoso. Press the pound key."), SecretBytes()};
     Delivery delivery;
-    delivery.id = "call1";
+    delivery.id = id;
+    delivery.reports_fraud = reports_fraud;
     delivery.channel = DeliveryChannel::call;
     delivery.destination = call.to;
     delivery.user_id = "u1";
@@ -48,8 +55,7 @@ class VoiceWebhook : public ServiceTest {
     ASSERT_TRUE(store_->add_delivery(delivery).ok());
     auto claimed = store_->claim_delivery(clock_.now(), clock_.now());
     ASSERT_TRUE(claimed.ok() && *claimed);
-    ASSERT_TRUE(
-        *store_->finish_delivery("call1", DeliveryStatus::sent, "CA1", "", true, clock_.now()));
+    ASSERT_TRUE(*store_->finish_delivery(id, DeliveryStatus::sent, sid, "", true, clock_.now()));
   }
 
   Response post(const std::string& path, const FormParameters& form, const std::string& token) {
@@ -129,6 +135,18 @@ TEST_F(VoiceWebhook, ZeroReportsFraudAndOtherKeysDeny) {
   EXPECT_NE(post("/voice/call/call1/answer", answer, kToken).body.find("report"),
             std::string::npos);
   EXPECT_EQ(store_->find_delivery("call1")->answer, CallAnswer::fraud_reported);
+}
+
+TEST_F(VoiceWebhook, ZeroOnARegistrationsCallOnlyDeclines) {
+  // Whoever answers a mistyped number cannot report, and so block, someone else's account.
+  add_call("call2", "CA2", false);
+  FormParameters answer = kCall;
+  answer.emplace_back("Digits", "0");
+  const Response response = post("/voice/call/call2/answer", answer, kToken);
+  EXPECT_NE(response.body.find("not approved"), std::string::npos) << response.body;
+  EXPECT_EQ(store_->find_delivery("call2")->answer, CallAnswer::denied);
+  EXPECT_TRUE(store_->find_delivery("call2")->reports_fraud == false);
+  EXPECT_TRUE(store_->find_delivery("call1")->reports_fraud);
 }
 
 TEST_F(VoiceWebhook, AnUnknownCallIsToldItEnded) {

@@ -941,11 +941,14 @@ TEST_P(StoreTest, ADeliveryRoundTripsWithItsContentAndStartsQueued) {
   EXPECT_EQ(found->answer, CallAnswer::none);
   EXPECT_EQ(found->created_at, now);
   EXPECT_EQ(found->updated_at, now);
+  EXPECT_TRUE(found->reports_fraud);
 
   Delivery empty = queued_delivery(user, "delivery-2", now);
   empty.content = SecretBytes();
+  empty.reports_fraud = false;  // a registration's call
   ASSERT_TRUE(store_->add_delivery(empty).ok());
   EXPECT_TRUE(store_->find_delivery("delivery-2")->content.empty());
+  EXPECT_FALSE(store_->find_delivery("delivery-2")->reports_fraud);
   EXPECT_EQ(store_->find_delivery("missing").status().code(), ErrorCode::not_found);
   const User ghost = make_user("ghost@example.com");
   EXPECT_EQ(store_->add_delivery(queued_delivery(ghost, "delivery-3", now)).code(),

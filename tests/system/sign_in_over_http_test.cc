@@ -49,5 +49,16 @@ TEST(SignInOverHttp, RegistersAnAppThenSignsInWithACode) {
   EXPECT_EQ(again.follow(page).heading(), "Security info");
 }
 
+TEST(SignInOverHttp, OnAnyFreePortTheIssuerNamesThePortChosen) {
+  // port = 0 and no public_url: links, webhooks and the issuer name the port bound, not 0.
+  TesseraProcess tessera;
+  ASSERT_TRUE(tessera.start());
+  Browser browser(tessera.port());
+  const WebPage discovery = browser.get("/.well-known/openid-configuration");
+  const std::string issuer =
+      "\"issuer\":\"http://127.0.0.1:" + std::to_string(tessera.port()) + "\"";
+  EXPECT_NE(discovery.body().find(issuer), std::string::npos) << discovery.body();
+}
+
 }  // namespace
 }  // namespace tessera::testing

@@ -242,6 +242,10 @@ TEST_P(UpgradeFromVersion8, SessionsReadBackWithoutAmrAndStillSignInToAnApp) {
   tessera_->must({"migrate"});
   // Every session is still there, each with the amr of a session from before version 9: none.
   EXPECT_EQ(query("SELECT COUNT(*) FROM sessions WHERE amr = ''"), before);
+  // Calls queued before version 10 keep what 0# meant for them: a fraud report.
+  const std::string deliveries = query("SELECT COUNT(*) FROM deliveries");
+  EXPECT_NE(deliveries, "0\n");
+  EXPECT_EQ(query("SELECT COUNT(*) FROM deliveries WHERE reports_fraud = 1"), deliveries);
 
   // An app can be registered now, and alice's session from before signs her in to it.
   const std::string added =

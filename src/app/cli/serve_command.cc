@@ -17,9 +17,6 @@ void register_serve_command(CLI::App& app, CommandContext& context) {
   command->callback([&context] {
     auto runtime = context.runtime(Runtime::Migration::apply);
     if (!runtime.ok()) return context.fail(runtime.status());
-    if (Status servable = check_serve_settings((*runtime)->config()); !servable.ok()) {
-      return context.fail(servable);
-    }
     set_log_level((*runtime)->config().log_level);
     // Every connection is a file descriptor: take all the kernel allows us before sizing the
     // connection limits to it (WebServer).

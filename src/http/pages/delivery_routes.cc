@@ -44,9 +44,15 @@ std::string_view answered_words(CallAnswer answer) {
   return "The sign-in was not approved. Goodbye.";
 }
 
-// Records what was pressed on the call `id` (once); whether it was recorded.
+// Records what was pressed on the call `id` (once); whether it was recorded. 0# on a call that
+// reports no fraud (a registration's) is recorded as declined.
 Result<bool> record_answer(DeliveryRoutesContext& context, const std::string& id,
-                           CallAnswer answer) {
+                           CallAnswer& answer) {
+  if (answer == CallAnswer::fraud_reported) {
+    auto call = context.store.find_delivery(id);
+    if (!call.ok() && call.status().code() != ErrorCode::not_found) return call.status();
+    if (call.ok() && !call->reports_fraud) answer = CallAnswer::denied;
+  }
   TESSERA_ASSIGN_OR_RETURN(bool recorded,
                            context.store.answer_call(id, answer, context.clock.now()));
   if (recorded) {
@@ -126,7 +132,7 @@ void add_delivery_routes(Router& router, DeliveryRoutesContext& context) {
       HttpMethod::post, "/voice/call/{id}/answer",
       [&context](const Request& request) -> Response {
         if (!signed_by_gateway(request, context)) return forbidden();
-        const CallAnswer answer = call_answer(request.form_field("Digits"));
+        CallAnswer answer = call_answer(request.form_field("Digits"));
         auto recorded = record_answer(context, request.path_param("id"), answer);
         if (!recorded.ok() || !*recorded) return twiml(say_and_hang_up_twiml(kEnded));
         return twiml(say_and_hang_up_twiml(answered_words(answer)));
@@ -145,7 +151,7 @@ void add_delivery_routes(Router& router, DeliveryRoutesContext& context) {
         }
         // The buttons press what a person would press on the phone: "#", or "0" then "#".
         const std::string& keys = request.form_field("keys");
-        const CallAnswer answer = call_answer(keys == "0#" ? "0" : keys);
+        CallAnswer answer = call_answer(keys == "0#" ? "0" : keys);
         auto recorded = record_answer(context, request.form_field("delivery"), answer);
         if (!recorded.ok()) return outbox_page(context, "That didn't work. Try again.");
         return outbox_page(context, *recorded ? std::string(answered_words(answer))

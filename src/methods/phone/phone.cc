@@ -76,12 +76,20 @@ Outgoing code_text(const std::string& e164, const SecretBytes& code, std::string
 
 Outgoing call(const std::string& e164, const ViewContext& who, bool registering) {
   std::string words = "This is " + std::string(who.tenant) + ". ";
-  words += registering ? "You are adding this phone to your account. "
-                       : "Someone is signing in to your account. ";
-  words +=
-      "If this was you, press the pound key to finish. If it was not you, press zero, then "
-      "the pound key, to report it.";
-  return Outgoing{DeliveryChannel::call, e164, "", SecretBytes::from_string(words), SecretBytes()};
+  // Whoever answers a number mistyped while adding a phone did not start anything: they may
+  // decline, but cannot report (and so block) someone else's account.
+  if (registering) {
+    words +=
+        "You are adding this phone to your account. If this was you, press the pound key to "
+        "finish. If you weren't expecting this call, hang up.";
+  } else {
+    words +=
+        "Someone is signing in to your account. If this was you, press the pound key to finish. "
+        "If it was not you, press zero, then the pound key, to report it.";
+  }
+  Outgoing message{DeliveryChannel::call, e164, "", SecretBytes::from_string(words), SecretBytes()};
+  message.reports_fraud = !registering;
+  return message;
 }
 
 // A stage that sends a code by text: a fresh code, its hash kept in the state.

@@ -89,6 +89,10 @@ TEST_F(PhoneTest, ACallRegistersOnlyWhenItWasAnsweredWithPound) {
   ASSERT_TRUE(moved.next.send);
   EXPECT_EQ(moved.next.send->channel, DeliveryChannel::call);
   EXPECT_NE(moved.next.send->text.view().find("pound key"), std::string_view::npos);
+  // Whoever answers a mistyped number is told to hang up, and cannot report fraud with 0#.
+  EXPECT_NE(moved.next.send->text.view().find("hang up"), std::string_view::npos);
+  EXPECT_EQ(moved.next.send->text.view().find("zero"), std::string_view::npos);
+  EXPECT_FALSE(moved.next.send->reports_fraud);
   EXPECT_TRUE(phone_.waits_for_delivery(moved.next));
   // Nothing known, not yet answered, denied, fraud reported, failed: not registered.
   for (const auto& outcome : std::vector<std::optional<DeliveryOutcome>>{
@@ -127,6 +131,7 @@ TEST_F(PhoneTest, SignInTextsOrCallsAsTheOwnerChose) {
   const MethodStage call = phone_.begin_challenge(called, at(kNow));
   ASSERT_TRUE(call.send);
   EXPECT_EQ(call.send->channel, DeliveryChannel::call);
+  EXPECT_TRUE(call.send->reports_fraud);  // a sign-in's call: 0# reports it
   EXPECT_EQ(phone_.answer_challenge(call, called, {}, at(kNow)).outcome, event::CodeOutcome::wrong);
   EXPECT_EQ(
       phone_
