@@ -84,6 +84,9 @@ struct MethodView {
 struct ViewContext {
   std::string_view upn;
   std::string_view tenant;
+  // The challenge proves a self-service password reset, not a sign-in: its message and page say
+  // so ("…to reset your password").
+  bool password_reset = false;
 };
 
 using FormValues = std::map<std::string, std::string>;

@@ -211,7 +211,8 @@ Result<ResetPage> PasswordResetService::submit_way(std::string_view flow_id,
       }
     }
   }
-  MethodContext context{rng_, now, ViewContext{choose->upn, settings_.tenant_name}, std::nullopt};
+  MethodContext context{rng_, now, ViewContext{choose->upn, settings_.tenant_name, true},
+                        std::nullopt};
   context.way = way;
   context.policy = &policy;
   MethodStage stage = plugin->begin_challenge(target, context);
@@ -294,7 +295,7 @@ Result<ResetPage> PasswordResetService::submit_code(std::string_view flow_id,
     method = std::move(found).value();
     TESSERA_ASSIGN_OR_RETURN(std::optional<DeliveryOutcome> delivered,
                              delivery_outcome(store_, challenging->delivery_id));
-    MethodContext context{rng_, now, ViewContext{loaded->user->upn, settings_.tenant_name},
+    MethodContext context{rng_, now, ViewContext{loaded->user->upn, settings_.tenant_name, true},
                           delivered};
     context.policy = &policy;
     accepted =

@@ -50,9 +50,9 @@ Response reset_response(const Request& request, WebContext& context, const Reset
     const MethodStage stage{challenging->stage, challenging->state, std::nullopt};
     data.set("action", "/signin/forgot/code");
     data.set("step", challenging->stage);
-    response =
-        method_page(status, *method, method->challenge_view(stage, ViewContext{page.upn, tenant}),
-                    std::move(data), tenant);
+    response = method_page(status, *method,
+                           method->challenge_view(stage, ViewContext{page.upn, tenant, true}),
+                           std::move(data), tenant);
   } else if (std::holds_alternative<step::ResetNewPassword>(page.flow.step)) {
     response =
         render_page(status, "reset_password", "Choose a new password", std::move(data), tenant);

@@ -52,11 +52,13 @@ std::string form_value(const FormValues& form, const char* name) {
 
 // The email that carries a code: a text part and an HTML part that needs nothing from outside
 // (no images, no links, styles inline), naming the tenant and never the password.
-Outgoing code_email(const std::string& address, const SecretBytes& code, std::string_view tenant,
+Outgoing code_email(const std::string& address, const SecretBytes& code, const ViewContext& who,
                     bool registering, const std::string& report_url) {
-  const std::string name(tenant);
+  const std::string name(who.tenant);
   std::string why = registering ? "You're adding this email address to your " + name + " account."
-                                : "Someone is signing in to your " + name + " account.";
+                    : who.password_reset
+                        ? "Someone is resetting the password of your " + name + " account."
+                        : "Someone is signing in to your " + name + " account.";
   const bool report = !registering && !report_url.empty();
   std::string text = "Use verification code " + std::string(code.view()) + " for " + name +
                      " authentication.\n\n" + why +
@@ -88,7 +90,7 @@ MethodStage sending(std::string_view stage, const std::string& address,
   IssuedCode issued = issue_one_time_code(context.rng, context.now);
   return MethodStage{
       std::string(stage), encode(EmailState{address, issued.stored}),
-      code_email(address, issued.code, context.who.tenant, registering, context.report_url)};
+      code_email(address, issued.code, context.who, registering, context.report_url)};
 }
 
 bool code_is_right(EmailState& state, const FormValues& form, Timestamp now,
@@ -182,10 +184,11 @@ ChallengeAnswer Email::answer_challenge(const MethodStage& at, const Method& met
   return answer;
 }
 
-MethodView Email::challenge_view(const MethodStage& at, const ViewContext&) const {
+MethodView Email::challenge_view(const MethodStage& at, const ViewContext& who) const {
   const auto state = decode(at.state);
   const std::string address = state ? masked_email(state->address) : "your email";
-  return code_view("We emailed a code to " + address + ". Please enter the code to sign in.");
+  return code_view("We emailed a code to " + address + ". Please enter the code to " +
+                   (who.password_reset ? "reset your password." : "sign in."));
 }
 
 std::string Email::default_label_of(const Method& method) const {

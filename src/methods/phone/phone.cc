@@ -289,13 +289,14 @@ ChallengeAnswer Phone::answer_challenge(const MethodStage& at, const Method& met
   return answer;
 }
 
-MethodView Phone::challenge_view(const MethodStage& at, const ViewContext&) const {
+MethodView Phone::challenge_view(const MethodStage& at, const ViewContext& who) const {
   const auto state = decode(at.state);
   const std::string number = state ? masked_phone(state->e164) : "your phone";
   if (at.name == kCall) {
     return calling_view("We're calling your phone " + number + ". Please answer it to continue.");
   }
-  return code_view("We texted your phone " + number + ". Please enter the code to sign in.");
+  return code_view("We texted your phone " + number + ". Please enter the code to " +
+                   (who.password_reset ? "reset your password." : "sign in."));
 }
 
 std::vector<std::string_view> Phone::template_names() const {

@@ -112,6 +112,26 @@ TEST_F(EmailTest, ServesSignInOnlyWherePolicyAllowsButCanAlwaysBeRegistered) {
   EXPECT_EQ(options[0].text, "Email al*****@example.net");
 }
 
+TEST_F(EmailTest, APasswordResetsCodeSaysItResetsThePassword) {
+  const Method method = registered("alice@example.net");
+  MethodContext context = at(kNow);
+  const ViewContext resetting{"alice@contoso.com", "Contoso", true};
+  context.who = resetting;
+  const MethodStage challenge = email_.begin_challenge(method, context);
+  ASSERT_TRUE(challenge.send);
+  const std::string text(challenge.send->text.view());
+  EXPECT_NE(text.find("Someone is resetting the password of your Contoso account."),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("signing in"), std::string::npos) << text;
+  EXPECT_EQ(std::string(challenge.send->html.view()).find("signing in"), std::string::npos);
+  const MethodView view = email_.challenge_view(challenge, resetting);
+  ASSERT_FALSE(view.values.empty());
+  EXPECT_EQ(view.values[0].second,
+            "We emailed a code to al*****@example.net. Please enter the code to reset your "
+            "password.");
+}
+
 TEST_F(EmailTest, AChallengeSendsACodeThatSignsInOnceAndOnlyForThatAddress) {
   const Method method = registered("alice@example.net");
   const MethodStage challenge = email_.begin_challenge(method, at(kNow));

@@ -123,6 +123,10 @@ TEST_F(PhoneTest, SignInTextsOrCallsAsTheOwnerChose) {
   ASSERT_FALSE(view.values.empty());
   EXPECT_EQ(view.values[0].second,
             "We texted your phone +XX XXXXXXXX56. Please enter the code to sign in.");
+  EXPECT_EQ(phone_.challenge_view(text, ViewContext{"alice@contoso.com", "Contoso", true})
+                .values.at(0)
+                .second,
+            "We texted your phone +XX XXXXXXXX56. Please enter the code to reset your password.");
   EXPECT_EQ(
       phone_.answer_challenge(text, texted, {{"code", code_in(*text.send)}}, at(kNow)).outcome,
       event::CodeOutcome::accepted);
