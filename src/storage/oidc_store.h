@@ -92,7 +92,8 @@ class OidcStore {
   virtual Status rotate_signing_keys(const std::vector<OidcSigningKey>& keys, Timestamp now,
                                      const AuditLogEntry* audit) = 0;
 
-  // A grant with the code that redeems it.
+  // A grant with the code that redeems it, in one transaction whose commit may skip the wait for
+  // the disk (a grant is nothing until its code is redeemed, durably).
   virtual Status add_oidc_grant(const OidcGrant& grant, const OidcCode& code) = 0;
   virtual Result<OidcGrant> find_oidc_grant(const std::string& id) = 0;
   // Marks the code used at `now` if it was not; `code` gets the row (also when already used).

@@ -129,6 +129,9 @@ class PostgresConnection final : public SqlConnection {
   }
 
   Status begin() override { return execute_script("BEGIN"); }
+  Status begin_ephemeral() override {
+    return execute_script("BEGIN; SET LOCAL synchronous_commit = off");
+  }
   Status begin_migration() override {
     TESSERA_RETURN_IF_ERROR(begin());
     migrating_ = true;

@@ -74,9 +74,10 @@ void ConnectionPool::release(std::unique_ptr<SqlConnection> connection) {
   available_.notify_one();
 }
 
-Status in_transaction(ConnectionPool& pool, const std::function<Status(SqlConnection&)>& work) {
+Status in_transaction(ConnectionPool& pool, const std::function<Status(SqlConnection&)>& work,
+                      bool ephemeral) {
   TESSERA_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool.acquire());
-  TESSERA_RETURN_IF_ERROR(connection->begin());
+  TESSERA_RETURN_IF_ERROR(ephemeral ? connection->begin_ephemeral() : connection->begin());
   Status status = work(*connection);
   if (!status.ok()) {
     connection->rollback();

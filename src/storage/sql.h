@@ -63,6 +63,9 @@ class SqlConnection {
   // Starts a transaction that writes: SQLite takes the write lock at once (BEGIN IMMEDIATE), so two
   // writers never deadlock on a lock upgrade.
   virtual Status begin() = 0;
+  // Like begin(), for a transaction whose commit may be lost by a power cut (as
+  // execute_ephemeral()): its commit skips the wait for the disk. By default, begin().
+  virtual Status begin_ephemeral() { return begin(); }
   // Like begin(), and also serialises schema migrations across every node sharing the database.
   virtual Status begin_migration() = 0;
   virtual Status commit() = 0;
@@ -113,6 +116,8 @@ class ConnectionPool {
 };
 
 // Runs `work` inside begin()/commit() on one leased connection, rolling back on any error.
-Status in_transaction(ConnectionPool& pool, const std::function<Status(SqlConnection&)>& work);
+// `ephemeral`: begun with begin_ephemeral(), its commit not waiting for the disk.
+Status in_transaction(ConnectionPool& pool, const std::function<Status(SqlConnection&)>& work,
+                      bool ephemeral = false);
 
 }  // namespace tessera

@@ -48,12 +48,12 @@ Status SqlStore::add_delivery(const Delivery& delivery) {
         SqlBlob{sealer_.seal(delivery.content.span(), delivery_associated_data(delivery.id), rng_)};
   }
   TESSERA_ASSIGN_OR_RETURN(auto connection, connections_.acquire());
-  auto inserted = connection->execute("INSERT INTO deliveries (" + std::string(kDeliveryColumns) +
-                                          ") VALUES ($1, $2, $3, $4, $5, 0, 0, '', '', 0, $6, $7, $8)",
-                                      {delivery.id, static_cast<std::int64_t>(delivery.channel),
-                                       delivery.destination, delivery.user_id, std::move(content),
-                                       seconds(delivery.created_at), seconds(delivery.updated_at),
-                                       static_cast<std::int64_t>(delivery.reports_fraud ? 1 : 0)});
+  auto inserted = connection->execute(
+      "INSERT INTO deliveries (" + std::string(kDeliveryColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, 0, 0, '', '', 0, $6, $7, $8)",
+      {delivery.id, static_cast<std::int64_t>(delivery.channel), delivery.destination,
+       delivery.user_id, std::move(content), seconds(delivery.created_at),
+       seconds(delivery.updated_at), static_cast<std::int64_t>(delivery.reports_fraud ? 1 : 0)});
   if (!inserted.ok() && inserted.status().code() == ErrorCode::failed_precondition) {
     return not_found("no such user for this delivery");
   }

@@ -183,7 +183,9 @@ Status SqlStore::rotate_signing_keys(const std::vector<OidcSigningKey>& keys, Ti
 }
 
 Status SqlStore::add_oidc_grant(const OidcGrant& grant, const OidcCode& code) {
-  return connections_.in_transaction([&](SqlConnection& connection) -> Status {
+  // A grant is nothing until its code is redeemed (which commits durably): one lost to a power
+  // cut only turns the app's code into invalid_grant, and the person signs in again.
+  return connections_.in_ephemeral_transaction([&](SqlConnection& connection) -> Status {
     auto inserted = connection.execute(
         "INSERT INTO oidc_grants (" + std::string(kGrantColumns) +
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",

@@ -171,6 +171,12 @@ class Connections {
     if (bound_ != nullptr) return work(*bound_);
     return tessera::in_transaction(*pool_, work);
   }
+  // in_transaction() whose own commit may skip the wait for the disk (see ephemeral()); inside a
+  // caller's transaction it commits, durably, with the rest.
+  Status in_ephemeral_transaction(const std::function<Status(SqlConnection&)>& work) {
+    if (bound_ != nullptr) return work(*bound_);
+    return tessera::in_transaction(*pool_, work, true);
+  }
 
   // A write that may skip the wait for the disk (a flow): only outside a transaction, where it is
   // a transaction of its own; inside one it commits, durably, with the rest.

@@ -107,10 +107,23 @@ class SqliteConnection final : public SqlConnection {
   }
 
   Status begin() override { return execute_script("BEGIN IMMEDIATE"); }
+  // synchronous is read at commit: NORMAL for this transaction, FULL again once it ends.
+  Status begin_ephemeral() override {
+    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = NORMAL"));
+    ephemeral_ = true;
+    Status begun = begin();
+    if (!begun.ok()) end_ephemeral();
+    return begun;
+  }
   Status begin_migration() override { return begin(); }
-  Status commit() override { return execute_script("COMMIT"); }
+  Status commit() override {
+    Status committed = execute_script("COMMIT");
+    end_ephemeral();
+    return committed;
+  }
   void rollback() override {
     if (sqlite3_get_autocommit(db_) == 0) (void)execute_script("ROLLBACK");
+    end_ephemeral();
   }
 
   Result<bool> table_exists(std::string_view name) override {
@@ -138,6 +151,12 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
+  void end_ephemeral() {
+    if (!ephemeral_) return;
+    ephemeral_ = false;
+    (void)execute_script("PRAGMA synchronous = FULL");
+  }
+
   Status error(int rc) const {
     const int primary = rc & 0xff;
     const std::string message = sqlite3_errmsg(db_);
@@ -162,6 +181,7 @@ class SqliteConnection final : public SqlConnection {
 
   static constexpr std::size_t kMaxCachedStatements = 256;
   sqlite3* db_;
+  bool ephemeral_ = false;  // in a begin_ephemeral() transaction (synchronous = NORMAL)
   std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> owned_{nullptr, sqlite3_finalize};
 };

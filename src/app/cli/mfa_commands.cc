@@ -9,7 +9,8 @@
 namespace tessera {
 
 void register_mfa_commands(CLI::App& app, CommandContext& context) {
-  auto* mfa = app.add_subcommand("mfa", "Per-user multi-factor authentication state");
+  auto* mfa = app.add_subcommand(
+      "mfa", "Each user's MFA state: show it, or set Disabled, Enabled or Enforced");
   mfa->require_subcommand(1);
 
   auto* set = mfa->add_subcommand("set", "Set a user's MFA state");

@@ -9,7 +9,10 @@
 namespace tessera {
 
 void register_policy_commands(CLI::App& app, CommandContext& context) {
-  auto* policy = app.add_subcommand("policy", "The organisation's MFA policy");
+  auto* policy = app.add_subcommand(
+      "policy",
+      "The organisation's sign-in policy: MFA, trusted IPs, remembered devices, password reset, "
+      "fraud reports");
   policy->require_subcommand(1);
 
   auto* show = policy->add_subcommand("show", "Show every policy setting");
