@@ -131,6 +131,34 @@ std::vector<std::string> kids_of(const std::vector<OidcSigningKey>& keys) {
   return kids;
 }
 
+// --- Connections ---
+
+TEST_P(OidcStoreTest, AnEphemeralTransactionCommitsAndLeavesLaterOnesDurable) {
+  const bool sqlite = config_.kind == StoreConfig::Kind::sqlite;
+  auto opened = sqlite ? open_sqlite_connection(config_.sqlite_path, std::chrono::seconds(5))
+                       : open_postgres_connection(config_.postgres_url);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  SqlConnection& connection = **opened;
+  const std::string setting = sqlite ? "PRAGMA synchronous" : "SHOW synchronous_commit";
+  // SQLite's FULL (2); the test PostgreSQL server's own setting (it may run with it off).
+  const std::string durable = connection.execute(setting, {})->rows.at(0).text(0);
+  if (sqlite) EXPECT_EQ(durable, "2");
+  for (const bool commit : {true, false}) {
+    SCOPED_TRACE(commit ? "commit" : "rollback");
+    ASSERT_TRUE(connection.begin_ephemeral().ok());
+    ASSERT_TRUE(connection.execute("CREATE TABLE IF NOT EXISTS scratch (n BIGINT)", {}).ok());
+    ASSERT_TRUE(connection.execute("INSERT INTO scratch (n) VALUES (1)", {}).ok());
+    EXPECT_EQ(connection.execute(setting, {})->rows.at(0).text(0), sqlite ? "1" : "off");
+    if (commit) {
+      ASSERT_TRUE(connection.commit().ok());
+    } else {
+      connection.rollback();
+    }
+    EXPECT_EQ(connection.execute(setting, {})->rows.at(0).text(0), durable);
+  }
+  EXPECT_EQ(connection.execute("SELECT COUNT(*) FROM scratch", {})->rows.at(0).text(0), "1");
+}
+
 // --- Clients ---
 
 TEST_P(OidcStoreTest, AClientRoundTripsEveryField) {
