@@ -48,6 +48,7 @@
 #include "crypto/password_hash.h"
 #include "domain/user.h"
 #include "methods/method.h"
+#include "url_encode.h"
 
 namespace tessera {
 namespace {
@@ -252,21 +253,7 @@ class Connection {
   std::string buffer_;
 };
 
-std::string url_encode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    }
-  }
-  return out;
-}
+using bench::url_encode;
 
 std::string get_request(std::string_view target, std::string_view cookie) {
   std::string request = "GET " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n";

@@ -16,6 +16,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 oathtool zbar-tools wrk
   python3-aiosmtpd
+  # the OIDC benchmarks (bench/oidc_bench.sh): curl signs in, python3 sums up; node runs oidc-provider
+  curl python3
   # browser end-to-end tests (tests/e2e): Debian's chromium driven by the npm package playwright-core
   chromium fonts-dejavu-core nodejs
   # relying parties of the browser tests (tests/e2e/relying_parties): each test runs its own

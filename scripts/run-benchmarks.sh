@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of a build and prints each figure as a ratio against the Argon2id baseline
-# measured in the same run (absolute numbers depend on the machine; ratios much less so).
+# Runs the benchmarks of a build and prints each figure as a ratio against a baseline
+# measured in the same run (absolute numbers depend on the machine; ratios much less so): Argon2id
+# for the crypto and sign-in figures, node oidc-provider and a bare Beast server for the OIDC ones.
 # Usage: scripts/run-benchmarks.sh BUILD_DIR   (SIGN_IN_BENCH_ARGS: options of tessera_sign_in_bench)
 set -euo pipefail
 
@@ -35,3 +36,10 @@ PY
 echo
 # shellcheck disable=SC2086
 "$build_dir/bench/tessera_sign_in_bench" --json "$out/sign_in.json" ${SIGN_IN_BENCH_ARGS:-}
+
+# The OpenID Connect provider and forward auth, each against a baseline run in the same script
+# with the same load generator: POST /token (client_credentials) and the code flow of a signed-in
+# person against node's oidc-provider (target ≥ 10×), GET /auth/verify against a bare Boost.Beast
+# "hello" server (target ≥ 50 %, p99 < 2 ms). OIDC_BENCH_* variables: see bench/oidc_bench.sh.
+echo
+"$(dirname "$0")/../bench/oidc_bench.sh" "$build_dir" "$out"
