@@ -1,7 +1,10 @@
 #include "storage/sqlite_connection.h"
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -23,10 +26,31 @@ std::string rewrite_placeholders(std::string_view sql) {
   return out;
 }
 
+// One lock per database file for the writers of this process. SQLite lets one writer at a time
+// in and makes the others poll (its busy handler sleeps up to 100 ms between tries), so under load
+// a write waited far longer than the one before it took; queueing on a mutex hands the write lock
+// over at once. Another process (a CLI command beside the server) still meets the busy handler.
+std::shared_ptr<std::timed_mutex> write_lock_of(const std::filesystem::path& path) {
+  static std::mutex guard;
+  static std::map<std::string, std::weak_ptr<std::timed_mutex>> locks;
+  std::error_code ignored;
+  const std::string key = std::filesystem::weakly_canonical(path, ignored).string();
+  std::lock_guard lock(guard);
+  std::shared_ptr<std::timed_mutex> found = locks[key].lock();
+  if (!found) {
+    found = std::make_shared<std::timed_mutex>();
+    locks[key] = found;
+  }
+  return found;
+}
+
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::shared_ptr<std::timed_mutex> write_lock,
+                   std::chrono::milliseconds busy_timeout)
+      : db_(db), write_lock_(std::move(write_lock)), busy_timeout_(busy_timeout) {}
   ~SqliteConnection() override {
+    unlock_writes();
     for (auto& [sql, statement] : statements_)
       sqlite3_finalize(statement);
     sqlite3_close_v2(db_);
@@ -48,6 +72,12 @@ class SqliteConnection final : public SqlConnection {
       } else {
         owned_.reset(statement);  // finalized after this call
       }
+    }
+    // A write outside a transaction is a transaction of its own: it queues for the write lock,
+    // held until the statement is reset (declared before `reset`, so released after it).
+    WriteTurn turn(*this);
+    if (sqlite3_get_autocommit(db_) != 0 && sqlite3_stmt_readonly(statement) == 0) {
+      TESSERA_RETURN_IF_ERROR(turn.take());
     }
     // Leaves the statement ready for its next use whatever happens below.
     struct Reset {
@@ -106,7 +136,12 @@ class SqliteConnection final : public SqlConnection {
     return rc == SQLITE_OK ? Status() : error(rc);
   }
 
-  Status begin() override { return execute_script("BEGIN IMMEDIATE"); }
+  Status begin() override {
+    TESSERA_RETURN_IF_ERROR(lock_writes());
+    Status begun = execute_script("BEGIN IMMEDIATE");
+    if (!begun.ok()) unlock_writes();
+    return begun;
+  }
   // synchronous is read at commit: NORMAL for this transaction, FULL again once it ends.
   Status begin_ephemeral() override {
     TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = NORMAL"));
@@ -118,11 +153,16 @@ class SqliteConnection final : public SqlConnection {
   Status begin_migration() override { return begin(); }
   Status commit() override {
     Status committed = execute_script("COMMIT");
-    end_ephemeral();
+    // A COMMIT that failed may leave the transaction open: rollback() ends it, and the turn.
+    if (sqlite3_get_autocommit(db_) != 0) {
+      unlock_writes();
+      end_ephemeral();
+    }
     return committed;
   }
   void rollback() override {
     if (sqlite3_get_autocommit(db_) == 0) (void)execute_script("ROLLBACK");
+    unlock_writes();
     end_ephemeral();
   }
 
@@ -151,6 +191,39 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
+  // This connection's turn at the write lock, for one statement (take()) until it goes.
+  class WriteTurn {
+   public:
+    explicit WriteTurn(SqliteConnection& connection) : connection_(connection) {}
+    ~WriteTurn() {
+      if (taken_) connection_.unlock_writes();
+    }
+    Status take() {
+      TESSERA_RETURN_IF_ERROR(connection_.lock_writes());
+      taken_ = true;
+      return Status();
+    }
+
+   private:
+    SqliteConnection& connection_;
+    bool taken_ = false;
+  };
+
+  // Waits for the write lock as long as SQLite's busy handler would have.
+  Status lock_writes() {
+    if (holding_) return Status();
+    if (!write_lock_->try_lock_for(busy_timeout_)) {
+      return unavailable("the database stayed busy: another write of this process held it");
+    }
+    holding_ = true;
+    return Status();
+  }
+  void unlock_writes() {
+    if (!holding_) return;
+    holding_ = false;
+    write_lock_->unlock();
+  }
+
   void end_ephemeral() {
     if (!ephemeral_) return;
     ephemeral_ = false;
@@ -181,6 +254,9 @@ class SqliteConnection final : public SqlConnection {
 
   static constexpr std::size_t kMaxCachedStatements = 256;
   sqlite3* db_;
+  const std::shared_ptr<std::timed_mutex> write_lock_;
+  const std::chrono::milliseconds busy_timeout_;
+  bool holding_ = false;    // this connection holds *write_lock_ (a transaction or one write)
   bool ephemeral_ = false;  // in a begin_ephemeral() transaction (synchronous = NORMAL)
   std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> owned_{nullptr, sqlite3_finalize};
@@ -218,7 +294,7 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
-  auto connection = std::make_unique<SqliteConnection>(db);
+  auto connection = std::make_unique<SqliteConnection>(db, write_lock_of(path), busy_timeout);
   auto wal = connection->execute("PRAGMA journal_mode = WAL", {});
   if (!wal.ok()) {
     return Status(wal.status().code(),
