@@ -348,6 +348,11 @@ Result<ResetPage> PasswordResetService::submit_new_password(std::string_view flo
   if (auto rule = password_refusal(fresh.view(), {user.upn, user.display_name})) {
     return refuse({Problem::breaks_a_rule, *rule});
   }
+  // The password being replaced (perhaps known to someone else) is not a new one.
+  if (!user.password_hash.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(const bool same, hasher_.verify(fresh, user.password_hash));
+    if (same) return refuse({Problem::same_as_current, {}});
+  }
   TESSERA_ASSIGN_OR_RETURN(std::string hash, hasher_.hash(fresh));
   const Timestamp now = clock_.now();
   TESSERA_ASSIGN_OR_RETURN(std::vector<Method> methods, store_.list_methods(user.id));

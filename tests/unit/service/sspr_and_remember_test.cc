@@ -294,6 +294,12 @@ TEST_F(SsprAndRememberTest, ForgotMyPasswordResetsWithATextedCodeAndEndsEverythi
                                       SecretBytes::from_string("Another-Horse-8"));
   ASSERT_TRUE(page.password_problem);
   EXPECT_EQ(page.password_problem->kind, PasswordProblem::Kind::confirmation_differs);
+  // The password it replaces would leave whoever knew it still in.
+  page = *reset_->submit_new_password(page.flow_id, "reset_password",
+                                      SecretBytes::from_string(kPassword),
+                                      SecretBytes::from_string(kPassword));
+  ASSERT_TRUE(page.password_problem);
+  EXPECT_EQ(page.password_problem->kind, PasswordProblem::Kind::same_as_current);
   page = *reset_->submit_new_password(page.flow_id, "reset_password",
                                       SecretBytes::from_string("Another-Horse-7"),
                                       SecretBytes::from_string("Another-Horse-7"));
