@@ -142,7 +142,9 @@ TEST_P(OidcStoreTest, AnEphemeralTransactionCommitsAndLeavesLaterOnesDurable) {
   const std::string setting = sqlite ? "PRAGMA synchronous" : "SHOW synchronous_commit";
   // SQLite's FULL (2); the test PostgreSQL server's own setting (it may run with it off).
   const std::string durable = connection.execute(setting, {})->rows.at(0).text(0);
-  if (sqlite) EXPECT_EQ(durable, "2");
+  if (sqlite) {
+    EXPECT_EQ(durable, "2");
+  }
   for (const bool commit : {true, false}) {
     SCOPED_TRACE(commit ? "commit" : "rollback");
     ASSERT_TRUE(connection.begin_ephemeral().ok());
