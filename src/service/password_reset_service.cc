@@ -267,10 +267,14 @@ Result<ResetPage> PasswordResetService::submit_code(std::string_view flow_id,
   // Counted before checked: the flow's codes, and the user's (shared with sign-in).
   TESSERA_ASSIGN_OR_RETURN(std::optional<int> attempts,
                            store_.count_flow_attempt(loaded->id_hash, kMaxWrongCodesPerChallenge));
-  if (!attempts) {
+  // Too many wrong codes end the reset, and the page that starts again says why.
+  const auto too_many = [&]() -> Result<ResetPage> {
     (void)store_.delete_flow(loaded->id_hash);
-    return restart();
-  }
+    TESSERA_ASSIGN_OR_RETURN(ResetPage page, restart());
+    page.problem = "Too many attempts. Start again.";
+    return page;
+  };
+  if (!attempts) return too_many();
   const bool real = !challenging->method_id.empty() && loaded->user.has_value();
   const ThrottleKey codes = throttles::user_codes(real ? loaded->user->id : std::string());
   if (real) {
@@ -302,10 +306,7 @@ Result<ResetPage> PasswordResetService::submit_code(std::string_view flow_id,
         plugin->answer_challenge(at, method, form, context).outcome == event::CodeOutcome::accepted;
   }
   if (!accepted) {
-    if (*attempts >= kMaxWrongCodesPerChallenge) {
-      (void)store_.delete_flow(loaded->id_hash);
-      return restart();
-    }
+    if (*attempts >= kMaxWrongCodesPerChallenge) return too_many();
     return refuse("That code didn't work. Check the code and try again.");
   }
   SignInFlow flow = loaded->flow;

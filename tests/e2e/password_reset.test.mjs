@@ -748,6 +748,8 @@ test('(d) an unknown name, a blocked user and a wrong destination get the same p
       assert.ok(first[2].text.includes('We emailed a code to so*****@example.net'), `the code page: ${first[2].text}`);
       assert.deepEqual(first[3].alerts, [WRONG_CODE]);
       assert.equal(aliceWrongFive.seen.at(-1).heading[0], GET_BACK, 'the fifth wrong code should end the reset');
+      assert.deepEqual(aliceWrongFive.seen.at(-1).alerts, ['Too many attempts. Start again.'],
+        'the page that starts again should say why');
 
       assertSamePages(aliceWrongAddress, unknownWrongAddress, 'alice with a wrong address, and a name that is no user');
       assertSamePages(aliceAddress, unknownAliceAddress, 'alice with her own address, and a name that is no user with it');
