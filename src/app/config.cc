@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "domain/policy.h"
 #include "oidc/web_address.h"
 
 namespace tessera {
@@ -350,9 +351,7 @@ Status validate(const Config& config) {
     // would leave everyone unable to stay signed in.
     const std::string& domain = config.server.cookie_domain;
     const std::string host = web_host_of(config.server.public_url);
-    const bool under = host == domain || (host.size() > domain.size() && host.ends_with(domain) &&
-                                          host[host.size() - domain.size() - 1] == '.');
-    if (host.empty() || !under) {
+    if (host.empty() || !within_domain(host, domain)) {
       return invalid_argument("server.cookie_domain = \"" + domain +
                               "\" needs server.public_url on that domain or under it (it is \"" +
                               config.server.public_url + "\")");

@@ -321,15 +321,17 @@ std::optional<std::string> normalise_domain_name(std::string_view text) {
   return out;
 }
 
+bool within_domain(std::string_view name, std::string_view domain) {
+  if (name == domain) return true;
+  return name.size() > domain.size() && name.ends_with(domain) &&
+         name[name.size() - domain.size() - 1] == '.';
+}
+
 bool is_organization_domain(const OrgPolicy& policy, std::string_view domain) {
   const auto name = normalise_domain_name(domain);
   if (!name) return false;
   for (const std::string& own : policy.organization_domains) {
-    if (*name == own) return true;
-    if (name->size() > own.size() && name->ends_with(own) &&
-        (*name)[name->size() - own.size() - 1] == '.') {
-      return true;
-    }
+    if (within_domain(*name, own)) return true;
   }
   return false;
 }

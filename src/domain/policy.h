@@ -95,6 +95,10 @@ inline bool remembers_mfa(const OrgPolicy& policy) {
 // 253 characters), in lower case; nullopt otherwise.
 std::optional<std::string> normalise_domain_name(std::string_view text);
 
+// Whether `name` is `domain` itself or a subdomain of it ("a.example.com" of "example.com", not
+// "badexample.com"); compared exactly as given, so both should be in lower case.
+bool within_domain(std::string_view name, std::string_view domain);
+
 // Whether `domain` (any case) is one of the policy's organization_domains or a subdomain of one.
 bool is_organization_domain(const OrgPolicy& policy, std::string_view domain);
 
