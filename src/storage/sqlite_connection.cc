@@ -74,19 +74,19 @@ class SqliteConnection final : public SqlConnection {
       }
     }
     // A write outside a transaction is a transaction of its own: it queues for the write lock,
-    // held until the statement is reset (declared before `reset`, so released after it).
-    WriteTurn turn(*this);
-    if (sqlite3_get_autocommit(db_) != 0 && sqlite3_stmt_readonly(statement) == 0) {
-      TESSERA_RETURN_IF_ERROR(turn.take());
-    }
+    // which it gives back once the statement is reset.
+    const bool own_turn = sqlite3_get_autocommit(db_) != 0 && sqlite3_stmt_readonly(statement) == 0;
+    if (own_turn) TESSERA_RETURN_IF_ERROR(lock_writes());
     // Leaves the statement ready for its next use whatever happens below.
     struct Reset {
       sqlite3_stmt* statement;
+      SqliteConnection* turn;  // the connection whose write turn ends with the statement, or null
       ~Reset() {
         sqlite3_reset(statement);
         sqlite3_clear_bindings(statement);
+        if (turn != nullptr) turn->unlock_writes();
       }
-    } reset{statement};
+    } reset{statement, own_turn ? this : nullptr};
     for (std::size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i + 1);
       const SqlValue& value = params[i];
@@ -124,9 +124,9 @@ class SqliteConnection final : public SqlConnection {
   // In WAL mode a commit with synchronous=NORMAL is appended to the log without fsync; the next
   // FULL commit's fsync makes it durable too, so mixing the two loses nothing else.
   Result<SqlResult> execute_ephemeral(std::string_view sql, const SqlParams& params) override {
-    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = NORMAL"));
+    TESSERA_RETURN_IF_ERROR(start_ephemeral());
     auto result = execute(sql, params);
-    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = FULL"));
+    TESSERA_RETURN_IF_ERROR(end_ephemeral());
     return result;
   }
 
@@ -144,10 +144,9 @@ class SqliteConnection final : public SqlConnection {
   }
   // synchronous is read at commit: NORMAL for this transaction, FULL again once it ends.
   Status begin_ephemeral() override {
-    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = NORMAL"));
-    ephemeral_ = true;
+    TESSERA_RETURN_IF_ERROR(start_ephemeral());
     Status begun = begin();
-    if (!begun.ok()) end_ephemeral();
+    if (!begun.ok()) (void)end_ephemeral();
     return begun;
   }
   Status begin_migration() override { return begin(); }
@@ -156,14 +155,14 @@ class SqliteConnection final : public SqlConnection {
     // A COMMIT that failed may leave the transaction open: rollback() ends it, and the turn.
     if (sqlite3_get_autocommit(db_) != 0) {
       unlock_writes();
-      end_ephemeral();
+      (void)end_ephemeral();
     }
     return committed;
   }
   void rollback() override {
     if (sqlite3_get_autocommit(db_) == 0) (void)execute_script("ROLLBACK");
     unlock_writes();
-    end_ephemeral();
+    (void)end_ephemeral();
   }
 
   Result<bool> table_exists(std::string_view name) override {
@@ -191,24 +190,6 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
-  // This connection's turn at the write lock, for one statement (take()) until it goes.
-  class WriteTurn {
-   public:
-    explicit WriteTurn(SqliteConnection& connection) : connection_(connection) {}
-    ~WriteTurn() {
-      if (taken_) connection_.unlock_writes();
-    }
-    Status take() {
-      TESSERA_RETURN_IF_ERROR(connection_.lock_writes());
-      taken_ = true;
-      return Status();
-    }
-
-   private:
-    SqliteConnection& connection_;
-    bool taken_ = false;
-  };
-
   // Waits for the write lock as long as SQLite's busy handler would have.
   Status lock_writes() {
     if (holding_) return Status();
@@ -224,10 +205,16 @@ class SqliteConnection final : public SqlConnection {
     write_lock_->unlock();
   }
 
-  void end_ephemeral() {
-    if (!ephemeral_) return;
+  // Commits from here on skip the wait for the disk, until end_ephemeral().
+  Status start_ephemeral() {
+    TESSERA_RETURN_IF_ERROR(execute_script("PRAGMA synchronous = NORMAL"));
+    ephemeral_ = true;
+    return Status();
+  }
+  Status end_ephemeral() {
+    if (!ephemeral_) return Status();
     ephemeral_ = false;
-    (void)execute_script("PRAGMA synchronous = FULL");
+    return execute_script("PRAGMA synchronous = FULL");
   }
 
   Status error(int rc) const {
@@ -257,7 +244,7 @@ class SqliteConnection final : public SqlConnection {
   const std::shared_ptr<std::timed_mutex> write_lock_;
   const std::chrono::milliseconds busy_timeout_;
   bool holding_ = false;    // this connection holds *write_lock_ (a transaction or one write)
-  bool ephemeral_ = false;  // in a begin_ephemeral() transaction (synchronous = NORMAL)
+  bool ephemeral_ = false;  // between start_ephemeral() and end_ephemeral() (synchronous = NORMAL)
   std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> owned_{nullptr, sqlite3_finalize};
 };
